@@ -1,0 +1,32 @@
+# The two commands that do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test mutation clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v < (3, 13) else "sbs needs Python 3.10-3.12 (durable-rules does not run on %d.%d); run: make PYTHON=python3.11" % v)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/sbs validate policy/rules
+	$(BIN)/sbs packs
+
+test: install
+	$(BIN)/python -m pytest -q
+
+mutation: install
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 > mutants.log 2>&1 || (tail -n 20 mutants.log; exit 1)
+	$(BIN)/mutmut export-cicd-stats > /dev/null
+	$(BIN)/python tools/mutation_score.py mutants/mutmut-cicd-stats.json
+
+clean:
+	rm -rf $(VENV) mutants mutants.log .pytest_cache .hypothesis *.egg-info

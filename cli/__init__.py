@@ -1,0 +1,1 @@
+"""The `sbs` command line: a thin click layer over `policy` and `engine`."""

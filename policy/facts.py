@@ -1,0 +1,201 @@
+"""The fact catalogue: every fact path a rule may read, with its type and unit, per rule scope.
+
+It is the delivery model of DELIVERY.md (and the agreement model) written as data. Paths marked
+`computed` are not in the input documents; the engine derives them (presence of an optional group,
+counts of lists, aggregates of a huvudman's units, an agreement's duration).
+"""
+from __future__ import annotations
+
+import attrs
+
+NUMBER, BOOLEAN, ENUM, TEXT, DATE = "number", "boolean", "enum", "text", "date"
+
+#: Units of numeric facts and parameters. `ratio` is a dimensionless factor (for `times:`).
+QUANTITY_UNITS = ("pupils", "share", "SEK", "years", "points", "count", "ratio")
+#: Every unit a parameter may carry: the quantities plus `date`.
+PARAMETER_UNITS = QUANTITY_UNITS + ("date",)
+
+ENUMS: dict[str, tuple[str, ...]] = {
+    "school_form": (
+        "grundskola", "grundsarskola", "gymnasieskola", "gymnasiesarskola", "sameskola",
+        "specialskola", "forskola", "forskoleklass", "fritidshem",
+    ),
+    "huvudman_type": ("kommun", "enskild", "stat", "region"),
+    "agreement_kind": ("processtod", "insatser"),
+    "insats_type": ("existing_programme", "coordinated_larosate", "tailored", "own"),
+    "insats_level": ("huvudman", "school"),
+}
+
+#: Outcomes a rule may give, per scope. Their order here is only the order they are listed in.
+OUTCOMES: dict[str, tuple[str, ...]] = {
+    "unit": ("eligible", "not_eligible", "excluded", "deferred", "manual_review"),
+    "huvudman": ("proposed", "waitlisted", "not_proposed", "deferred", "manual_review"),
+    "agreement": ("compliant", "non_compliant", "flagged", "manual_review"),
+    "insats": ("compliant", "non_compliant", "flagged", "manual_review"),
+}
+
+#: The roots of fact paths each scope sees: a unit rule sees its unit, the unit's huvudman and the delivery.
+SCOPE_ROOTS: dict[str, tuple[str, ...]] = {
+    "unit": ("unit", "huvudman", "delivery"),
+    "huvudman": ("huvudman", "units", "delivery"),
+    "agreement": ("agreement", "action_plan", "huvudman", "delivery"),
+    "insats": ("insats", "agreement", "huvudman", "delivery"),
+}
+SCOPES = tuple(SCOPE_ROOTS)
+
+
+@attrs.frozen
+class FactType:
+    """The type of a fact or operand: kind, and the unit (numbers, dates) or value set (enums)."""
+
+    kind: str
+    unit: str | None = None
+    enum: str | None = None
+    integer: bool = False
+
+    def describe(self) -> str:
+        if self.kind == NUMBER:
+            return f"a number in {self.unit}"
+        if self.kind == ENUM:
+            return f"a {self.enum.replace('_', ' ')}"
+        return {BOOLEAN: "true or false", TEXT: "text", DATE: "a date"}[self.kind]
+
+    @property
+    def ordered(self) -> bool:
+        """Whether `<`, `<=`, `>`, `>=` make sense: numbers and dates only (never text, see README)."""
+        return self.kind in (NUMBER, DATE)
+
+
+@attrs.frozen
+class Field:
+    """One fact path of the catalogue."""
+
+    path: str
+    type: FactType
+    en: str
+    computed: bool = False
+
+
+def _n(unit: str, integer: bool = False) -> FactType:
+    return FactType(NUMBER, unit=unit, integer=integer)
+
+
+BOOL = FactType(BOOLEAN)
+TXT = FactType(TEXT)
+DAY = FactType(DATE, unit="date")
+
+#: National averages (riksgenomsnitt) and the unit of each indicator; also the unit's result fields.
+INDICATORS: dict[str, FactType] = {
+    "merit_value_y9": _n("points"),
+    "share_eligible_vocational_y9": _n("share"),
+    "share_passed_all_subjects_y9": _n("share"),
+    "grade_value_y6_swedish": _n("points"),
+    "grade_value_y6_maths": _n("points"),
+    "share_passed_national_test_y3_swedish": _n("share"),
+    "share_passed_national_test_y3_maths": _n("share"),
+    "share_degree_within_3y": _n("share"),
+    "average_grade_points": _n("points"),
+    "share_parents_post_secondary": _n("share"),
+    "share_foreign_background": _n("share"),
+    "share_newly_arrived": _n("share"),
+}
+RESULT_INDICATORS = tuple(list(INDICATORS)[:9])
+SOCIOECONOMIC_INDICATORS = tuple(list(INDICATORS)[9:])
+
+#: Optional groups that record an event or an annex: absent means "none on record" (injunction) or
+#: "not provided" (economy); each gets a computed `<group>.present` that is never unknown.
+EVENT_GROUPS = ("unit.injunction", "huvudman.injunction", "huvudman.economy", "action_plan")
+
+_FIELDS: list[Field] = [
+    Field("delivery.id", TXT, "the delivery's identifier"),
+    Field("delivery.date", DAY, "the day the delivery was made"),
+    Field("delivery.source", TXT, "who delivered it"),
+    Field("unit.id", TXT, "skolenhetskod (8 digits)"),
+    Field("unit.name", TXT, "the unit's name"),
+    Field("unit.huvudman_id", TXT, "the organisation number of the unit's huvudman"),
+    Field("unit.school_form", FactType(ENUM, enum="school_form"), "school form"),
+    Field("unit.grades", TXT, "the school years taught, for example 4-9"),
+    Field("unit.pupils", _n("pupils", integer=True), "number of pupils"),
+    Field("unit.in_underlag", BOOL, "listed by Skolinspektionen (false: added by Skolverket)"),
+    Field("unit.injunction.present", BOOL, "an injunction is on record", computed=True),
+    Field("unit.injunction.fine", BOOL, "the injunction carries a fine (vite)"),
+    Field("unit.injunction.critical_factors", BOOL, "injunction on especially critical factors"),
+    Field("unit.injunction.supervision_concluded", BOOL, "the supervision is concluded"),
+    Field("unit.injunction.decided", DAY, "the day the injunction was decided"),
+    Field("unit.ska_deficiencies", BOOL, "deficiencies in systematic quality work noted"),
+    Field("unit.same_building_as", TXT, "id of a unit sharing the buildings"),
+    *[Field(f"unit.results.{k}", INDICATORS[k], f"result: {k}") for k in RESULT_INDICATORS],
+    *[Field(f"unit.socioeconomics.{k}", INDICATORS[k], f"socioeconomics: {k}") for k in SOCIOECONOMIC_INDICATORS],
+    Field("huvudman.id", TXT, "organisationsnummer"),
+    Field("huvudman.name", TXT, "the huvudman's name"),
+    Field("huvudman.type", FactType(ENUM, enum="huvudman_type"), "kind of huvudman"),
+    Field("huvudman.ongoing_sbs_dialogue", BOOL, "already in an SBS dialogue"),
+    Field("huvudman.in_newcomer_programme", BOOL, "in the targeted newcomer programme (U2015/3356/S)"),
+    Field("huvudman.ska_deficiencies", BOOL, "SKA deficiencies found at huvudman level"),
+    Field("huvudman.injunction.present", BOOL, "an injunction is on record", computed=True),
+    Field("huvudman.injunction.fine", BOOL, "the injunction carries a fine (vite)"),
+    Field("huvudman.injunction.supervision_concluded", BOOL, "the supervision is concluded"),
+    Field("huvudman.economy.present", BOOL, "the economic annex was provided", computed=True),
+    Field("huvudman.economy.profit_sek", _n("SEK"), "last year's result after financial items"),
+    Field("huvudman.economy.dividends_sek", _n("SEK"), "dividends paid to owners"),
+    Field("huvudman.economy.group_contributions_sek", _n("SEK"), "group contributions (koncernbidrag) given"),
+    Field("huvudman.economy.equity_ratio", _n("share"), "equity ratio (soliditet)"),
+    Field("units.count", _n("count", True), "the huvudman's units in the delivery", computed=True),
+    Field("units.in_underlag", _n("count", True), "of them, listed by Skolinspektionen", computed=True),
+    Field("units.eligible", _n("count", True), "of them, with outcome eligible", computed=True),
+    Field("units.eligible_in_underlag", _n("count", True), "eligible and in the underlag", computed=True),
+    Field("units.pupils_eligible", _n("pupils", True), "pupils in the eligible units", computed=True),
+    Field("agreement.id", TXT, "the agreement's identifier"),
+    Field("agreement.kind", FactType(ENUM, enum="agreement_kind"), "processtod (first) or insatser (second)"),
+    Field("agreement.huvudman_id", TXT, "the huvudman's organisation number"),
+    Field("agreement.signed_by.name", TXT, "who signed for the huvudman"),
+    Field("agreement.signed_by.role", TXT, "the signatory's role"),
+    Field("agreement.signed_by.highest_responsible", BOOL, "the signatory is the highest responsible"),
+    Field("agreement.signed_on", DAY, "the day it was signed"),
+    Field("agreement.starts", DAY, "first day of the agreement"),
+    Field("agreement.ends", DAY, "last day of the agreement"),
+    Field("agreement.duration_years", _n("years"), "from starts to ends, in years", computed=True),
+    Field("agreement.responsibilities.skolverket.count", _n("count", True), "Skolverket's commitments", computed=True),
+    Field("agreement.responsibilities.huvudman.count", _n("count", True), "the huvudman's commitments", computed=True),
+    Field("agreement.pupils_heard", TXT, "how pupils' views were gathered"),
+    Field("action_plan.present", BOOL, "the åtgärdsplan is attached", computed=True),
+    Field("action_plan.problems.count", _n("count", True), "problems from the nulägesanalys", computed=True),
+    Field("action_plan.strengths.count", _n("count", True), "strengths to build on", computed=True),
+    Field("action_plan.risks.count", _n("count", True), "risks to prevent", computed=True),
+    Field("action_plan.insatser.count", _n("count", True), "insatser in the plan", computed=True),
+    Field("action_plan.estimated_cost_sek", _n("SEK"), "sum of the insatser's estimated cost", computed=True),
+    Field("action_plan.skolverket_contribution_sek", _n("SEK"), "sum of Skolverket's contributions", computed=True),
+    Field("insats.id", TXT, "the insats's identifier"),
+    Field("insats.type", FactType(ENUM, enum="insats_type"), "how it is arranged and financed"),
+    Field("insats.programme", TXT, "the existing programme, for existing_programme"),
+    Field("insats.provider", TXT, "the lärosäte or actor, for coordinated_larosate and tailored"),
+    Field("insats.level", FactType(ENUM, enum="insats_level"), "aimed at the huvudman or the school"),
+    Field("insats.addresses.count", _n("count", True), "problems of the nulägesanalys it addresses", computed=True),
+    Field("insats.addresses_known_problems", BOOL, "every problem it names is in the plan", computed=True),
+    Field("insats.grounding", TXT, "its grounding in science and proven experience"),
+    Field("insats.expected_effects.count", _n("count", True), "expected effects stated", computed=True),
+    Field("insats.follow_up.how", TXT, "how it is followed up"),
+    Field("insats.follow_up.when", TXT, "when it is followed up"),
+    Field("insats.follow_up.responsible", TXT, "who follows it up"),
+    Field("insats.responsible", TXT, "who is responsible for it"),
+    Field("insats.timeline.starts", DAY, "first day"),
+    Field("insats.timeline.ends", DAY, "last day"),
+    Field("insats.estimated_cost_sek", _n("SEK"), "estimated cost"),
+    Field("insats.skolverket_contribution_sek", _n("SEK"), "Skolverket's financial contribution"),
+]
+
+FIELDS: dict[str, Field] = {f.path: f for f in _FIELDS}
+
+
+def visible_paths(scope: str) -> list[str]:
+    """Every fact path a rule of `scope` may read."""
+    roots = SCOPE_ROOTS[scope]
+    return [p for p in FIELDS if p.split(".", 1)[0] in roots]
+
+
+def lookup(path: str, scope: str) -> Field | None:
+    """The field at `path` if a rule of `scope` may read it."""
+    field = FIELDS.get(path)
+    if field is None or path.split(".", 1)[0] not in SCOPE_ROOTS[scope]:
+        return None
+    return field

@@ -1,0 +1,639 @@
+"""Structure: one pack file's located YAML into model elements, reporting every structural error.
+
+Cross-references and types are checked later (`check`); this module only reads shapes. The key tables
+below are the format's vocabulary; `schema` builds the JSON Schema from the same tables.
+"""
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any, Callable
+
+import attrs
+
+from . import facts as F
+from .diagnostics import Diagnostics, Location, did_you_mean
+from .model import (
+    MEMBERSHIP, OPERATORS, All, Any_, Citation, Compare, Condition, Derived, Effect, Expectation,
+    FactRef, Known, Literal, NationalAverage, Not, Operand, OutcomePolicy, PackMeta, Parameter,
+    ParamRef, Rule, Source, TestCase, Text,
+)
+from .yamlsafe import MAP, SCALAR, SEQ, YNode
+
+REQUIRED, OPTIONAL = True, False
+
+FILE_KEYS = {
+    "pack": OPTIONAL, "parameters": OPTIONAL, "rules": OPTIONAL, "outcomes": OPTIONAL,
+    "tests": OPTIONAL, "test_defaults": OPTIONAL,
+}
+PACK_KEYS = {
+    "id": REQUIRED, "version": REQUIRED, "format": REQUIRED, "valid_from": REQUIRED,
+    "valid_to": OPTIONAL, "title": REQUIRED, "sources": REQUIRED, "supersedes": OPTIONAL,
+}
+SOURCE_KEYS = {"title": REQUIRED, "reference": OPTIONAL}
+TEXT_KEYS = {"sv": REQUIRED, "en": REQUIRED}
+CITATION_KEYS = {"doc": REQUIRED, "section": REQUIRED, "quote": OPTIONAL}
+PARAMETER_KEYS = {
+    "unit": REQUIRED, "value": OPTIONAL, "by_school_form": OPTIONAL, "source": REQUIRED,
+    "text": OPTIONAL, "interpretation": OPTIONAL,
+}
+RULE_KEYS = {
+    "id": REQUIRED, "scope": OPTIONAL, "text": REQUIRED, "source": REQUIRED,
+    "interpretation": OPTIONAL, "when": REQUIRED, "then": REQUIRED, "exception_to": OPTIONAL,
+}
+EFFECT_KEYS = {"outcome": OPTIONAL, "derive": OPTIONAL, "priority": OPTIONAL}
+OUTCOME_KEYS = {"precedence": REQUIRED, "default": REQUIRED, "on_unknown": REQUIRED}
+TEST_KEYS = {"name": REQUIRED, "scope": OPTIONAL, "facts": REQUIRED, "expect": REQUIRED}
+EXPECT_KEYS = {"outcome": OPTIONAL, "fired": OPTIONAL, "not_fired": OPTIONAL, "unknown": OPTIONAL}
+GROUP_CONDITIONS = ("all", "any", "not")
+LEAF_CONDITIONS = ("fact", "known", "unknown", "derived")
+CONDITION_KEYS = GROUP_CONDITIONS + LEAF_CONDITIONS
+OPERAND_KEYS = {"param": ("param",), "national_average": ("national_average", "times"), "fact": ("fact", "times")}
+#: The roots of a test's facts, per scope.
+TEST_ROOTS = {
+    "unit": ("delivery", "national_averages", "unit", "huvudman"),
+    "huvudman": ("delivery", "national_averages", "huvudman", "units"),
+    "agreement": ("delivery", "agreement", "action_plan", "huvudman"),
+    "insats": ("delivery", "agreement", "insats", "huvudman"),
+}
+TEST_ROOT_KEYS = ("delivery", "national_averages", "unit", "huvudman", "units", "agreement", "action_plan", "insats")
+
+ID_RE = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+SOURCE_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+SEMVER_RE = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?$"
+)
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: Codes for missing keys that the format singles out, so tests and officers can tell them apart.
+_MISSING_CODES = {
+    ("parameter", "unit"): "param_missing_unit",
+    ("parameter", "source"): "param_missing_source",
+    ("rule", "source"): "rule_missing_source",
+    ("rule", "text"): "rule_missing_text",
+    ("rule text", "sv"): "rule_missing_text",
+    ("rule text", "en"): "rule_missing_text",
+}
+
+
+def is_date(text: Any) -> bool:
+    """A date written YYYY-MM-DD that exists in the calendar."""
+    if not isinstance(text, str) or not DATE_RE.match(text):
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def is_number(value: Any) -> bool:
+    return type(value) in (int, float) and value == value and abs(value) != float("inf")
+
+
+@attrs.define
+class FileSections:
+    """What one file contributes to its pack."""
+
+    file: str
+    meta: PackMeta | None = None
+    meta_loc: Location | None = None
+    parameters: list[Parameter] = attrs.field(factory=list)
+    rules: list[Rule] = attrs.field(factory=list)
+    outcomes: list[OutcomePolicy] = attrs.field(factory=list)
+    tests: list[TestCase] = attrs.field(factory=list)
+
+
+class Parser:
+    """Reads one file's document; errors go to the shared collector and parsing goes on."""
+
+    def __init__(self, diags: Diagnostics) -> None:
+        self.d = diags
+        #: names seen even where the element itself failed, so later checks do not report them twice
+        self.seen_rule_ids: set[str] = set()
+        self.seen_param_names: set[str] = set()
+
+    # --- primitives --------------------------------------------------------------------------------
+
+    def _wrong(self, node: YNode, what: str, expected: str) -> None:
+        got = {MAP: "a mapping", SEQ: "a list"}.get(node.kind) or _describe_scalar(node.value)
+        self.d.error("schema_wrong_type", f"{what} must be {expected}, not {got}", node.loc)
+
+    def mapping(self, node: YNode, keys: dict[str, bool], what: str) -> dict[str, YNode] | None:
+        """The mapping's entries; unknown keys and missing required keys are reported."""
+        if node.kind != MAP:
+            self._wrong(node, what, "a mapping")
+            return None
+        for key in node.value:
+            if key not in keys:
+                self.d.error(
+                    "schema_unknown_key", f"unknown key `{key}` in {what}", node.key_locs[key], did_you_mean(key, keys)
+                )
+        for key, required in keys.items():
+            present = key in node.value and not (node.value[key].kind == SCALAR and node.value[key].value is None)
+            if required and not present:
+                code = _MISSING_CODES.get((what, key), "schema_missing_key")
+                self.d.error(code, f"{what} has no `{key}`", node.loc, f"add `{key}:`")
+        return {k: v for k, v in node.value.items() if k in keys and v.value is not None}
+
+    def seq(self, node: YNode, what: str, allow_single: bool = False) -> list[YNode] | None:
+        if node.kind == SEQ:
+            return node.value
+        if allow_single and node.kind == SCALAR:
+            return [node]
+        self._wrong(node, what, "a list")
+        return None
+
+    def string(self, node: YNode | None, what: str, pattern: re.Pattern | None = None, example: str = "") -> str | None:
+        if node is None:
+            return None
+        if node.kind != SCALAR or not isinstance(node.value, str):
+            self._wrong(node, what, "text")
+            return None
+        if not node.value.strip():
+            self.d.error("schema_bad_value", f"{what} is empty", node.loc)
+            return None
+        if pattern is not None and not pattern.match(node.value):
+            hint = f"for example `{example}`" if example else ""
+            self.d.error("schema_bad_value", f"{what} `{node.value}` is not well formed", node.loc, hint)
+            return None
+        return node.value
+
+    def date(self, node: YNode | None, what: str) -> str | None:
+        if node is None:
+            return None
+        if node.kind == SCALAR and is_date(node.value):
+            return node.value
+        shown = node.value if node.kind == SCALAR else node.kind
+        self.d.error("schema_bad_value", f"{what} `{shown}` is not a date", node.loc, "write it as YYYY-MM-DD, for example `2016-01-28`")
+        return None
+
+    def choice(self, node: YNode | None, what: str, choices: tuple[str, ...]) -> str | None:
+        value = self.string(node, what)
+        if value is not None and value not in choices:
+            self.d.error("schema_bad_value", f"{what} `{value}` is not allowed", node.loc, did_you_mean(value, choices))
+            return None
+        return value
+
+    def text(self, node: YNode | None, what: str) -> Text | None:
+        if node is None:
+            return None
+        m = self.mapping(node, TEXT_KEYS, what)
+        if m is None:
+            return None
+        sv, en = self.string(m.get("sv"), f"{what} `sv`"), self.string(m.get("en"), f"{what} `en`")
+        return Text(sv, en) if sv is not None and en is not None else None
+
+    def ids(self, node: YNode | None, what: str, pattern: re.Pattern = ID_RE) -> tuple[str, ...]:
+        if node is None:
+            return ()
+        items = self.seq(node, what, allow_single=True) or []
+        return tuple(v for v in (self.string(n, what, pattern, "small-unit") for n in items) if v is not None)
+
+    # --- sections ----------------------------------------------------------------------------------
+
+    def file(self, root: YNode, file: str) -> FileSections:
+        out = FileSections(file)
+        m = self.mapping(root, FILE_KEYS, "a pack file")
+        if m is None:
+            return out
+        if "pack" in m:
+            out.meta, out.meta_loc = self.meta(m["pack"]), m["pack"].loc
+        if "parameters" in m:
+            out.parameters = self.parameters(m["parameters"])
+        if "rules" in m:
+            out.rules = [r for r in (self.rule(n) for n in self.seq(m["rules"], "`rules`") or []) if r]
+        if "outcomes" in m:
+            out.outcomes = self.outcomes(m["outcomes"])
+        defaults = self.facts(m["test_defaults"], None, "`test_defaults`") if "test_defaults" in m else {}
+        if "tests" in m:
+            for n in self.seq(m["tests"], "`tests`") or []:
+                case = self.test(n, defaults or {})
+                if case:
+                    out.tests.append(case)
+        return out
+
+    def meta(self, node: YNode) -> PackMeta | None:
+        m = self.mapping(node, PACK_KEYS, "the pack metadata")
+        if m is None:
+            return None
+        pid = self.string(m.get("id"), "the pack id", ID_RE, "sbs")
+        version = self.string(m.get("version"), "the version", SEMVER_RE, "2.0.0")
+        fmt = m.get("format")
+        if fmt is not None and fmt.value != 1:
+            self.d.error("schema_bad_value", f"format `{fmt.value}` is not supported", fmt.loc, "this version of sbs reads `format: 1`")
+        valid_from = self.date(m.get("valid_from"), "valid_from")
+        valid_to = self.date(m.get("valid_to"), "valid_to")
+        if valid_from and valid_to and valid_to < valid_from:
+            self.d.error("schema_bad_value", f"valid_to {valid_to} is before valid_from {valid_from}", m["valid_to"].loc)
+        title = self.text(m.get("title"), "the pack title")
+        sources = self.sources(m["sources"]) if "sources" in m else ()
+        supersedes = self.string(m.get("supersedes"), "supersedes", re.compile(r"^[a-z][a-z0-9_-]*@\S+$"), "sbs@1.0.0")
+        if None in (pid, version, valid_from, title) or (fmt is not None and fmt.value != 1):
+            return None
+        return PackMeta(pid, version, valid_from, valid_to, title, sources, supersedes, 1, node.loc)
+
+    def sources(self, node: YNode) -> tuple[Source, ...]:
+        if node.kind != MAP:
+            self._wrong(node, "`sources`", "a mapping of short names to documents")
+            return ()
+        out = []
+        for key, value in node.value.items():
+            if not SOURCE_KEY_RE.match(key):
+                self.d.error("schema_bad_value", f"source name `{key}` is not well formed", node.key_locs[key], "for example `GP2016`")
+                continue
+            m = self.mapping(value, SOURCE_KEYS, f"source `{key}`")
+            if m is None:
+                continue
+            title = self.string(m.get("title"), f"the title of source `{key}`")
+            if title:
+                out.append(Source(key, title, self.string(m.get("reference"), "reference"), node.key_locs[key]))
+        return tuple(out)
+
+    def citations(self, node: YNode, what: str) -> tuple[Citation, ...]:
+        """`GP2016 2.3.2`, `{doc: GP2016, section: 2.3.2, quote: ...}`, or a list of either."""
+        items = node.value if node.kind == SEQ else [node]
+        out = []
+        for item in items:
+            if item.kind == SCALAR and isinstance(item.value, str):
+                doc, _, section = item.value.strip().partition(" ")
+                if doc and section.strip():
+                    out.append(Citation(doc, section.strip(), None, item.loc))
+                    continue
+                self.d.error("schema_bad_value", f"{what} `{item.value}` names no section", item.loc, "write the document and the section, for example `GP2016 2.3.2`")
+                continue
+            m = self.mapping(item, CITATION_KEYS, what)
+            if m is None:
+                continue
+            doc = self.string(m.get("doc"), f"{what} `doc`")
+            section = m.get("section")
+            section_text = str(section.value) if section is not None and section.kind == SCALAR else None
+            if section is not None and section_text is None:
+                self._wrong(section, f"{what} `section`", "text")
+            quote = self.string(m.get("quote"), f"{what} `quote`")
+            if doc and section_text:
+                out.append(Citation(doc, section_text, quote, item.loc))
+        if not items:
+            self.d.error("rule_missing_source" if "rule" in what else "param_missing_source", f"{what} is empty", node.loc)
+        return tuple(out)
+
+    def parameters(self, node: YNode) -> list[Parameter]:
+        if node.kind != MAP:
+            self._wrong(node, "`parameters`", "a mapping of names to parameters")
+            return []
+        out = []
+        for name, value in node.value.items():
+            loc = node.key_locs[name]
+            if not ID_RE.match(name):
+                self.d.error("schema_bad_value", f"parameter name `{name}` is not well formed", loc, "use lower case, digits and `_`, for example `small_unit_pupils`")
+                continue
+            self.seen_param_names.add(name)
+            p = self.parameter(name, value, loc)
+            if p:
+                out.append(p)
+        return out
+
+    def parameter(self, name: str, node: YNode, loc: Location) -> Parameter | None:
+        m = self.mapping(node, PARAMETER_KEYS, "parameter")
+        if m is None:
+            return None
+        unit = self.choice(m.get("unit"), f"the unit of `{name}`", F.PARAMETER_UNITS)
+        source = self.citations(m["source"], "the parameter source") if "source" in m else ()
+        value = self.param_value(m["value"], name, unit) if "value" in m else None
+        by_form: list[tuple[str, Any]] = []
+        if "by_school_form" in m:
+            forms = m["by_school_form"]
+            if forms.kind != MAP:
+                self._wrong(forms, f"`by_school_form` of `{name}`", "a mapping of school forms to values")
+            else:
+                for form, v in forms.value.items():
+                    if form not in F.ENUMS["school_form"]:
+                        self.d.error("schema_bad_value", f"`{form}` is not a school form", forms.key_locs[form], did_you_mean(form, F.ENUMS["school_form"]))
+                        continue
+                    by_form.append((form, self.param_value(v, name, unit)))
+        if "value" not in m and "by_school_form" not in m:
+            self.d.error("schema_missing_key", f"parameter `{name}` has neither `value` nor `by_school_form`", node.loc, "add `value:` (or values per school form under `by_school_form:`)")
+            return None
+        text = self.text(m.get("text"), f"the text of `{name}`")
+        interp = self.text(m.get("interpretation"), f"the interpretation of `{name}`")
+        if unit is None or not source:
+            return None
+        return Parameter(name, unit, value, tuple(sorted(by_form)), source, text, interp, loc)
+
+    def param_value(self, node: YNode, name: str, unit: str | None) -> Any:
+        v = node.value
+        if unit == "date":
+            return self.date(node, f"the value of `{name}`")
+        if node.kind != SCALAR or not is_number(v):
+            self._wrong(node, f"the value of `{name}`", f"a number ({unit})" if unit else "a number")
+            return None
+        if unit in ("pupils", "count") and (v < 0 or v != int(v)):
+            self.d.error("schema_bad_value", f"the value of `{name}` must be a whole number of {unit} ≥ 0, not {v}", node.loc)
+        elif unit == "share" and not 0 <= v <= 1:
+            self.d.error("schema_bad_value", f"the value of `{name}` is a share and must lie between 0 and 1, not {v}", node.loc, "shares are fractions: 50 % is 0.5")
+        elif unit in ("years", "ratio") and v < 0:
+            self.d.error("schema_bad_value", f"the value of `{name}` must not be negative", node.loc)
+        return int(v) if float(v).is_integer() else v
+
+    def rule(self, node: YNode) -> Rule | None:
+        m = self.mapping(node, RULE_KEYS, "rule")
+        if m is None:
+            return None
+        rid = self.string(m.get("id"), "the rule id", ID_RE, "small-unit")
+        if rid:
+            self.seen_rule_ids.add(rid)
+        scope = self.choice(m["scope"], "the rule scope", F.SCOPES) if "scope" in m else "unit"
+        text = None
+        if "text" in m:
+            tm = self.mapping(m["text"], TEXT_KEYS, "rule text")
+            if tm is not None:
+                sv, en = self.string(tm.get("sv"), "the Swedish text"), self.string(tm.get("en"), "the English text")
+                text = Text(sv, en) if sv and en else None
+        source = self.citations(m["source"], "the rule source") if "source" in m else ()
+        interp = self.text(m.get("interpretation"), "the interpretation")
+        when = self.condition(m["when"]) if "when" in m else None
+        then = self.effect(m["then"]) if "then" in m else None
+        exc = self.ids(m.get("exception_to"), "exception_to")
+        if None in (rid, scope, text, when, then) or not source:
+            return None
+        return Rule(rid, scope, text, source, when, then, interp, tuple(sorted(set(exc))), node.loc)
+
+    def condition(self, node: YNode) -> Condition | None:
+        if node.kind != MAP:
+            self._wrong(node, "a condition", "a mapping (`all`, `any`, `not`, `fact`, `known`, `unknown` or `derived`)")
+            return None
+        forms = [k for k in node.value if k in CONDITION_KEYS]
+        if len(forms) != 1:
+            for key in node.value:
+                if key not in CONDITION_KEYS and key not in OPERATORS and key != "times":
+                    self.d.error("schema_unknown_key", f"unknown key `{key}` in a condition", node.key_locs[key], did_you_mean(key, CONDITION_KEYS + tuple(OPERATORS)))
+            if not forms:
+                self.d.error("schema_bad_value", "a condition needs one of `all`, `any`, `not`, `fact`, `known`, `unknown`, `derived`", node.loc)
+            else:
+                self.d.error("schema_bad_value", "a condition has exactly one of " + ", ".join(f"`{f}`" for f in forms), node.loc, "nest them under `all:` or `any:`")
+            return None
+        form = forms[0]
+        if form == "fact":
+            return self.compare(node)
+        extra = [k for k in node.value if k != form]
+        for key in extra:
+            self.d.error("schema_unknown_key", f"unknown key `{key}` beside `{form}`", node.key_locs[key], "a condition has one key; nest them under `all:` or `any:`")
+        value = node.value[form]
+        if form in ("all", "any"):
+            items = self.seq(value, f"`{form}`")
+            if items is None:
+                return None
+            if not items:
+                self.d.error("schema_bad_value", f"`{form}` is empty", value.loc, "list at least one condition")
+                return None
+            parts = [self.condition(n) for n in items]
+            if None in parts:
+                return None
+            return (All if form == "all" else Any_)(tuple(parts), node.loc)
+        if form == "not":
+            inner = self.condition(value)
+            return Not(inner, node.loc) if inner else None
+        name = self.string(value, f"`{form}`")
+        if name is None:
+            return None
+        if form == "derived":
+            return Derived(name, value.loc)
+        return Known(name, form == "known", value.loc)
+
+    def compare(self, node: YNode) -> Compare | None:
+        fact = self.string(node.value["fact"], "`fact`")
+        ops = [k for k in node.value if k in OPERATORS]
+        for key in node.value:
+            if key != "fact" and key not in OPERATORS:
+                self.d.error("schema_unknown_key", f"unknown key `{key}` in a comparison", node.key_locs[key], did_you_mean(key, OPERATORS))
+        if len(ops) != 1:
+            self.d.error("schema_bad_value", f"a comparison of `{fact}` needs exactly one operator", node.loc, "one of " + ", ".join(f"`{o}`" for o in OPERATORS))
+            return None
+        op = ops[0]
+        right_node = node.value[op]
+        if op in MEMBERSHIP:
+            items = self.seq(right_node, f"`{op}`")
+            if items is None:
+                return None
+            if not items:
+                self.d.error("schema_bad_value", f"`{op}` lists no values", right_node.loc)
+                return None
+            lits = []
+            for n in items:
+                if n.kind != SCALAR or n.value is None:
+                    self._wrong(n, f"a value of `{op}`", "a plain value")
+                    return None
+                lits.append(Literal(n.value, n.loc))
+            right: Any = tuple(lits)
+        else:
+            right = self.operand(right_node, op)
+        if fact is None or right is None:
+            return None
+        return Compare(fact, op, right, node.loc)
+
+    def operand(self, node: YNode, op: str) -> Operand | None:
+        if node.kind == SCALAR:
+            if node.value is None:
+                self.d.error("schema_bad_value", f"`{op}` has no value", node.loc, "to test for missing data write `unknown: <fact>`")
+                return None
+            return Literal(node.value, node.loc)
+        if node.kind != MAP:
+            self._wrong(node, f"the value of `{op}`", "a plain value or one of `param`, `national_average`, `fact`")
+            return None
+        kinds = [k for k in node.value if k in OPERAND_KEYS]
+        if len(kinds) != 1:
+            for key in node.value:
+                if key not in ("param", "national_average", "fact", "times"):
+                    self.d.error("schema_unknown_key", f"unknown key `{key}` in the value of `{op}`", node.key_locs[key], did_you_mean(key, OPERAND_KEYS))
+            self.d.error("schema_bad_value", f"the value of `{op}` needs exactly one of `param`, `national_average`, `fact`", node.loc)
+            return None
+        kind = kinds[0]
+        allowed = OPERAND_KEYS[kind]
+        for key in node.value:
+            if key not in allowed:
+                self.d.error("schema_unknown_key", f"unknown key `{key}` beside `{kind}`", node.key_locs[key], "`times` goes with `national_average` or `fact`" if key == "times" else did_you_mean(key, allowed))
+                return None
+        name = self.string(node.value[kind], f"`{kind}`")
+        times = self.string(node.value.get("times"), "`times`")
+        if name is None:
+            return None
+        if kind == "param":
+            return ParamRef(name, node.value[kind].loc)
+        if kind == "national_average":
+            return NationalAverage(name, times, node.value[kind].loc)
+        return FactRef(name, times, node.value[kind].loc)
+
+    def effect(self, node: YNode) -> Effect | None:
+        m = self.mapping(node, EFFECT_KEYS, "`then`")
+        if m is None:
+            return None
+        if not m:
+            self.d.error("schema_missing_key", "`then` has no effect", node.loc, "give an `outcome`, a fact to `derive` or a `priority`")
+            return None
+        outcome = self.string(m.get("outcome"), "the outcome")
+        derive = self.string(m.get("derive"), "the derived fact", ID_RE, "low_results")
+        priority: Any = None
+        if "priority" in m:
+            p = m["priority"]
+            if p.kind == SCALAR and is_number(p.value):
+                priority = p.value
+            elif p.kind == MAP and set(p.value) == {"param"}:
+                name = self.string(p.value["param"], "`param`")
+                priority = ParamRef(name, p.value["param"].loc) if name else None
+            else:
+                self._wrong(p, "the priority", "a number or `{param: name}`")
+        return Effect(outcome, derive, priority, node.loc)
+
+    def outcomes(self, node: YNode) -> list[OutcomePolicy]:
+        if node.kind != MAP:
+            self._wrong(node, "`outcomes`", "a mapping of scopes to outcome policies")
+            return []
+        out = []
+        for scope, value in node.value.items():
+            if scope not in F.SCOPES:
+                self.d.error("schema_unknown_key", f"unknown scope `{scope}` in `outcomes`", node.key_locs[scope], did_you_mean(scope, F.SCOPES))
+                continue
+            m = self.mapping(value, OUTCOME_KEYS, f"the outcome policy of `{scope}`")
+            if m is None:
+                continue
+            allowed = F.OUTCOMES[scope]
+            prec = [self.choice(n, f"an outcome of `{scope}`", allowed) for n in self.seq(m["precedence"], "`precedence`") or []] if "precedence" in m else []
+            default = self.choice(m.get("default"), f"the default outcome of `{scope}`", allowed)
+            on_unknown = self.choice(m.get("on_unknown"), f"the outcome on unknown of `{scope}`", allowed)
+            if None in prec or default is None or on_unknown is None or not prec:
+                continue
+            if len(set(prec)) != len(prec):
+                self.d.error("outcome_precedence_duplicate", f"`{scope}` precedence lists an outcome twice", m["precedence"].loc)
+                continue
+            out.append(OutcomePolicy(scope, tuple(prec), default, on_unknown, node.key_locs[scope]))
+        return out
+
+    def test(self, node: YNode, defaults: dict) -> TestCase | None:
+        m = self.mapping(node, TEST_KEYS, "a test")
+        if m is None:
+            return None
+        name = self.string(m.get("name"), "the test name")
+        scope = self.choice(m["scope"], "the test scope", F.SCOPES) if "scope" in m else "unit"
+        case_facts = self.facts(m["facts"], scope, "`facts`") if "facts" in m else None
+        expect = self.expect(m["expect"]) if "expect" in m else None
+        if None in (name, scope, case_facts, expect):
+            return None
+        return TestCase(name, scope, _merge(defaults, case_facts), expect, node.loc)
+
+    def expect(self, node: YNode) -> Expectation | None:
+        m = self.mapping(node, EXPECT_KEYS, "`expect`")
+        if m is None:
+            return None
+        if not m:
+            self.d.error("schema_missing_key", "`expect` states nothing", node.loc, "give an `outcome` or rules that are `fired`, `not_fired` or `unknown`")
+            return None
+        outcome = self.string(m.get("outcome"), "the expected outcome")
+        return Expectation(
+            outcome, self.ids(m.get("fired"), "fired"), self.ids(m.get("not_fired"), "not_fired"),
+            self.ids(m.get("unknown"), "unknown"), node.loc,
+        )
+
+    # --- facts of tests ----------------------------------------------------------------------------
+
+    def facts(self, node: YNode, scope: str | None, what: str) -> dict | None:
+        """Partial input facts, checked against the delivery model; `scope` None allows every root."""
+        roots = TEST_ROOTS[scope] if scope else TEST_ROOT_KEYS
+        m = self.mapping(node, {k: OPTIONAL for k in roots}, what)
+        if m is None:
+            return None
+        ok = True
+        out: dict[str, Any] = {}
+        for root, value in m.items():
+            if root == "national_averages":
+                out[root] = self._averages(value)
+            elif root == "units":
+                items = self.seq(value, "`units`") or []
+                out[root] = [self._group(n, "unit") for n in items]
+            else:
+                out[root] = self._group(value, root)
+            ok = ok and out[root] is not None and None not in (out[root] if root == "units" else [0])
+        return out if ok else None
+
+    def _averages(self, node: YNode) -> dict | None:
+        keys = {k: OPTIONAL for k in (*F.INDICATORS, "school_year")}
+        m = self.mapping(node, keys, "`national_averages`")
+        if m is None:
+            return None
+        out = {}
+        for k, v in m.items():
+            ftype = F.INDICATORS.get(k, F.TXT)
+            if self._value_ok(v, ftype, f"national_averages.{k}"):
+                out[k] = v.value
+        return out
+
+    def _group(self, node: YNode, prefix: str) -> dict | None:
+        children = _children(prefix)
+        m = self.mapping(node, {k: OPTIONAL for k in children}, f"`{prefix}`")
+        if m is None:
+            return None
+        out: dict[str, Any] = {}
+        for key, value in m.items():
+            path = f"{prefix}.{key}"
+            field = F.FIELDS.get(path)
+            if field is not None and not field.computed:
+                if self._value_ok(value, field.type, path):
+                    out[key] = value.value
+            elif field is not None:
+                self.d.error("schema_unknown_key", f"`{path}` is computed by the engine, not given", node.key_locs[key])
+            else:
+                out[key] = self._group(value, path)
+        return out
+
+    def _value_ok(self, node: YNode, ftype: F.FactType, path: str) -> bool:
+        v = node.value
+        if node.kind != SCALAR:
+            self._wrong(node, f"`{path}`", ftype.describe())
+            return False
+        checks: dict[str, Callable[[Any], bool]] = {
+            F.NUMBER: is_number,
+            F.BOOLEAN: lambda x: isinstance(x, bool),
+            F.ENUM: lambda x: isinstance(x, str) and x in F.ENUMS[ftype.enum],
+            F.TEXT: lambda x: isinstance(x, str),
+            F.DATE: is_date,
+        }
+        if not checks[ftype.kind](v):
+            hint = did_you_mean(str(v), F.ENUMS[ftype.enum]) if ftype.kind == F.ENUM else ("write it in quotes" if ftype.kind == F.TEXT else "")
+            self.d.error("schema_wrong_type", f"`{path}` must be {ftype.describe()}, not `{v}`", node.loc, hint)
+            return False
+        if ftype.kind == F.NUMBER and ftype.unit == "share" and not 0 <= v <= 1:
+            self.d.error("schema_bad_value", f"`{path}` is a share and must lie between 0 and 1, not {v}", node.loc, "shares are fractions: 50 % is 0.5")
+            return False
+        if ftype.kind == F.NUMBER and ftype.integer and (v < 0 or v != int(v)):
+            self.d.error("schema_bad_value", f"`{path}` must be a whole number ≥ 0, not {v}", node.loc)
+            return False
+        return True
+
+
+def _children(prefix: str) -> list[str]:
+    """Names directly under a group of the catalogue (`unit` -> `id`, `injunction`, `results`, ...)."""
+    if prefix == "units":
+        prefix = "unit"
+    names = []
+    for path in F.FIELDS:
+        if path.startswith(prefix + "."):
+            head = path[len(prefix) + 1:].split(".", 1)[0]
+            if head not in names:
+                names.append(head)
+    return names
+
+
+def _describe_scalar(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return f"`{value}`"
+
+
+def _merge(base: dict, top: dict) -> dict:
+    """Deep merge of test defaults under a test's own facts; the test's values win."""
+    out = dict(base)
+    for k, v in top.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out

@@ -1,0 +1,139 @@
+"""Several packs side by side: discovery under a directory, versions of one id, lookup by date."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable
+
+from .diagnostics import Diagnostics, Location, did_you_mean
+from .loader import PACK_FILE, display, load_pack
+from .model import Pack
+from .parse import SEMVER_RE
+
+#: The packs shipped with sbs.
+DEFAULT_ROOT = Path(__file__).resolve().parent / "rules"
+
+
+class PackNotFound(LookupError):
+    """No pack matches a reference or a date; `hint` says what there is."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def discover(path: Path) -> list[Path]:
+    """The packs at or below `path`: a directory with `pack.yaml` is one pack; other YAML files are single-file packs."""
+    if path.is_file():
+        return [path]
+    if (path / PACK_FILE).is_file():
+        return [path]
+    found: list[Path] = []
+    for child in sorted(path.iterdir()):
+        if child.is_dir():
+            found.extend(discover(child))
+        elif child.suffix in (".yaml", ".yml"):
+            found.append(child)
+    return found
+
+
+def version_key(version: str) -> tuple:
+    """Semantic-version order: numbers numerically, a pre-release before its release."""
+    m = SEMVER_RE.match(version)
+    if not m:
+        return (0, 0, 0, 0, ())
+    major, minor, patch, pre = m.groups()
+    if pre is None:
+        return (int(major), int(minor), int(patch), 1, ())
+    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
+    return (int(major), int(minor), int(patch), 0, parts)
+
+
+class Registry:
+    """Loaded packs, every version of every id; overlapping validity of one id is an error."""
+
+    def __init__(self, packs: Iterable[Pack]) -> None:
+        self.packs = tuple(sorted(packs, key=lambda p: (p.meta.id, version_key(p.meta.version))))
+
+    @classmethod
+    def load(cls, paths: Iterable[str | Path], diags: Diagnostics) -> "Registry":
+        """Load every pack at or below `paths`; errors go to `diags`, valid packs are kept."""
+        packs = []
+        for raw in paths:
+            path = Path(raw)
+            if not path.exists():
+                diags.error("file_not_found", "no such file or directory", Location(str(raw)))
+                continue
+            for pack_path in discover(path):
+                pack = load_pack(pack_path, diags)
+                if pack is not None:
+                    packs.append(pack)
+        registry = cls(packs)
+        registry.check(diags)
+        return registry
+
+    def check(self, diags: Diagnostics) -> None:
+        """Checks across packs: one version of an id once; validity periods of an id do not overlap."""
+        by_id: dict[str, list[Pack]] = {}
+        for p in self.packs:
+            by_id.setdefault(p.meta.id, []).append(p)
+        for versions in by_id.values():
+            for i, a in enumerate(versions):
+                for b in versions[i + 1:]:
+                    if a.meta.version == b.meta.version:
+                        diags.error("registry_duplicate_version", f"`{b.ref}` is loaded twice", b.meta.loc, f"the other is {a.path}")
+                    elif _overlap(a, b):
+                        diags.error(
+                            "registry_validity_overlap",
+                            f"`{b.ref}` (valid {_period(b)}) overlaps `{a.ref}` (valid {_period(a)})",
+                            b.meta.loc,
+                            "close the older version with `valid_to` the day before the newer one's `valid_from`",
+                        )
+            refs = {p.ref for p in versions}
+            for p in versions:
+                if p.meta.supersedes and p.meta.supersedes not in refs:
+                    diags.warning("registry_unknown_superseded", f"`{p.ref}` supersedes `{p.meta.supersedes}`, which is not loaded", p.meta.loc)
+
+    def get(self, ref: str) -> Pack:
+        """The pack `id@version`, or the newest version of `id`."""
+        pid, _, version = ref.partition("@")
+        versions = [p for p in self.packs if p.meta.id == pid]
+        if not versions:
+            raise PackNotFound(f"no pack `{pid}`", did_you_mean(pid, {p.meta.id for p in self.packs}))
+        if not version:
+            return versions[-1]
+        for p in versions:
+            if p.meta.version == version:
+                return p
+        raise PackNotFound(f"no version `{version}` of pack `{pid}`", "versions: " + ", ".join(p.meta.version for p in versions))
+
+    def in_force(self, date: str, pack_id: str | None = None) -> Pack:
+        """The pack in force on `date` (YYYY-MM-DD); with several ids, `pack_id` chooses."""
+        if not re.match(r"^\d{4}-\d{2}-\d{2}$", date):
+            raise PackNotFound(f"`{date}` is not a date", "write it as YYYY-MM-DD")
+        ids = sorted({p.meta.id for p in self.packs})
+        if pack_id is None:
+            if len(ids) != 1:
+                raise PackNotFound("several pack ids are loaded; name one", "ids: " + ", ".join(ids))
+            pack_id = ids[0]
+        matches = [p for p in self.packs if p.meta.id == pack_id and _valid_on(p, date)]
+        if not matches:
+            periods = "; ".join(f"{p.ref} {_period(p)}" for p in self.packs if p.meta.id == pack_id)
+            raise PackNotFound(f"no version of `{pack_id}` is in force on {date}", periods)
+        return matches[-1]
+
+
+def _valid_on(p: Pack, date: str) -> bool:
+    return p.meta.valid_from <= date and (p.meta.valid_to is None or date <= p.meta.valid_to)
+
+
+def _overlap(a: Pack, b: Pack) -> bool:
+    a_end, b_end = a.meta.valid_to or "9999-12-31", b.meta.valid_to or "9999-12-31"
+    return a.meta.valid_from <= b_end and b.meta.valid_from <= a_end
+
+
+def _period(p: Pack) -> str:
+    return f"{p.meta.valid_from} – {p.meta.valid_to or 'open'}"
+
+
+__all__ = ["DEFAULT_ROOT", "PackNotFound", "Registry", "discover", "display", "version_key"]

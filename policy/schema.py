@@ -1,0 +1,238 @@
+"""The JSON Schema of the pack format, for editors (VS Code's YAML extension and others).
+
+Built from the parser's key tables and the fact catalogue, so the schema and `sbs validate` accept
+the same keys; the checks that need the whole pack (references, types, cycles) stay in `sbs validate`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import facts as F
+from . import parse as P
+from .model import MEMBERSHIP, OPERATORS
+
+SCHEMA_ID = "https://sbs.skolverket.invalid/schema/pack-1.json"
+
+
+def _obj(props: dict[str, Any], keys: dict[str, bool], description: str = "") -> dict:
+    assert set(props) == set(keys), (sorted(props), sorted(keys))
+    out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    required = [k for k, req in keys.items() if req]
+    if required:
+        out["required"] = required
+    if description:
+        out["description"] = description
+    return out
+
+
+def _str(pattern: str | None = None, description: str = "", **kw: Any) -> dict:
+    out: dict[str, Any] = {"type": "string", "minLength": 1, **kw}
+    if pattern:
+        out["pattern"] = pattern
+    if description:
+        out["description"] = description
+    return out
+
+
+DATE = {"type": "string", "pattern": P.DATE_RE.pattern, "description": "a date, YYYY-MM-DD"}
+ID = _str(P.ID_RE.pattern)
+
+
+def _group_schema(prefix: str) -> dict:
+    """The schema of a fact group of the delivery model (`unit`, `huvudman`, ...), from the catalogue."""
+    props: dict[str, Any] = {}
+    for name in P._children(prefix):
+        path = f"{prefix}.{name}"
+        field = F.FIELDS.get(path)
+        if field is None:
+            props[name] = {"oneOf": [_group_schema(path), {"type": "null"}]}
+        elif not field.computed:
+            props[name] = {**_type_schema(field.type), "description": field.en}
+    return {"type": "object", "properties": props, "additionalProperties": False}
+
+
+def _type_schema(t: F.FactType) -> dict:
+    base: dict[str, Any]
+    if t.kind == F.NUMBER:
+        base = {"type": "integer" if t.integer else "number"}
+        if t.unit == "share":
+            base.update(minimum=0, maximum=1)
+        elif t.integer:
+            base["minimum"] = 0
+    elif t.kind == F.BOOLEAN:
+        base = {"type": "boolean"}
+    elif t.kind == F.ENUM:
+        base = {"enum": list(F.ENUMS[t.enum])}
+    elif t.kind == F.DATE:
+        base = {"type": "string", "pattern": P.DATE_RE.pattern}
+    else:
+        base = {"type": "string"}
+    return {"oneOf": [base, {"type": "null"}]}
+
+
+def _facts_schema() -> dict:
+    averages = {k: _type_schema(t) for k, t in F.INDICATORS.items()}
+    averages["school_year"] = {"type": "string"}
+    props = {
+        "national_averages": {"type": "object", "properties": averages, "additionalProperties": False},
+        "units": {"type": "array", "items": _group_schema("unit")},
+    }
+    for root in P.TEST_ROOT_KEYS:
+        if root not in props:
+            props[root] = _group_schema(root)
+    return {"type": "object", "properties": props, "additionalProperties": False}
+
+
+def pack_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of one pack file."""
+    outcomes_all = sorted({o for v in F.OUTCOMES.values() for o in v})
+    fact_paths = sorted(F.FIELDS)
+    ids = {"oneOf": [{"$ref": "#/$defs/id"}, {"type": "array", "items": {"$ref": "#/$defs/id"}}]}
+    scalar = {"type": ["string", "boolean", "number"]}
+    operand = {
+        "oneOf": [
+            scalar,
+            _obj({"param": {"type": "string"}}, {"param": True}, "a parameter's value"),
+            _obj({"national_average": {"enum": list(F.INDICATORS)}, "times": {"type": "string"}},
+                 {"national_average": True, "times": False}, "the delivery's national average of an indicator"),
+            _obj({"fact": {"enum": fact_paths}, "times": {"type": "string"}}, {"fact": True, "times": False},
+                 "another fact of the same case"),
+        ]
+    }
+    compares = []
+    for op in OPERATORS:
+        right = {"type": "array", "minItems": 1, "items": scalar} if op in MEMBERSHIP else {"$ref": "#/$defs/operand"}
+        compares.append(_obj({"fact": {"enum": fact_paths}, op: right}, {"fact": True, op: True}))
+    condition = {
+        "description": "a condition: all / any / not, a comparison of a fact, known / unknown, or a derived fact",
+        "oneOf": [
+            _obj({"all": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}}, {"all": True}),
+            _obj({"any": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}}, {"any": True}),
+            _obj({"not": {"$ref": "#/$defs/condition"}}, {"not": True}),
+            _obj({"known": {"enum": fact_paths}}, {"known": True}),
+            _obj({"unknown": {"enum": fact_paths}}, {"unknown": True}),
+            _obj({"derived": {"$ref": "#/$defs/id"}}, {"derived": True}),
+            *compares,
+        ],
+    }
+    citation_one = {
+        "oneOf": [
+            _str(r"^\S+\s+\S", "document short name and section, for example `GP2016 2.3.2`"),
+            _obj({"doc": _str(), "section": {"type": ["string", "number"]}, "quote": _str()}, P.CITATION_KEYS),
+        ]
+    }
+    param_value = {"oneOf": [{"type": "number"}, DATE]}
+    defs = {
+        "id": ID,
+        "text": _obj({"sv": _str(description="Swedish"), "en": _str(description="English")}, P.TEXT_KEYS),
+        "citation": {"oneOf": [citation_one, {"type": "array", "minItems": 1, "items": citation_one}]},
+        "operand": operand,
+        "condition": condition,
+        "facts": _facts_schema(),
+    }
+    meta = _obj(
+        {
+            "id": _str(P.ID_RE.pattern, "the pack id, the same for every version"),
+            "version": _str(P.SEMVER_RE.pattern, "semantic version, for example 2.0.0"),
+            "format": {"const": 1, "description": "version of the pack format"},
+            "valid_from": DATE,
+            "valid_to": {"oneOf": [DATE, {"type": "null"}], "description": "last day in force; empty: open"},
+            "title": {"$ref": "#/$defs/text"},
+            "sources": {
+                "type": "object",
+                "propertyNames": {"pattern": P.SOURCE_KEY_RE.pattern},
+                "additionalProperties": _obj({"title": _str(), "reference": _str()}, P.SOURCE_KEYS),
+            },
+            "supersedes": {"oneOf": [_str(r"^[a-z][a-z0-9_-]*@\S+$"), {"type": "null"}]},
+        },
+        P.PACK_KEYS,
+        "identity and validity of the pack",
+    )
+    parameter = _obj(
+        {
+            "unit": {"enum": list(F.PARAMETER_UNITS)},
+            "value": param_value,
+            "by_school_form": {
+                "type": "object",
+                "propertyNames": {"enum": list(F.ENUMS["school_form"])},
+                "additionalProperties": param_value,
+            },
+            "source": {"$ref": "#/$defs/citation"},
+            "text": {"$ref": "#/$defs/text"},
+            "interpretation": {"$ref": "#/$defs/text"},
+        },
+        P.PARAMETER_KEYS,
+        "a named value with a unit and a source",
+    )
+    parameter["anyOf"] = [{"required": ["value"]}, {"required": ["by_school_form"]}]
+    effect = _obj(
+        {
+            "outcome": {"enum": outcomes_all},
+            "derive": {"$ref": "#/$defs/id"},
+            "priority": {"oneOf": [{"type": "number"}, _obj({"param": _str()}, {"param": True})]},
+        },
+        P.EFFECT_KEYS,
+        "what the rule does when it fires",
+    )
+    effect["minProperties"] = 1
+    rule = _obj(
+        {
+            "id": {"$ref": "#/$defs/id"},
+            "scope": {"enum": list(F.SCOPES), "default": "unit"},
+            "text": {"$ref": "#/$defs/text"},
+            "source": {"$ref": "#/$defs/citation"},
+            "interpretation": {"$ref": "#/$defs/text"},
+            "when": {"$ref": "#/$defs/condition"},
+            "then": effect,
+            "exception_to": ids,
+        },
+        P.RULE_KEYS,
+        "a rule: text in Swedish and English, its source, a condition and an effect",
+    )
+    outcome_policy = _obj(
+        {
+            "precedence": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": outcomes_all}},
+            "default": {"enum": outcomes_all},
+            "on_unknown": {"enum": outcomes_all},
+        },
+        P.OUTCOME_KEYS,
+    )
+    expect = _obj(
+        {"outcome": {"enum": outcomes_all}, "fired": ids, "not_fired": ids, "unknown": ids}, P.EXPECT_KEYS
+    )
+    expect["minProperties"] = 1
+    test = _obj(
+        {
+            "name": _str(),
+            "scope": {"enum": list(F.SCOPES), "default": "unit"},
+            "facts": {"$ref": "#/$defs/facts"},
+            "expect": expect,
+        },
+        P.TEST_KEYS,
+    )
+    top = _obj(
+        {
+            "pack": meta,
+            "parameters": {
+                "type": "object",
+                "propertyNames": {"pattern": P.ID_RE.pattern},
+                "additionalProperties": parameter,
+            },
+            "rules": {"type": "array", "items": rule},
+            "outcomes": {
+                "type": "object",
+                "propertyNames": {"enum": list(F.SCOPES)},
+                "additionalProperties": outcome_policy,
+            },
+            "tests": {"type": "array", "items": test},
+            "test_defaults": {"$ref": "#/$defs/facts"},
+        },
+        P.FILE_KEYS,
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "sbs rule pack (format 1)",
+        **top,
+        "$defs": defs,
+    }

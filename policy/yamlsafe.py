@@ -1,0 +1,210 @@
+"""Locked-down YAML: safe nodes only, every value with its file:line:column, limits on size and aliases.
+
+What YAML 1.1 would silently coerce is kept as text: `yes`/`no`/`on`/`off` are strings, dates stay
+strings (the pack checks them against one pattern), octal and sexagesimal numbers are strings.
+Duplicate keys are errors, not last-one-wins. Aliases are expanded under a budget of nodes, so an
+alias bomb is refused instead of exhausting memory.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import attrs
+import yaml
+
+from .diagnostics import Diagnostics, Location
+
+MAX_BYTES = 4 * 1024 * 1024  #: largest YAML document accepted
+MAX_NODES = 100_000  #: most nodes after alias expansion
+MAX_DEPTH = 64  #: deepest nesting
+
+_CORE = "tag:yaml.org,2002:"
+MAP, SEQ, SCALAR = "map", "seq", "scalar"
+
+
+class _Resolver(yaml.resolver.Resolver):
+    """YAML 1.2 core schema, reduced: null, true/false, decimal integers and floats; the rest is text."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+_Resolver.add_implicit_resolver(
+    _CORE + "null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+_Resolver.add_implicit_resolver(
+    _CORE + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Resolver.add_implicit_resolver(_CORE + "int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+_Resolver.add_implicit_resolver(
+    _CORE + "float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+.0123456789"),
+)
+
+
+class _Loader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    _Resolver,
+):
+    """Composes nodes only; nothing is constructed by PyYAML, so no tag can build an object."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _Resolver.__init__(self)
+
+
+@attrs.define
+class YNode:
+    """A located YAML value: a mapping (str -> YNode), a sequence (list of YNode) or a scalar."""
+
+    kind: str
+    value: Any
+    loc: Location
+    key_locs: dict[str, Location] = attrs.field(factory=dict)
+
+    def get(self, key: str) -> "YNode | None":
+        return self.value.get(key) if self.kind == MAP else None
+
+    def plain(self) -> Any:
+        """The value without locations (dicts, lists and scalars)."""
+        if self.kind == MAP:
+            return {k: v.plain() for k, v in self.value.items()}
+        if self.kind == SEQ:
+            return [v.plain() for v in self.value]
+        return self.value
+
+
+class _TooBig(Exception):
+    def __init__(self, code: str, message: str, loc: Location) -> None:
+        super().__init__(message)
+        self.code, self.message, self.loc = code, message, loc
+
+
+class _Builder:
+    """Turns composed nodes into YNodes, checking keys, tags and the expansion budget."""
+
+    def __init__(self, file: str, diags: Diagnostics) -> None:
+        self.file, self.diags, self.count = file, diags, 0
+
+    def loc(self, node: yaml.Node, path: str) -> Location:
+        m = node.start_mark
+        return Location(self.file, m.line + 1, m.column + 1, path)
+
+    def build(self, node: yaml.Node, path: str, depth: int) -> YNode:
+        self.count += 1
+        loc = self.loc(node, path)
+        if self.count > MAX_NODES:
+            raise _TooBig("yaml_too_large", f"more than {MAX_NODES} nodes after expanding aliases", loc)
+        if depth > MAX_DEPTH:
+            raise _TooBig("yaml_too_deep", f"nesting deeper than {MAX_DEPTH} levels", loc)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth, loc)
+        if isinstance(node, yaml.SequenceNode):
+            items = [self.build(n, f"{path}[{i}]", depth + 1) for i, n in enumerate(node.value)]
+            return YNode(SEQ, items, loc)
+        return YNode(SCALAR, self._scalar(node, loc), loc)
+
+    def _mapping(self, node: yaml.MappingNode, path: str, depth: int, loc: Location) -> YNode:
+        values: dict[str, YNode] = {}
+        key_locs: dict[str, Location] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.diags.error("yaml_bad_key", "a mapping key must be plain text", self.loc(key_node, path))
+                continue
+            key = key_node.value
+            child = f"{path}.{key}" if path else key
+            key_loc = self.loc(key_node, child)
+            if key in values:
+                first = key_locs[key]
+                self.diags.error(
+                    "yaml_duplicate_key",
+                    f"key `{key}` appears twice in one mapping",
+                    key_loc,
+                    f"the first `{key}` is at line {first.line}; keep one",
+                )
+                continue
+            key_locs[key] = key_loc
+            values[key] = self.build(value_node, child, depth + 1)
+        return YNode(MAP, values, loc, key_locs)
+
+    def _scalar(self, node: yaml.ScalarNode, loc: Location) -> Any:
+        tag, text = node.tag, node.value
+        try:
+            if tag == _CORE + "str":
+                return text
+            if tag == _CORE + "null":
+                return None
+            if tag == _CORE + "bool":
+                return text.lower() == "true"
+            if tag == _CORE + "int":
+                return int(text)
+            if tag == _CORE + "float":
+                return float(text)
+        except ValueError:
+            self.diags.error("yaml_bad_scalar", f"`{text}` is not a valid {tag[len(_CORE):]}", loc)
+            return text
+        self.diags.error(
+            "yaml_tag_not_allowed",
+            f"the tag `{tag}` is not allowed",
+            loc,
+            "write plain values; tags are not part of the pack format",
+        )
+        return text
+
+
+def load_text(text: str, file: str, diags: Diagnostics) -> YNode | None:
+    """Parse one YAML document into located nodes; problems go to `diags` and give None."""
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        diags.error(
+            "yaml_too_large", f"the document is larger than {MAX_BYTES // (1024 * 1024)} MiB", Location(file)
+        )
+        return None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
+        problem = (e.problem or e.context or "invalid YAML").strip()
+        diags.error("yaml_syntax", problem, where)
+        return None
+    except yaml.YAMLError as e:  # reader errors (control characters) carry no mark
+        diags.error("yaml_syntax", str(e).splitlines()[0], Location(file))
+        return None
+    finally:
+        loader.dispose()
+    if node is None:
+        return None
+    builder = _Builder(file, diags)
+    try:
+        return builder.build(node, "", 0)
+    except _TooBig as e:
+        diags.error(e.code, e.message, e.loc, "aliases and nesting are limited; write the values out")
+        return None
+
+
+def load_file(path: str, diags: Diagnostics, display: str | None = None) -> YNode | None:
+    """Read a UTF-8 file (a byte-order mark is accepted) and parse it with `load_text`."""
+    name = display or path
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+    except OSError as e:
+        diags.error("file_unreadable", f"cannot read the file: {e.strerror}", Location(name))
+        return None
+    if len(raw) > MAX_BYTES:
+        diags.error("yaml_too_large", f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB", Location(name))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        diags.error("file_encoding", f"the file is not UTF-8 (byte {e.start})", Location(name), "save it as UTF-8")
+        return None
+    return load_text(text, name, diags)
