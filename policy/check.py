@@ -55,19 +55,37 @@ def find_cycle(edges: dict[str, Iterable[str]]) -> list[list[str]]:
     return cycles
 
 
+def _param_refs(rules: list[Rule]) -> set[str]:
+    """Names of every parameter the rules refer to (in comparisons, `times` and priorities)."""
+    names: set[str] = set()
+    for rule in rules:
+        if isinstance(rule.then.priority, ParamRef):
+            names.add(rule.then.priority.name)
+        for c in walk(rule.when):
+            right = c.right if isinstance(c, Compare) else None
+            if isinstance(right, ParamRef):
+                names.add(right.name)
+            elif isinstance(right, (NationalAverage, FactRef)) and right.times:
+                names.add(right.times)
+    return names
+
+
 class Checker:
     """Checks one assembled pack; every finding goes to the collector."""
 
     def __init__(self, meta: PackMeta, params: list[Parameter], rules: list[Rule],
                  outcomes: list[OutcomePolicy], tests: list[TestCase], diags: Diagnostics,
-                 extra_rule_ids: set[str] = frozenset(), extra_param_names: set[str] = frozenset()) -> None:
+                 extra_rule_ids: set[str] = frozenset(), extra_param_names: set[str] = frozenset(),
+                 complete: bool = True) -> None:
         self.meta, self.rules, self.outcomes, self.tests, self.d = meta, rules, outcomes, tests, diags
         self.params = {p.name: p for p in params}
         self.rule_by_id: dict[str, Rule] = {}
         self.extra_rule_ids, self.extra_param_names = set(extra_rule_ids), set(extra_param_names)
         self.used_params: set[str] = set()
+        self.complete = complete  # False when the parser dropped elements: no "unused" warnings then
 
     def run(self) -> None:
+        self.used_params = _param_refs(self.rules)
         self.check_citations()
         self.check_rule_ids()
         policies = {o.scope: o for o in self.outcomes}
@@ -79,7 +97,7 @@ class Checker:
         self.check_policies(policies)
         self.check_tests()
         for name, p in sorted(self.params.items()):
-            if name not in self.used_params:
+            if self.complete and name not in self.used_params:
                 self.d.warning("param_unused", f"parameter `{name}` is not used by any rule", p.loc)
 
     # --- sources and ids ---------------------------------------------------------------------------
@@ -131,7 +149,6 @@ class Checker:
             if name not in self.extra_param_names:
                 self.d.error("ref_unknown_parameter", f"parameter `{name}` is not defined", loc, did_you_mean(name, self.params) or "define it under `parameters:`")
             return None
-        self.used_params.add(name)
         if p.by_school_form and scope != "unit":
             self.d.error("param_by_school_form_scope", f"parameter `{name}` has values per school form, but a {scope} case has no school form", loc, "give it one `value` or use it in unit rules only")
         return p
@@ -157,6 +174,7 @@ class Checker:
 
     def check_compare(self, c: Compare, scope: str) -> None:
         field = self._fact(c.fact, scope, c.loc)
+        right_type = self._operand_type(c, scope)  # every reference is resolved, even if the fact is not
         if field is None:
             return
         left, op = field.type, c.op
@@ -173,27 +191,36 @@ class Checker:
         right = c.right
         if isinstance(right, Literal):
             self._literal(right, left, c.fact, op)
-        elif isinstance(right, ParamRef):
+            return
+        if right_type is None:
+            return
+        what, rtype = right_type
+        if isinstance(right, FactRef) and right.times is not None and left.kind != F.NUMBER:
+            self.d.error("type_mismatch", "`times` scales numbers only", right.loc)
+        elif self._same_type(left, rtype, c.fact, what, right.loc):
+            if isinstance(right, NationalAverage) and c.fact.rsplit(".", 1)[-1] != right.indicator:
+                self.d.warning("indicator_mismatch", f"`{c.fact}` is compared with the national average of another indicator, `{right.indicator}`", right.loc)
+
+    def _operand_type(self, c: Compare, scope: str) -> tuple[str, F.FactType] | None:
+        """Resolve the right-hand side's references; its description and type, or None."""
+        right = c.right
+        if isinstance(right, ParamRef):
             p = self._param(right.name, right.loc, scope)
-            if p is not None:
-                ptype = F.DAY if p.unit == "date" else F._n(p.unit)
-                self._same_type(left, ptype, c.fact, f"parameter `{p.name}`", right.loc)
-        elif isinstance(right, NationalAverage):
+            if p is None:
+                return None
+            return f"parameter `{p.name}`", (F.DAY if p.unit == "date" else F._n(p.unit))
+        if isinstance(right, NationalAverage):
+            ok = self._ratio(right.times, right.loc, scope)
             itype = F.INDICATORS.get(right.indicator)
             if itype is None:
                 self.d.error("ref_unknown_indicator", f"there is no national average `{right.indicator}`", right.loc, did_you_mean(right.indicator, F.INDICATORS))
-                return
-            self._ratio(right.times, right.loc, scope)
-            if self._same_type(left, itype, c.fact, f"the national average `{right.indicator}`", right.loc):
-                if c.fact.rsplit(".", 1)[-1] != right.indicator:
-                    self.d.warning("indicator_mismatch", f"`{c.fact}` is compared with the national average of another indicator, `{right.indicator}`", right.loc)
-        elif isinstance(right, FactRef):
+                return None
+            return (f"the national average `{right.indicator}`", itype) if ok else None
+        if isinstance(right, FactRef):
+            ok = self._ratio(right.times, right.loc, scope)
             other = self._fact(right.path, scope, right.loc)
-            if other is not None:
-                if right.times is not None and left.kind != F.NUMBER:
-                    self.d.error("type_mismatch", "`times` scales numbers only", right.loc)
-                self._ratio(right.times, right.loc, scope)
-                self._same_type(left, other.type, c.fact, f"`{right.path}`", right.loc)
+            return (f"`{right.path}`", other.type) if other is not None and ok else None
+        return None
 
     def _literal(self, lit: Literal, left: F.FactType, fact: str, op: str) -> None:
         v = lit.value
@@ -268,7 +295,7 @@ class Checker:
             where = self.rule_by_id[cycle[0]].loc
             self.d.error("rule_derive_cycle", "derived facts depend on themselves: " + " → ".join(cycle + [cycle[0]]), where, "a rule cannot, through others, read the fact it derives")
         for (scope, name), ids in sorted(derivers.items()):
-            if (scope, name) not in read and not self.rule_by_id[ids[0]].then.outcome:
+            if self.complete and (scope, name) not in read and not self.rule_by_id[ids[0]].then.outcome:
                 self.d.warning("derive_unused", f"`{name}` is derived but no {scope} rule reads it", self.rule_by_id[ids[0]].then.loc)
 
     def check_policies(self, policies: dict[str, OutcomePolicy]) -> None:

@@ -118,6 +118,8 @@ class PackError(ValueError):
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint naming the closest valid choice, or listing the choices when none is close."""
     choices = sorted(set(choices))
+    if not choices:
+        return ""
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
         return f"did you mean `{close[0]}`?"

@@ -42,10 +42,15 @@ def load_pack(path: str | Path, diags: Diagnostics) -> Pack | None:
     before = len(diags.errors)
     parser = Parser(diags)
     sections: list[FileSections] = []
+    unreadable = False
     for f in pack_files(path):
         node = load_file(str(f), diags, display(f))
-        if node is not None:
+        if node is None:
+            unreadable = True
+        else:
             sections.append(parser.file(node, display(f)))
+    if unreadable and not any(s.meta_loc for s in sections):
+        return None  # the metadata may be in the file that could not be read
     pack = _assemble(path, sections, diags, parser)
     if pack is None or len(diags.errors) > before:
         return None
@@ -81,7 +86,8 @@ def _assemble(path: Path, sections: list[FileSections], diags: Diagnostics, pars
         tests.extend(s.tests)
     if meta is None:
         return None
-    Checker(meta, params, rules, outcomes, tests, diags, parser.seen_rule_ids, parser.seen_param_names).run()
+    Checker(meta, params, rules, outcomes, tests, diags, parser.seen_rule_ids, parser.seen_param_names,
+            complete=parser.dropped == 0).run()
     return Pack(
         meta=meta,
         parameters=tuple(sorted(params, key=lambda p: p.name)),

@@ -113,6 +113,7 @@ class Parser:
         #: names seen even where the element itself failed, so later checks do not report them twice
         self.seen_rule_ids: set[str] = set()
         self.seen_param_names: set[str] = set()
+        self.dropped = 0  #: rules and parameters that failed to parse
 
     # --- primitives --------------------------------------------------------------------------------
 
@@ -125,14 +126,16 @@ class Parser:
         if node.kind != MAP:
             self._wrong(node, what, "a mapping")
             return None
+        suggested = set()
         for key in node.value:
             if key not in keys:
-                self.d.error(
-                    "schema_unknown_key", f"unknown key `{key}` in {what}", node.key_locs[key], did_you_mean(key, keys)
-                )
+                hint = did_you_mean(key, keys)
+                if hint.startswith("did you mean"):
+                    suggested.add(hint.split("`")[1])
+                self.d.error("schema_unknown_key", f"unknown key `{key}` in {what}", node.key_locs[key], hint)
         for key, required in keys.items():
             present = key in node.value and not (node.value[key].kind == SCALAR and node.value[key].value is None)
-            if required and not present:
+            if required and not present and key not in suggested:
                 code = _MISSING_CODES.get((what, key), "schema_missing_key")
                 self.d.error(code, f"{what} has no `{key}`", node.loc, f"add `{key}:`")
         return {k: v for k, v in node.value.items() if k in keys and v.value is not None}
@@ -203,7 +206,12 @@ class Parser:
         if "parameters" in m:
             out.parameters = self.parameters(m["parameters"])
         if "rules" in m:
-            out.rules = [r for r in (self.rule(n) for n in self.seq(m["rules"], "`rules`") or []) if r]
+            for n in self.seq(m["rules"], "`rules`") or []:
+                rule = self.rule(n)
+                if rule is None:
+                    self.dropped += 1
+                else:
+                    out.rules.append(rule)
         if "outcomes" in m:
             out.outcomes = self.outcomes(m["outcomes"])
         defaults = self.facts(m["test_defaults"], None, "`test_defaults`") if "test_defaults" in m else {}
@@ -292,6 +300,8 @@ class Parser:
             p = self.parameter(name, value, loc)
             if p:
                 out.append(p)
+            else:
+                self.dropped += 1
         return out
 
     def parameter(self, name: str, node: YNode, loc: Location) -> Parameter | None:
@@ -430,7 +440,7 @@ class Parser:
             right = self.operand(right_node, op)
         if fact is None or right is None:
             return None
-        return Compare(fact, op, right, node.loc)
+        return Compare(fact, op, right, node.value["fact"].loc)
 
     def operand(self, node: YNode, op: str) -> Operand | None:
         if node.kind == SCALAR:

@@ -83,6 +83,39 @@ def _facts_schema() -> dict:
     return {"type": "object", "properties": props, "additionalProperties": False}
 
 
+_UNIT_RANGES = {
+    "share": {"type": "number", "minimum": 0, "maximum": 1},
+    "pupils": {"type": "integer", "minimum": 0},
+    "count": {"type": "integer", "minimum": 0},
+    "date": DATE,
+}
+
+
+def _unit_range(unit: str, rng: dict) -> dict:
+    """If a parameter has `unit`, its values lie in `rng` (a share between 0 and 1, pupils whole, ...)."""
+    return {
+        "if": {"properties": {"unit": {"const": unit}}, "required": ["unit"]},
+        "then": {"properties": {"value": rng, "by_school_form": {"additionalProperties": rng}}},
+    }
+
+
+def _enum_literals() -> list[dict]:
+    """A comparison of a fact with a value set names values of that set (school forms, huvudman types)."""
+    out = []
+    for path, field in F.FIELDS.items():
+        if field.type.kind != F.ENUM:
+            continue
+        values = {"enum": list(F.ENUMS[field.type.enum])}
+        out.append({
+            "if": {"properties": {"fact": {"const": path}}, "required": ["fact"]},
+            "then": {"properties": {
+                "eq": {"anyOf": [values, {"type": "object"}]}, "ne": {"anyOf": [values, {"type": "object"}]},
+                "in": {"type": "array", "items": values}, "not_in": {"type": "array", "items": values},
+            }},
+        })
+    return out
+
+
 def pack_schema() -> dict:
     """The JSON Schema (draft 2020-12) of one pack file."""
     outcomes_all = sorted({o for v in F.OUTCOMES.values() for o in v})
@@ -105,6 +138,7 @@ def pack_schema() -> dict:
         compares.append(_obj({"fact": {"enum": fact_paths}, op: right}, {"fact": True, op: True}))
     condition = {
         "description": "a condition: all / any / not, a comparison of a fact, known / unknown, or a derived fact",
+        "allOf": _enum_literals(),
         "oneOf": [
             _obj({"all": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}}, {"all": True}),
             _obj({"any": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}}, {"any": True}),
@@ -165,6 +199,7 @@ def pack_schema() -> dict:
         "a named value with a unit and a source",
     )
     parameter["anyOf"] = [{"required": ["value"]}, {"required": ["by_school_form"]}]
+    parameter["allOf"] = [_unit_range(unit, rng) for unit, rng in _UNIT_RANGES.items()]
     effect = _obj(
         {
             "outcome": {"enum": outcomes_all},

@@ -105,8 +105,10 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _TooBig("yaml_too_deep", f"nesting deeper than {MAX_DEPTH} levels", loc)
         if isinstance(node, yaml.MappingNode):
+            self._collection_tag(node, "map", loc)
             return self._mapping(node, path, depth, loc)
         if isinstance(node, yaml.SequenceNode):
+            self._collection_tag(node, "seq", loc)
             items = [self.build(n, f"{path}[{i}]", depth + 1) for i, n in enumerate(node.value)]
             return YNode(SEQ, items, loc)
         return YNode(SCALAR, self._scalar(node, loc), loc)
@@ -134,6 +136,16 @@ class _Builder:
             values[key] = self.build(value_node, child, depth + 1)
         return YNode(MAP, values, loc, key_locs)
 
+    def _collection_tag(self, node: yaml.Node, kind: str, loc: Location) -> None:
+        if node.tag != _CORE + kind:
+            self._bad_tag(node.tag, loc)
+
+    def _bad_tag(self, tag: str, loc: Location) -> None:
+        self.diags.error(
+            "yaml_tag_not_allowed", f"the tag `{tag}` is not allowed", loc,
+            "write plain values; tags are not part of the pack format",
+        )
+
     def _scalar(self, node: yaml.ScalarNode, loc: Location) -> Any:
         tag, text = node.tag, node.value
         try:
@@ -150,12 +162,7 @@ class _Builder:
         except ValueError:
             self.diags.error("yaml_bad_scalar", f"`{text}` is not a valid {tag[len(_CORE):]}", loc)
             return text
-        self.diags.error(
-            "yaml_tag_not_allowed",
-            f"the tag `{tag}` is not allowed",
-            loc,
-            "write plain values; tags are not part of the pack format",
-        )
+        self._bad_tag(tag, loc)
         return text
 
 

@@ -1,0 +1,1 @@
+"""Tests of sbs: one file per module."""

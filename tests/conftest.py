@@ -1,0 +1,45 @@
+"""Shared helpers: write a pack to a temporary file and load it."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from policy import Diagnostics, load_pack
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+RULES = ROOT / "policy" / "rules"
+
+HEAD = """\
+pack:
+  id: demo
+  version: 1.0.0
+  format: 1
+  valid_from: 2016-01-01
+  title: {sv: Exempel, en: Example}
+  sources:
+    GP2016: {title: Genomförandeplan}
+outcomes:
+  unit: {precedence: [excluded, deferred, not_eligible, manual_review, eligible], default: not_eligible, on_unknown: manual_review}
+  huvudman: {precedence: [deferred, manual_review, not_proposed, proposed], default: not_proposed, on_unknown: manual_review}
+"""
+
+
+@pytest.fixture
+def load_text(tmp_path):
+    """Load YAML text as a single-file pack; returns (pack or None, diagnostics)."""
+
+    def load(text: str, name: str = "pack.yaml", head: bool = True):
+        path = tmp_path / name
+        path.write_text((HEAD if head else "") + textwrap.dedent(text), encoding="utf-8")
+        diags = Diagnostics()
+        return load_pack(path, diags), diags
+
+    return load
+
+
+def codes(diags: Diagnostics) -> list[str]:
+    """The codes of the errors, in order."""
+    return [d.code for d in diags.errors]

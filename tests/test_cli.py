@@ -1,0 +1,90 @@
+"""The `sbs` commands through click's runner: output, messages and exit codes."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+
+from .conftest import FIXTURES, RULES
+
+
+@pytest.fixture
+def run():
+    def invoke(*args, **kw):
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False, **kw)
+    return invoke
+
+
+class TestValidate:
+    def test_valid_packs_exit_0(self, run):
+        """The shipped packs validate: exit 0, nothing on stdout."""
+        result = run("validate", str(RULES))
+        assert 0 == result.exit_code
+        assert "" == result.stdout
+        assert "1 valid pack" in result.stderr
+
+    def test_error_format_and_exit_1(self, run):
+        """An error prints `file:line:col: code: message` and the hint; exit 1."""
+        result = run("validate", str(FIXTURES / "invalid" / "unknown_key.yaml"))
+        assert 1 == result.exit_code
+        first, hint = result.stdout.splitlines()[:2]
+        assert first.endswith("unknown_key.yaml:21:5: schema_unknown_key: unknown key `whenn` in rule")
+        assert "    hint: did you mean `when`?" == hint
+
+    def test_several_packs_all_reported(self, run):
+        """Every pack given is checked; errors of each are printed."""
+        result = run("validate", str(FIXTURES / "invalid" / "unknown_fact.yaml"), str(FIXTURES / "invalid" / "bad_date.yaml"))
+        assert 1 == result.exit_code
+        assert "ref_unknown_fact" in result.stdout and "schema_bad_value" in result.stdout
+
+    def test_json_output(self, run):
+        """`--format json` gives the diagnostics with code, line and column."""
+        result = run("validate", "--format", "json", str(FIXTURES / "invalid" / "param_missing_unit.yaml"))
+        out = json.loads(result.stdout)
+        assert (1, False) == (result.exit_code, out["valid"])
+        assert [("param_missing_unit", 14, 5)] == [(d["code"], d["line"], d["column"]) for d in out["diagnostics"]]
+
+    def test_missing_path(self, run, tmp_path):
+        """A path that does not exist is an error with exit 1."""
+        result = run("validate", str(tmp_path / "nope.yaml"))
+        assert 1 == result.exit_code
+        assert "file_not_found" in result.stdout
+
+    def test_no_argument_is_usage_error(self, run):
+        """`sbs validate` without a pack is a usage error: exit 2."""
+        assert 2 == CliRunner().invoke(cli, ["validate"]).exit_code
+
+
+class TestPacks:
+    def test_json_contract(self, run):
+        """`sbs packs --format json` lists objects with id, version, valid_from, valid_to, sha256."""
+        result = run("packs", "--format", "json")
+        assert 0 == result.exit_code
+        rows = json.loads(result.stdout)
+        assert rows and all({"id", "version", "valid_from", "valid_to", "sha256"} == set(r) for r in rows)
+        assert ("sbs", "2016-01-01", None) == (rows[0]["id"], rows[0]["valid_from"], rows[0]["valid_to"])
+
+    def test_text_table(self, run):
+        """The text listing has a header and one line per pack, open validity written `open`."""
+        result = run("packs")
+        header, row = result.stdout.splitlines()[:2]
+        assert header.split() == ["id", "version", "valid_from", "valid_to", "sha256"]
+        assert "open" == row.split()[3]
+
+    def test_other_rules_directory(self, run):
+        """`--rules DIR` lists the packs there; invalid ones are reported and exit 1."""
+        result = run("--rules", str(FIXTURES / "invalid" / "overlap"), "packs", "--format", "json")
+        assert 1 == result.exit_code
+        assert ["1.0.0", "2.0.0"] == [r["version"] for r in json.loads(result.stdout)]
+        assert "registry_validity_overlap" in result.stderr
+
+
+class TestSchemaCommand:
+    def test_prints_json_schema(self, run):
+        """`sbs schema` prints a JSON Schema document."""
+        result = run("schema")
+        schema = json.loads(result.stdout)
+        assert "https://json-schema.org/draft/2020-12/schema" == schema["$schema"]

@@ -1,0 +1,239 @@
+"""Loading packs: shipped packs valid, single-file and directory packs alike, the content hash."""
+from __future__ import annotations
+
+import shutil
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from policy import Diagnostics, load_pack
+from policy.canonical import canonical, dump_yaml
+from policy.model import All, Compare, Known, NationalAverage, ParamRef
+
+from . import strategies as S
+from .conftest import RULES, codes
+
+SMALL = """\
+parameters:
+  small_unit_pupils:
+    unit: pupils
+    value: 50
+    source: GP2016 2.3.3
+rules:
+  - id: small-unit
+    text: {sv: Små enheter väljs inte., en: Small units are not selected.}
+    source: GP2016 2.3.3
+    when: {fact: unit.pupils, lt: {param: small_unit_pupils}}
+    then: {outcome: not_eligible}
+"""
+
+
+class TestShippedPacks:
+    def test_every_shipped_pack_is_valid(self):
+        """Every pack under policy/rules loads without errors or warnings."""
+        for path in sorted(p for p in RULES.iterdir() if p.is_dir() or p.suffix == ".yaml"):
+            diags = Diagnostics()
+            pack = load_pack(path, diags)
+            assert [] == [d.render() for d in diags], path
+            assert pack is not None and len(pack.sha256) == 64
+
+    def test_reference_pack_reads_as_written(self):
+        """The 2016 pack keeps its rules in file order with per-form thresholds."""
+        pack = load_pack(RULES / "sbs-2016", Diagnostics())
+        assert "sbs@2.0.0-alpha.1" == pack.ref
+        assert ["newcomer-programme", "state-school", "vite-not-concluded", "small-unit"] == [r.id for r in pack.rules][:4]
+        small = pack.parameter("small_unit_pupils")
+        assert (10, 50, None) == (small.value_for("grundsarskola"), small.value_for("gymnasieskola"), small.value_for("sameskola"))
+
+
+class TestParsing:
+    def test_shorthands_equal_long_forms(self, load_text):
+        """`source: GP2016 2.3.3` equals `{doc: GP2016, section: 2.3.3}`; scope defaults to unit."""
+        short, _ = load_text(SMALL)
+        long_form = SMALL.replace("    source: GP2016 2.3.3\n    when", "    source: [{doc: GP2016, section: '2.3.3'}]\n    scope: unit\n    when")
+        longer, diags = load_text(long_form, name="long.yaml")
+        assert [] == codes(diags)
+        assert short.rules == longer.rules
+        assert short.sha256 == longer.sha256
+
+    def test_condition_forms(self, load_text):
+        """all / comparison with national average and `times` / known read into the model."""
+        pack, diags = load_text("""\
+            parameters:
+              ratio: {unit: ratio, value: 0.9, source: GP2016 2.3.2}
+            rules:
+              - id: low
+                text: {sv: Lågt., en: Low.}
+                source: GP2016 2.3.2
+                when:
+                  all:
+                    - known: unit.results.merit_value_y9
+                    - fact: unit.results.merit_value_y9
+                      lt: {national_average: merit_value_y9, times: ratio}
+                then: {outcome: eligible}
+            """)
+        assert [] == codes(diags)
+        when = pack.rules[0].when
+        assert isinstance(when, All)
+        assert Known("unit.results.merit_value_y9") == when.items[0]
+        assert Compare("unit.results.merit_value_y9", "lt", NationalAverage("merit_value_y9", "ratio")) == when.items[1]
+
+    def test_all_errors_reported_at_once(self, load_text):
+        """Several problems in one pack are all reported, sorted by line."""
+        _, diags = load_text(SMALL.replace("unit.pupils", "unit.pupil").replace("small_unit_pupils}", "small_unit_pupilz}").replace("source: GP2016 2.3.3\n    when", "source: GP2017 2.3.3\n    when"))
+        assert ["ref_unknown_source", "ref_unknown_fact", "ref_unknown_parameter"] == codes(diags)
+        lines = [d.location.line for d in diags.errors]
+        assert sorted(lines) == lines
+
+    def test_priority_parameter_must_be_points(self, load_text):
+        """A priority taken from a parameter must be in points."""
+        _, diags = load_text("""\
+            parameters:
+              bonus: {unit: pupils, value: 10, source: GP2016 2.3.2}
+            rules:
+              - id: no-dialogue
+                scope: huvudman
+                text: {sv: Ingen dialog., en: No dialogue.}
+                source: GP2016 2.3.2 punkt 4
+                when: {fact: huvudman.ongoing_sbs_dialogue, eq: false}
+                then: {priority: {param: bonus}}
+            """)
+        assert ["type_mismatch"] == codes(diags)
+
+    def test_national_average_of_another_unit(self, load_text):
+        """A share compared with a national average in points is a type error."""
+        _, diags = load_text("""\
+            rules:
+              - id: low
+                text: {sv: Lågt., en: Low.}
+                source: GP2016 2.3.2
+                when: {fact: unit.results.share_degree_within_3y, lt: {national_average: average_grade_points}}
+                then: {outcome: eligible}
+            """)
+        assert ["type_mismatch"] == codes(diags)
+
+    def test_other_indicator_warns(self, load_text):
+        """Comparing with the average of a different indicator of the same unit is a warning, not an error."""
+        pack, diags = load_text("""\
+            rules:
+              - id: low
+                text: {sv: Lågt., en: Low.}
+                source: GP2016 2.3.2
+                when: {fact: unit.results.grade_value_y6_maths, lt: {national_average: grade_value_y6_swedish}}
+                then: {outcome: eligible}
+            """)
+        assert pack is not None
+        assert ["indicator_mismatch"] == [d.code for d in diags.warnings]
+
+    def test_test_outcome_must_fit_scope(self, load_text):
+        """A YAML test of a unit cannot expect a huvudman outcome."""
+        _, diags = load_text(SMALL + """\
+            tests:
+              - name: small
+                facts: {unit: {pupils: 3}}
+                expect: {outcome: proposed}
+            """.replace("            ", ""))
+        assert ["ref_unknown_outcome"] == codes(diags)
+
+    def test_test_defaults_merge_under_tests(self, load_text):
+        """`test_defaults` are merged under each test's facts; the test's own values win."""
+        pack, diags = load_text(SMALL + """\
+            test_defaults:
+              unit: {school_form: grundskola, pupils: 300}
+            tests:
+              - name: small
+                facts: {unit: {pupils: 3}}
+                expect: {outcome: not_eligible}
+            """.replace("            ", ""))
+        assert [] == codes(diags)
+        assert {"unit": {"school_form": "grundskola", "pupils": 3}} == pack.tests[0].facts
+
+
+class TestContentHash:
+    def test_reformatting_keeps_hash(self, load_text):
+        """Comments, key order, quoting and flow or block style do not change the hash."""
+        a, _ = load_text(SMALL, name="a.yaml")
+        b, diags = load_text("""\
+            # the same pack, written differently
+            rules:
+              - then:
+                  outcome: "not_eligible"
+                when:
+                  lt:
+                    param: small_unit_pupils
+                  fact: 'unit.pupils'
+                source: "GP2016 2.3.3"
+                text:
+                  en: Small units are not selected.
+                  sv: Små enheter väljs inte.
+                id: small-unit
+            parameters:
+              small_unit_pupils: {source: GP2016 2.3.3, value: 50.0, unit: pupils}
+            """, name="b.yaml")
+        assert [] == codes(diags)
+        assert a.sha256 == b.sha256
+
+    def test_threshold_change_changes_hash(self, load_text):
+        """Changing a threshold changes the hash."""
+        a, _ = load_text(SMALL, name="a.yaml")
+        b, _ = load_text(SMALL.replace("value: 50", "value: 49"), name="b.yaml")
+        assert a.sha256 != b.sha256
+
+    def test_text_change_changes_hash(self, load_text):
+        """Changing a rule's text changes the hash: the text is part of what a reviewer reads."""
+        a, _ = load_text(SMALL, name="a.yaml")
+        b, _ = load_text(SMALL.replace("Small units", "Tiny units"), name="b.yaml")
+        assert a.sha256 != b.sha256
+
+    def test_tests_not_in_hash(self, load_text):
+        """Adding YAML tests does not change the hash: tests decide nothing."""
+        a, _ = load_text(SMALL, name="a.yaml")
+        b, _ = load_text(SMALL + "tests:\n  - name: t\n    facts: {unit: {pupils: 3}}\n    expect: {outcome: not_eligible}\n", name="b.yaml")
+        assert a.sha256 == b.sha256 and len(b.tests) == 1
+
+    def test_directory_and_single_file_agree(self, tmp_path):
+        """The shipped directory pack and its canonical single-file form load equal, with one hash."""
+        diags = Diagnostics()
+        pack = load_pack(RULES / "sbs-2016", diags)
+        single = tmp_path / "single.yaml"
+        single.write_text(dump_yaml(pack), encoding="utf-8")
+        again = load_pack(single, diags)
+        assert [] == [d.render() for d in diags]
+        assert pack == again
+        assert pack.sha256 == again.sha256
+
+    def test_splitting_files_differently_keeps_hash(self, tmp_path):
+        """Moving a rules file's content into pack.yaml keeps the hash."""
+        copy = tmp_path / "pack"
+        shutil.copytree(RULES / "sbs-2016", copy)
+        crit = copy / "rules" / "20-criteria.yaml"
+        rules = crit.read_text(encoding="utf-8")
+        crit.unlink()
+        (copy / "rules" / "10-exclusions.yaml").write_text(
+            (copy / "rules" / "10-exclusions.yaml").read_text(encoding="utf-8") + rules.split("rules:\n", 1)[1], encoding="utf-8"
+        )
+        original = load_pack(RULES / "sbs-2016", Diagnostics())
+        moved = load_pack(copy, Diagnostics())
+        assert original.sha256 == moved.sha256
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(S.conditions, min_size=1, max_size=4))
+    def test_load_dump_load_is_identity(self, tmp_path_factory, conds):
+        """For generated well-typed conditions: load → canonical dump → load gives an equal pack and hash."""
+        d = tmp_path_factory.mktemp("gen")
+        first = d / "first.yaml"
+        first.write_text(yaml.safe_dump(S.pack_document(conds), allow_unicode=True), encoding="utf-8")
+        diags = Diagnostics()
+        pack = load_pack(first, diags)
+        assert [] == [x.render() for x in diags.errors]
+        second = d / "second.yaml"
+        second.write_text(dump_yaml(pack), encoding="utf-8")
+        again = load_pack(second, diags)
+        assert pack == again and pack.sha256 == again.sha256
+        assert canonical(pack) == canonical(again)
+
+    def test_param_ref_kept(self, load_text):
+        """A parameter comparison keeps the parameter's name (the trace shows it)."""
+        pack, _ = load_text(SMALL)
+        assert ParamRef("small_unit_pupils") == pack.rules[0].when.right

@@ -1,0 +1,107 @@
+"""Several versions of one pack side by side; the one in force on a date is a lookup."""
+from __future__ import annotations
+
+import pytest
+
+from policy import Diagnostics, PackNotFound, Registry
+from policy.registry import version_key
+
+from .conftest import FIXTURES, RULES
+
+
+def _version(tmp_path, version: str, valid_from: str, valid_to: str = ""):
+    body = f"""\
+pack:
+  id: sbs
+  version: {version}
+  format: 1
+  valid_from: {valid_from}
+  valid_to: {valid_to}
+  title: {{sv: Version {version}, en: Version {version}}}
+  sources:
+    GP2016: {{title: Genomförandeplan}}
+outcomes:
+  unit: {{precedence: [excluded, eligible], default: eligible, on_unknown: manual_review}}
+rules:
+  - id: state-school
+    text: {{sv: Statliga skolor väljs inte., en: State schools are not selected.}}
+    source: GP2016 2.3.3
+    when: {{fact: unit.school_form, in: [sameskola, specialskola]}}
+    then: {{outcome: excluded}}
+"""
+    path = tmp_path / f"sbs-{version}.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def three(tmp_path):
+    _version(tmp_path, "1.0.0", "2015-01-01", "2015-12-31")
+    _version(tmp_path, "2.0.0", "2016-01-01", "2019-06-30")
+    _version(tmp_path, "3.0.0", "2019-07-01")
+    diags = Diagnostics()
+    registry = Registry.load([tmp_path], diags)
+    assert [] == [d.render() for d in diags]
+    return registry
+
+
+class TestLookup:
+    def test_versions_side_by_side(self, three):
+        """All three versions load, ordered by version."""
+        assert ["1.0.0", "2.0.0", "3.0.0"] == [p.meta.version for p in three.packs]
+
+    @pytest.mark.parametrize("date, version", [
+        ("2015-06-01", "1.0.0"), ("2015-12-31", "1.0.0"), ("2016-01-01", "2.0.0"),
+        ("2019-06-30", "2.0.0"), ("2019-07-01", "3.0.0"), ("2030-01-01", "3.0.0"),
+    ])
+    def test_in_force_on_date(self, three, date, version):
+        """The version in force on a date, boundaries included."""
+        assert version == three.in_force(date).meta.version
+
+    def test_nothing_in_force_before_first(self, three):
+        """A date before every version names the periods there are."""
+        with pytest.raises(PackNotFound) as e:
+            three.in_force("2014-12-31")
+        assert "sbs@1.0.0 2015-01-01 – 2015-12-31" in e.value.hint
+
+    def test_get_by_reference(self, three):
+        """`id@version` finds that version; `id` alone the newest; an unknown version lists the others."""
+        assert "2.0.0" == three.get("sbs@2.0.0").meta.version
+        assert "3.0.0" == three.get("sbs").meta.version
+        with pytest.raises(PackNotFound) as e:
+            three.get("sbs@2.1.0")
+        assert "1.0.0, 2.0.0, 3.0.0" in e.value.hint
+
+    def test_shipped_packs_found(self):
+        """The shipped rules directory holds a pack in force on the 2016 delivery date."""
+        registry = Registry.load([RULES], Diagnostics())
+        assert "sbs" == registry.in_force("2016-01-28").meta.id
+
+
+class TestConflicts:
+    def test_overlap_is_an_error(self):
+        """Two versions of one id valid on the same day are an error."""
+        diags = Diagnostics()
+        Registry.load([FIXTURES / "invalid" / "overlap"], diags)
+        assert ["registry_validity_overlap"] == [d.code for d in diags.errors]
+
+    def test_same_version_twice(self, tmp_path):
+        """The same id@version loaded from two files is an error."""
+        a = _version(tmp_path, "1.0.0", "2015-01-01", "2015-12-31")
+        (tmp_path / "copy.yaml").write_text(a.read_text(encoding="utf-8"), encoding="utf-8")
+        diags = Diagnostics()
+        Registry.load([tmp_path], diags)
+        assert ["registry_duplicate_version"] == [d.code for d in diags.errors]
+
+    def test_missing_path(self, tmp_path):
+        """A path that does not exist is reported, not ignored."""
+        diags = Diagnostics()
+        Registry.load([tmp_path / "nope"], diags)
+        assert ["file_not_found"] == [d.code for d in diags.errors]
+
+
+class TestVersionOrder:
+    def test_semantic_order(self):
+        """Numbers compare numerically; a pre-release comes before its release."""
+        versions = ["10.0.0", "2.0.0", "2.0.0-alpha.1", "2.0.0-alpha.10", "2.0.0-alpha.2", "2.0.0-beta", "1.9.9"]
+        assert ["1.9.9", "2.0.0-alpha.1", "2.0.0-alpha.2", "2.0.0-alpha.10", "2.0.0-beta", "2.0.0", "10.0.0"] == sorted(versions, key=version_key)

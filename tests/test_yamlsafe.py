@@ -1,0 +1,96 @@
+"""The locked-down YAML loader: no silent coercions, located errors, bounded expansion."""
+from __future__ import annotations
+
+from policy.diagnostics import Diagnostics
+from policy.yamlsafe import MAX_BYTES, load_file, load_text
+
+
+def _load(text: str):
+    diags = Diagnostics()
+    node = load_text(text, "t.yaml", diags)
+    return node, diags
+
+
+class TestScalars:
+    def test_yaml_11_booleans_stay_text(self):
+        """`yes`, `no`, `on`, `off` are words, not booleans (a school form code must not become false)."""
+        node, diags = _load("a: yes\nb: no\nc: on\nd: NO\n")
+        assert {"a": "yes", "b": "no", "c": "on", "d": "NO"} == node.plain()
+        assert [] == diags.errors
+
+    def test_dates_stay_text(self):
+        """Dates are kept as written, for the pack to check against YYYY-MM-DD."""
+        node, _ = _load("valid_from: 2016-01-01\n")
+        assert {"valid_from": "2016-01-01"} == node.plain()
+
+    def test_core_values(self):
+        """true/false, null, decimal integers and floats are read as such; octal is text."""
+        node, _ = _load("t: true\nf: False\nn: ~\ne:\ni: -12\nx: 1.5e2\no: 0o17\n")
+        assert {"t": True, "f": False, "n": None, "e": None, "i": -12, "x": 150.0, "o": "0o17"} == node.plain()
+
+
+class TestErrors:
+    def test_duplicate_key_points_at_second(self):
+        """A duplicate key is an error at the second occurrence, naming the first line."""
+        _, diags = _load("a: 1\nb: 2\na: 3\n")
+        [d] = diags.errors
+        assert ("yaml_duplicate_key", 3, 1) == (d.code, d.location.line, d.location.column)
+        assert "line 1" in d.hint
+
+    def test_syntax_error_located(self):
+        """A syntax error carries the line and column where the parser stopped."""
+        _, diags = _load("a: [1, 2\nb: 3\n")
+        [d] = diags.errors
+        assert "yaml_syntax" == d.code
+        assert d.location.line >= 1 and d.location.column >= 1
+
+    def test_alias_bomb_refused(self):
+        """Nested aliases that would expand to a billion nodes are refused, not expanded."""
+        lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+        for prev, name in zip("abcdefgh", "bcdefghi"):
+            lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+        node, diags = _load("\n".join(lines) + "\n")
+        assert node is None
+        assert ["yaml_too_large"] == [d.code for d in diags.errors]
+
+    def test_recursive_alias_refused(self):
+        """A self-referencing alias is refused (by the depth limit), not followed forever."""
+        node, diags = _load("a: &a [*a]\n")
+        assert node is None
+        assert ["yaml_too_deep"] == [d.code for d in diags.errors]
+
+    def test_small_aliases_allowed(self):
+        """A few aliases are fine: officers may reuse a value."""
+        node, diags = _load("a: &x {sv: Hej, en: Hello}\nb: *x\n")
+        assert node.plain()["a"] == node.plain()["b"]
+        assert [] == diags.errors
+
+    def test_tags_refused(self):
+        """Tags that would build Python objects in an unsafe loader are errors, on scalars and collections."""
+        _, diags = _load("a: !!python/object/apply:os.system [echo]\nb: !!python/name:os.system x\n")
+        assert ["yaml_tag_not_allowed", "yaml_tag_not_allowed"] == [d.code for d in diags.errors]
+        assert [1, 2] == [d.location.line for d in diags.errors]
+
+    def test_oversized_file(self, tmp_path):
+        """A file above the size limit is refused before parsing."""
+        path = tmp_path / "big.yaml"
+        path.write_bytes(b"a: " + b"x" * (MAX_BYTES + 10))
+        diags = Diagnostics()
+        assert load_file(str(path), diags) is None
+        assert ["yaml_too_large"] == [d.code for d in diags.errors]
+
+    def test_bom_accepted_and_non_utf8_refused(self, tmp_path):
+        """A UTF-8 byte-order mark is accepted; Windows-1252 bytes are an encoding error."""
+        ok, bad = tmp_path / "ok.yaml", tmp_path / "bad.yaml"
+        ok.write_bytes("\ufeffnamn: Ängskolan\n".encode("utf-8"))
+        bad.write_bytes("namn: Ängskolan\n".encode("cp1252"))
+        diags = Diagnostics()
+        assert {"namn": "Ängskolan"} == load_file(str(ok), diags).plain()
+        assert load_file(str(bad), diags) is None
+        assert ["file_encoding"] == [d.code for d in diags.errors]
+
+    def test_location_path(self):
+        """Every node knows its path in the document, for messages like rules[1].when."""
+        node, _ = _load("rules:\n  - id: a\n  - id: b\n    when: {fact: x}\n")
+        when = node.value["rules"].value[1].value["when"]
+        assert ("rules[1].when", 4, 11) == (when.loc.path, when.loc.line, when.loc.column)
