@@ -24,7 +24,7 @@ test: install
 
 mutation: install
 	rm -rf mutants
-	$(BIN)/mutmut run --max-children 2 > mutants.log 2>&1 || (tail -n 20 mutants.log; exit 1)
+	HYPOTHESIS_PROFILE=mutation $(BIN)/mutmut run --max-children 2 > mutants.log 2>&1 || (tail -n 20 mutants.log; exit 1)
 	$(BIN)/mutmut export-cicd-stats > /dev/null
 	$(BIN)/python tools/mutation_score.py mutants/mutmut-cicd-stats.json
 

@@ -5,22 +5,21 @@ below are the format's vocabulary; `schema` builds the JSON Schema from the same
 """
 from __future__ import annotations
 
-import datetime
 import re
-from typing import Any, Callable
+from typing import Any
 
 import attrs
 
 from . import facts as F
 from .diagnostics import Diagnostics, Location, did_you_mean
 from .model import (
-    MEMBERSHIP, OPERATORS, All, Any_, Citation, Compare, Condition, Derived, Effect, Expectation,
-    FactRef, Known, Literal, NationalAverage, Not, Operand, OutcomePolicy, PackMeta, Parameter,
-    ParamRef, Rule, Source, TestCase, Text,
+    MEMBERSHIP, OPERATORS, All, Any_, Citation, Compare, Condition, Derived, Effect, FactRef, Known,
+    Literal, NationalAverage, Not, Operand, OutcomePolicy, PackMeta, Parameter, ParamRef, Rule, Source,
+    TestCase, Text,
 )
+from .reader import ID_RE, OPTIONAL, REQUIRED, SEMVER_RE, SOURCE_KEY_RE, TEXT_KEYS, is_number
+from .testcases import TestCaseReader
 from .yamlsafe import MAP, SCALAR, SEQ, YNode
-
-REQUIRED, OPTIONAL = True, False
 
 FILE_KEYS = {
     "pack": OPTIONAL, "parameters": OPTIONAL, "rules": OPTIONAL, "outcomes": OPTIONAL,
@@ -31,7 +30,6 @@ PACK_KEYS = {
     "valid_to": OPTIONAL, "title": REQUIRED, "sources": REQUIRED, "supersedes": OPTIONAL,
 }
 SOURCE_KEYS = {"title": REQUIRED, "reference": OPTIONAL}
-TEXT_KEYS = {"sv": REQUIRED, "en": REQUIRED}
 CITATION_KEYS = {"doc": REQUIRED, "section": REQUIRED, "quote": OPTIONAL}
 PARAMETER_KEYS = {
     "unit": REQUIRED, "value": OPTIONAL, "by_school_form": OPTIONAL, "source": REQUIRED,
@@ -43,54 +41,11 @@ RULE_KEYS = {
 }
 EFFECT_KEYS = {"outcome": OPTIONAL, "derive": OPTIONAL, "priority": OPTIONAL}
 OUTCOME_KEYS = {"precedence": REQUIRED, "default": REQUIRED, "on_unknown": REQUIRED}
-TEST_KEYS = {"name": REQUIRED, "scope": OPTIONAL, "facts": REQUIRED, "expect": REQUIRED}
-EXPECT_KEYS = {"outcome": OPTIONAL, "fired": OPTIONAL, "not_fired": OPTIONAL, "unknown": OPTIONAL}
 GROUP_CONDITIONS = ("all", "any", "not")
 LEAF_CONDITIONS = ("fact", "known", "unknown", "derived")
 CONDITION_KEYS = GROUP_CONDITIONS + LEAF_CONDITIONS
+PACK_REF_RE = re.compile(r"^[a-z][a-z0-9_-]*@\S+$")
 OPERAND_KEYS = {"param": ("param",), "national_average": ("national_average", "times"), "fact": ("fact", "times")}
-#: The roots of a test's facts, per scope.
-TEST_ROOTS = {
-    "unit": ("delivery", "national_averages", "unit", "huvudman"),
-    "huvudman": ("delivery", "national_averages", "huvudman", "units"),
-    "agreement": ("delivery", "agreement", "action_plan", "huvudman"),
-    "insats": ("delivery", "agreement", "insats", "huvudman"),
-}
-TEST_ROOT_KEYS = ("delivery", "national_averages", "unit", "huvudman", "units", "agreement", "action_plan", "insats")
-
-ID_RE = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
-SOURCE_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-SEMVER_RE = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?$"
-)
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-#: Codes for missing keys that the format singles out, so tests and officers can tell them apart.
-_MISSING_CODES = {
-    ("parameter", "unit"): "param_missing_unit",
-    ("parameter", "source"): "param_missing_source",
-    ("rule", "source"): "rule_missing_source",
-    ("rule", "text"): "rule_missing_text",
-    ("rule text", "sv"): "rule_missing_text",
-    ("rule text", "en"): "rule_missing_text",
-}
-
-
-def is_date(text: Any) -> bool:
-    """A date written YYYY-MM-DD that exists in the calendar."""
-    if not isinstance(text, str) or not DATE_RE.match(text):
-        return False
-    try:
-        datetime.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def is_number(value: Any) -> bool:
-    return type(value) in (int, float) and value == value and abs(value) != float("inf")
-
 
 @attrs.define
 class FileSections:
@@ -105,96 +60,15 @@ class FileSections:
     tests: list[TestCase] = attrs.field(factory=list)
 
 
-class Parser:
-    """Reads one file's document; errors go to the shared collector and parsing goes on."""
+class Parser(TestCaseReader):
+    """Reads one pack file's sections into model elements."""
 
     def __init__(self, diags: Diagnostics) -> None:
-        self.d = diags
+        super().__init__(diags)
         #: names seen even where the element itself failed, so later checks do not report them twice
         self.seen_rule_ids: set[str] = set()
         self.seen_param_names: set[str] = set()
         self.dropped = 0  #: rules and parameters that failed to parse
-
-    # --- primitives --------------------------------------------------------------------------------
-
-    def _wrong(self, node: YNode, what: str, expected: str) -> None:
-        got = {MAP: "a mapping", SEQ: "a list"}.get(node.kind) or _describe_scalar(node.value)
-        self.d.error("schema_wrong_type", f"{what} must be {expected}, not {got}", node.loc)
-
-    def mapping(self, node: YNode, keys: dict[str, bool], what: str) -> dict[str, YNode] | None:
-        """The mapping's entries; unknown keys and missing required keys are reported."""
-        if node.kind != MAP:
-            self._wrong(node, what, "a mapping")
-            return None
-        suggested = set()
-        for key in node.value:
-            if key not in keys:
-                hint = did_you_mean(key, keys)
-                if hint.startswith("did you mean"):
-                    suggested.add(hint.split("`")[1])
-                self.d.error("schema_unknown_key", f"unknown key `{key}` in {what}", node.key_locs[key], hint)
-        for key, required in keys.items():
-            present = key in node.value and not (node.value[key].kind == SCALAR and node.value[key].value is None)
-            if required and not present and key not in suggested:
-                code = _MISSING_CODES.get((what, key), "schema_missing_key")
-                self.d.error(code, f"{what} has no `{key}`", node.loc, f"add `{key}:`")
-        return {k: v for k, v in node.value.items() if k in keys and v.value is not None}
-
-    def seq(self, node: YNode, what: str, allow_single: bool = False) -> list[YNode] | None:
-        if node.kind == SEQ:
-            return node.value
-        if allow_single and node.kind == SCALAR:
-            return [node]
-        self._wrong(node, what, "a list")
-        return None
-
-    def string(self, node: YNode | None, what: str, pattern: re.Pattern | None = None, example: str = "") -> str | None:
-        if node is None:
-            return None
-        if node.kind != SCALAR or not isinstance(node.value, str):
-            self._wrong(node, what, "text")
-            return None
-        if not node.value.strip():
-            self.d.error("schema_bad_value", f"{what} is empty", node.loc)
-            return None
-        if pattern is not None and not pattern.match(node.value):
-            hint = f"for example `{example}`" if example else ""
-            self.d.error("schema_bad_value", f"{what} `{node.value}` is not well formed", node.loc, hint)
-            return None
-        return node.value
-
-    def date(self, node: YNode | None, what: str) -> str | None:
-        if node is None:
-            return None
-        if node.kind == SCALAR and is_date(node.value):
-            return node.value
-        shown = node.value if node.kind == SCALAR else node.kind
-        self.d.error("schema_bad_value", f"{what} `{shown}` is not a date", node.loc, "write it as YYYY-MM-DD, for example `2016-01-28`")
-        return None
-
-    def choice(self, node: YNode | None, what: str, choices: tuple[str, ...]) -> str | None:
-        value = self.string(node, what)
-        if value is not None and value not in choices:
-            self.d.error("schema_bad_value", f"{what} `{value}` is not allowed", node.loc, did_you_mean(value, choices))
-            return None
-        return value
-
-    def text(self, node: YNode | None, what: str) -> Text | None:
-        if node is None:
-            return None
-        m = self.mapping(node, TEXT_KEYS, what)
-        if m is None:
-            return None
-        sv, en = self.string(m.get("sv"), f"{what} `sv`"), self.string(m.get("en"), f"{what} `en`")
-        return Text(sv, en) if sv is not None and en is not None else None
-
-    def ids(self, node: YNode | None, what: str, pattern: re.Pattern = ID_RE) -> tuple[str, ...]:
-        if node is None:
-            return ()
-        items = self.seq(node, what, allow_single=True) or []
-        return tuple(v for v in (self.string(n, what, pattern, "small-unit") for n in items) if v is not None)
-
-    # --- sections ----------------------------------------------------------------------------------
 
     def file(self, root: YNode, file: str) -> FileSections:
         out = FileSections(file)
@@ -237,7 +111,7 @@ class Parser:
             self.d.error("schema_bad_value", f"valid_to {valid_to} is before valid_from {valid_from}", m["valid_to"].loc)
         title = self.text(m.get("title"), "the pack title")
         sources = self.sources(m["sources"]) if "sources" in m else ()
-        supersedes = self.string(m.get("supersedes"), "supersedes", re.compile(r"^[a-z][a-z0-9_-]*@\S+$"), "sbs@1.0.0")
+        supersedes = self.string(m.get("supersedes"), "supersedes", PACK_REF_RE, "sbs@1.0.0")
         if None in (pid, version, valid_from, title) or (fmt is not None and fmt.value != 1):
             return None
         return PackMeta(pid, version, valid_from, valid_to, title, sources, supersedes, 1, node.loc)
@@ -518,132 +392,3 @@ class Parser:
                 continue
             out.append(OutcomePolicy(scope, tuple(prec), default, on_unknown, node.key_locs[scope]))
         return out
-
-    def test(self, node: YNode, defaults: dict) -> TestCase | None:
-        m = self.mapping(node, TEST_KEYS, "a test")
-        if m is None:
-            return None
-        name = self.string(m.get("name"), "the test name")
-        scope = self.choice(m["scope"], "the test scope", F.SCOPES) if "scope" in m else "unit"
-        case_facts = self.facts(m["facts"], scope, "`facts`") if "facts" in m else None
-        expect = self.expect(m["expect"]) if "expect" in m else None
-        if None in (name, scope, case_facts, expect):
-            return None
-        return TestCase(name, scope, _merge(defaults, case_facts), expect, node.loc)
-
-    def expect(self, node: YNode) -> Expectation | None:
-        m = self.mapping(node, EXPECT_KEYS, "`expect`")
-        if m is None:
-            return None
-        if not m:
-            self.d.error("schema_missing_key", "`expect` states nothing", node.loc, "give an `outcome` or rules that are `fired`, `not_fired` or `unknown`")
-            return None
-        outcome = self.string(m.get("outcome"), "the expected outcome")
-        return Expectation(
-            outcome, self.ids(m.get("fired"), "fired"), self.ids(m.get("not_fired"), "not_fired"),
-            self.ids(m.get("unknown"), "unknown"), node.loc,
-        )
-
-    # --- facts of tests ----------------------------------------------------------------------------
-
-    def facts(self, node: YNode, scope: str | None, what: str) -> dict | None:
-        """Partial input facts, checked against the delivery model; `scope` None allows every root."""
-        roots = TEST_ROOTS[scope] if scope else TEST_ROOT_KEYS
-        m = self.mapping(node, {k: OPTIONAL for k in roots}, what)
-        if m is None:
-            return None
-        ok = True
-        out: dict[str, Any] = {}
-        for root, value in m.items():
-            if root == "national_averages":
-                out[root] = self._averages(value)
-            elif root == "units":
-                items = self.seq(value, "`units`") or []
-                out[root] = [self._group(n, "unit") for n in items]
-            else:
-                out[root] = self._group(value, root)
-            ok = ok and out[root] is not None and None not in (out[root] if root == "units" else [0])
-        return out if ok else None
-
-    def _averages(self, node: YNode) -> dict | None:
-        keys = {k: OPTIONAL for k in (*F.INDICATORS, "school_year")}
-        m = self.mapping(node, keys, "`national_averages`")
-        if m is None:
-            return None
-        out = {}
-        for k, v in m.items():
-            ftype = F.INDICATORS.get(k, F.TXT)
-            if self._value_ok(v, ftype, f"national_averages.{k}"):
-                out[k] = v.value
-        return out
-
-    def _group(self, node: YNode, prefix: str) -> dict | None:
-        children = _children(prefix)
-        m = self.mapping(node, {k: OPTIONAL for k in children}, f"`{prefix}`")
-        if m is None:
-            return None
-        out: dict[str, Any] = {}
-        for key, value in m.items():
-            path = f"{prefix}.{key}"
-            field = F.FIELDS.get(path)
-            if field is not None and not field.computed:
-                if self._value_ok(value, field.type, path):
-                    out[key] = value.value
-            elif field is not None:
-                self.d.error("schema_unknown_key", f"`{path}` is computed by the engine, not given", node.key_locs[key])
-            else:
-                out[key] = self._group(value, path)
-        return out
-
-    def _value_ok(self, node: YNode, ftype: F.FactType, path: str) -> bool:
-        v = node.value
-        if node.kind != SCALAR:
-            self._wrong(node, f"`{path}`", ftype.describe())
-            return False
-        checks: dict[str, Callable[[Any], bool]] = {
-            F.NUMBER: is_number,
-            F.BOOLEAN: lambda x: isinstance(x, bool),
-            F.ENUM: lambda x: isinstance(x, str) and x in F.ENUMS[ftype.enum],
-            F.TEXT: lambda x: isinstance(x, str),
-            F.DATE: is_date,
-        }
-        if not checks[ftype.kind](v):
-            hint = did_you_mean(str(v), F.ENUMS[ftype.enum]) if ftype.kind == F.ENUM else ("write it in quotes" if ftype.kind == F.TEXT else "")
-            self.d.error("schema_wrong_type", f"`{path}` must be {ftype.describe()}, not `{v}`", node.loc, hint)
-            return False
-        if ftype.kind == F.NUMBER and ftype.unit == "share" and not 0 <= v <= 1:
-            self.d.error("schema_bad_value", f"`{path}` is a share and must lie between 0 and 1, not {v}", node.loc, "shares are fractions: 50 % is 0.5")
-            return False
-        if ftype.kind == F.NUMBER and ftype.integer and (v < 0 or v != int(v)):
-            self.d.error("schema_bad_value", f"`{path}` must be a whole number ≥ 0, not {v}", node.loc)
-            return False
-        return True
-
-
-def _children(prefix: str) -> list[str]:
-    """Names directly under a group of the catalogue (`unit` -> `id`, `injunction`, `results`, ...)."""
-    if prefix == "units":
-        prefix = "unit"
-    names = []
-    for path in F.FIELDS:
-        if path.startswith(prefix + "."):
-            head = path[len(prefix) + 1:].split(".", 1)[0]
-            if head not in names:
-                names.append(head)
-    return names
-
-
-def _describe_scalar(value: Any) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return f"`{str(value).lower()}`"
-    return f"`{value}`"
-
-
-def _merge(base: dict, top: dict) -> dict:
-    """Deep merge of test defaults under a test's own facts; the test's values win."""
-    out = dict(base)
-    for k, v in top.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out

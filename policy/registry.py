@@ -8,7 +8,7 @@ from typing import Iterable
 from .diagnostics import Diagnostics, Location, did_you_mean
 from .loader import PACK_FILE, display, load_pack
 from .model import Pack
-from .parse import SEMVER_RE
+from .reader import SEMVER_RE
 
 #: The packs shipped with sbs.
 DEFAULT_ROOT = Path(__file__).resolve().parent / "rules"

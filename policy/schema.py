@@ -9,6 +9,8 @@ from typing import Any
 
 from . import facts as F
 from . import parse as P
+from . import reader as R
+from . import testcases as T
 from .model import MEMBERSHIP, OPERATORS
 
 SCHEMA_ID = "https://sbs.skolverket.invalid/schema/pack-1.json"
@@ -34,14 +36,14 @@ def _str(pattern: str | None = None, description: str = "", **kw: Any) -> dict:
     return out
 
 
-DATE = {"type": "string", "pattern": P.DATE_RE.pattern, "description": "a date, YYYY-MM-DD"}
-ID = _str(P.ID_RE.pattern)
+DATE = {"type": "string", "pattern": R.DATE_RE.pattern, "description": "a date, YYYY-MM-DD"}
+ID = _str(R.ID_RE.pattern)
 
 
 def _group_schema(prefix: str) -> dict:
     """The schema of a fact group of the delivery model (`unit`, `huvudman`, ...), from the catalogue."""
     props: dict[str, Any] = {}
-    for name in P._children(prefix):
+    for name in T.children(prefix):
         path = f"{prefix}.{name}"
         field = F.FIELDS.get(path)
         if field is None:
@@ -64,7 +66,7 @@ def _type_schema(t: F.FactType) -> dict:
     elif t.kind == F.ENUM:
         base = {"enum": list(F.ENUMS[t.enum])}
     elif t.kind == F.DATE:
-        base = {"type": "string", "pattern": P.DATE_RE.pattern}
+        base = {"type": "string", "pattern": R.DATE_RE.pattern}
     else:
         base = {"type": "string"}
     return {"oneOf": [base, {"type": "null"}]}
@@ -77,7 +79,7 @@ def _facts_schema() -> dict:
         "national_averages": {"type": "object", "properties": averages, "additionalProperties": False},
         "units": {"type": "array", "items": _group_schema("unit")},
     }
-    for root in P.TEST_ROOT_KEYS:
+    for root in T.TEST_ROOT_KEYS:
         if root not in props:
             props[root] = _group_schema(root)
     return {"type": "object", "properties": props, "additionalProperties": False}
@@ -158,7 +160,7 @@ def pack_schema() -> dict:
     param_value = {"oneOf": [{"type": "number"}, DATE]}
     defs = {
         "id": ID,
-        "text": _obj({"sv": _str(description="Swedish"), "en": _str(description="English")}, P.TEXT_KEYS),
+        "text": _obj({"sv": _str(description="Swedish"), "en": _str(description="English")}, R.TEXT_KEYS),
         "citation": {"oneOf": [citation_one, {"type": "array", "minItems": 1, "items": citation_one}]},
         "operand": operand,
         "condition": condition,
@@ -166,18 +168,18 @@ def pack_schema() -> dict:
     }
     meta = _obj(
         {
-            "id": _str(P.ID_RE.pattern, "the pack id, the same for every version"),
-            "version": _str(P.SEMVER_RE.pattern, "semantic version, for example 2.0.0"),
+            "id": _str(R.ID_RE.pattern, "the pack id, the same for every version"),
+            "version": _str(R.SEMVER_RE.pattern, "semantic version, for example 2.0.0"),
             "format": {"const": 1, "description": "version of the pack format"},
             "valid_from": DATE,
             "valid_to": {"oneOf": [DATE, {"type": "null"}], "description": "last day in force; empty: open"},
             "title": {"$ref": "#/$defs/text"},
             "sources": {
                 "type": "object",
-                "propertyNames": {"pattern": P.SOURCE_KEY_RE.pattern},
+                "propertyNames": {"pattern": R.SOURCE_KEY_RE.pattern},
                 "additionalProperties": _obj({"title": _str(), "reference": _str()}, P.SOURCE_KEYS),
             },
-            "supersedes": {"oneOf": [_str(r"^[a-z][a-z0-9_-]*@\S+$"), {"type": "null"}]},
+            "supersedes": {"oneOf": [_str(P.PACK_REF_RE.pattern), {"type": "null"}]},
         },
         P.PACK_KEYS,
         "identity and validity of the pack",
@@ -233,7 +235,7 @@ def pack_schema() -> dict:
         P.OUTCOME_KEYS,
     )
     expect = _obj(
-        {"outcome": {"enum": outcomes_all}, "fired": ids, "not_fired": ids, "unknown": ids}, P.EXPECT_KEYS
+        {"outcome": {"enum": outcomes_all}, "fired": ids, "not_fired": ids, "unknown": ids}, T.EXPECT_KEYS
     )
     expect["minProperties"] = 1
     test = _obj(
@@ -243,14 +245,14 @@ def pack_schema() -> dict:
             "facts": {"$ref": "#/$defs/facts"},
             "expect": expect,
         },
-        P.TEST_KEYS,
+        T.TEST_KEYS,
     )
     top = _obj(
         {
             "pack": meta,
             "parameters": {
                 "type": "object",
-                "propertyNames": {"pattern": P.ID_RE.pattern},
+                "propertyNames": {"pattern": R.ID_RE.pattern},
                 "additionalProperties": parameter,
             },
             "rules": {"type": "array", "items": rule},

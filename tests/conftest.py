@@ -1,10 +1,16 @@
 """Shared helpers: write a pack to a temporary file and load it."""
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Mutation runs need the same examples every time, or a surviving mutant is luck.
+settings.register_profile("mutation", derandomize=True, max_examples=30)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 from policy import Diagnostics, load_pack
 

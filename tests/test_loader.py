@@ -217,23 +217,24 @@ class TestContentHash:
         moved = load_pack(copy, Diagnostics())
         assert original.sha256 == moved.sha256
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(st.lists(S.conditions, min_size=1, max_size=4))
-    def test_load_dump_load_is_identity(self, tmp_path_factory, conds):
-        """For generated well-typed conditions: load → canonical dump → load gives an equal pack and hash."""
-        d = tmp_path_factory.mktemp("gen")
-        first = d / "first.yaml"
-        first.write_text(yaml.safe_dump(S.pack_document(conds), allow_unicode=True), encoding="utf-8")
-        diags = Diagnostics()
-        pack = load_pack(first, diags)
-        assert [] == [x.render() for x in diags.errors]
-        second = d / "second.yaml"
-        second.write_text(dump_yaml(pack), encoding="utf-8")
-        again = load_pack(second, diags)
-        assert pack == again and pack.sha256 == again.sha256
-        assert canonical(pack) == canonical(again)
-
     def test_param_ref_kept(self, load_text):
         """A parameter comparison keeps the parameter's name (the trace shows it)."""
         pack, _ = load_text(SMALL)
         assert ParamRef("small_unit_pupils") == pack.rules[0].when.right
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(S.conditions, min_size=1, max_size=4))
+def test_load_dump_load_is_identity(tmp_path_factory, conds):
+    """For generated well-typed conditions: load → canonical dump → load gives an equal pack and hash."""
+    d = tmp_path_factory.mktemp("gen")
+    first = d / "first.yaml"
+    first.write_text(yaml.safe_dump(S.pack_document(conds), allow_unicode=True), encoding="utf-8")
+    diags = Diagnostics()
+    pack = load_pack(first, diags)
+    assert [] == [x.render() for x in diags.errors]
+    second = d / "second.yaml"
+    second.write_text(dump_yaml(pack), encoding="utf-8")
+    again = load_pack(second, diags)
+    assert pack == again and pack.sha256 == again.sha256
+    assert canonical(pack) == canonical(again)

@@ -1,0 +1,149 @@
+"""YAML tests beside a pack: partial facts checked against the delivery model, and expectations."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import facts as F
+from .diagnostics import did_you_mean
+from .model import Expectation, TestCase
+from .reader import OPTIONAL, REQUIRED, Reader, is_date, is_number
+from .yamlsafe import SCALAR, YNode
+
+TEST_KEYS = {"name": REQUIRED, "scope": OPTIONAL, "facts": REQUIRED, "expect": REQUIRED}
+EXPECT_KEYS = {"outcome": OPTIONAL, "fired": OPTIONAL, "not_fired": OPTIONAL, "unknown": OPTIONAL}
+#: The roots of a test's facts, per scope.
+TEST_ROOTS = {
+    "unit": ("delivery", "national_averages", "unit", "huvudman"),
+    "huvudman": ("delivery", "national_averages", "huvudman", "units"),
+    "agreement": ("delivery", "agreement", "action_plan", "huvudman"),
+    "insats": ("delivery", "agreement", "insats", "huvudman"),
+}
+TEST_ROOT_KEYS = ("delivery", "national_averages", "unit", "huvudman", "units", "agreement", "action_plan", "insats")
+
+
+class TestCaseReader(Reader):
+    """Reads `tests:` and `test_defaults:`."""
+
+    def test(self, node: YNode, defaults: dict) -> TestCase | None:
+        m = self.mapping(node, TEST_KEYS, "a test")
+        if m is None:
+            return None
+        name = self.string(m.get("name"), "the test name")
+        scope = self.choice(m["scope"], "the test scope", F.SCOPES) if "scope" in m else "unit"
+        case_facts = self.facts(m["facts"], scope, "`facts`") if "facts" in m else None
+        expect = self.expect(m["expect"]) if "expect" in m else None
+        if None in (name, scope, case_facts, expect):
+            return None
+        return TestCase(name, scope, _merge(defaults, case_facts), expect, node.loc)
+
+    def expect(self, node: YNode) -> Expectation | None:
+        m = self.mapping(node, EXPECT_KEYS, "`expect`")
+        if m is None:
+            return None
+        if not m:
+            self.d.error("schema_missing_key", "`expect` states nothing", node.loc, "give an `outcome` or rules that are `fired`, `not_fired` or `unknown`")
+            return None
+        outcome = self.string(m.get("outcome"), "the expected outcome")
+        return Expectation(
+            outcome, self.ids(m.get("fired"), "fired"), self.ids(m.get("not_fired"), "not_fired"),
+            self.ids(m.get("unknown"), "unknown"), node.loc,
+        )
+
+    # --- facts of tests ----------------------------------------------------------------------------
+
+    def facts(self, node: YNode, scope: str | None, what: str) -> dict | None:
+        """Partial input facts, checked against the delivery model; `scope` None allows every root."""
+        roots = TEST_ROOTS[scope] if scope else TEST_ROOT_KEYS
+        m = self.mapping(node, {k: OPTIONAL for k in roots}, what)
+        if m is None:
+            return None
+        out: dict[str, Any] = {}
+        parts: list[Any] = []
+        for root, value in m.items():
+            if root == "national_averages":
+                out[root] = self._averages(value)
+                parts.append(out[root])
+            elif root == "units":
+                out[root] = [self._group(n, "unit") for n in self.seq(value, "`units`") or []]
+                parts.extend(out[root])
+            else:
+                out[root] = self._group(value, root)
+                parts.append(out[root])
+        return None if any(p is None for p in parts) else out
+
+    def _averages(self, node: YNode) -> dict | None:
+        keys = {k: OPTIONAL for k in (*F.INDICATORS, "school_year")}
+        m = self.mapping(node, keys, "`national_averages`")
+        if m is None:
+            return None
+        out = {}
+        for k, v in m.items():
+            ftype = F.INDICATORS.get(k, F.TXT)
+            if self._value_ok(v, ftype, f"national_averages.{k}"):
+                out[k] = v.value
+        return out
+
+    def _group(self, node: YNode, prefix: str) -> dict | None:
+        names = children(prefix)
+        m = self.mapping(node, {k: OPTIONAL for k in names}, f"`{prefix}`")
+        if m is None:
+            return None
+        out: dict[str, Any] = {}
+        for key, value in m.items():
+            path = f"{prefix}.{key}"
+            field = F.FIELDS.get(path)
+            if field is not None and not field.computed:
+                if self._value_ok(value, field.type, path):
+                    out[key] = value.value
+            elif field is not None:
+                self.d.error("schema_unknown_key", f"`{path}` is computed by the engine, not given", node.key_locs[key])
+            else:
+                out[key] = self._group(value, path)
+        return out
+
+    def _value_ok(self, node: YNode, ftype: F.FactType, path: str) -> bool:
+        v = node.value
+        if node.kind != SCALAR:
+            self._wrong(node, f"`{path}`", ftype.describe())
+            return False
+        checks: dict[str, Callable[[Any], bool]] = {
+            F.NUMBER: is_number,
+            F.BOOLEAN: lambda x: isinstance(x, bool),
+            F.ENUM: lambda x: isinstance(x, str) and x in F.ENUMS[ftype.enum],
+            F.TEXT: lambda x: isinstance(x, str),
+            F.DATE: is_date,
+        }
+        if not checks[ftype.kind](v):
+            hint = did_you_mean(str(v), F.ENUMS[ftype.enum]) if ftype.kind == F.ENUM else ("write it in quotes" if ftype.kind == F.TEXT else "")
+            self.d.error("schema_wrong_type", f"`{path}` must be {ftype.describe()}, not `{v}`", node.loc, hint)
+            return False
+        if ftype.kind == F.NUMBER and ftype.unit == "share" and not 0 <= v <= 1:
+            self.d.error("schema_bad_value", f"`{path}` is a share and must lie between 0 and 1, not {v}", node.loc, "shares are fractions: 50 % is 0.5")
+            return False
+        if ftype.kind == F.NUMBER and ftype.integer and (v < 0 or v != int(v)):
+            self.d.error("schema_bad_value", f"`{path}` must be a whole number ≥ 0, not {v}", node.loc)
+            return False
+        return True
+
+
+
+def children(prefix: str) -> list[str]:
+    """Names directly under a group of the catalogue (`unit` -> `id`, `injunction`, `results`, ...)."""
+    if prefix == "units":
+        prefix = "unit"
+    names = []
+    for path in F.FIELDS:
+        if path.startswith(prefix + "."):
+            head = path[len(prefix) + 1:].split(".", 1)[0]
+            if head not in names:
+                names.append(head)
+    return names
+
+
+
+def _merge(base: dict, top: dict) -> dict:
+    """Deep merge of test defaults under a test's own facts; the test's values win."""
+    out = dict(base)
+    for k, v in top.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
