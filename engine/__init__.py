@@ -1,1 +1,5 @@
-"""Compiles packs to durable_rules, evaluates cases and explains each decision (see issue 3)."""
+"""Compiles packs to durable_rules, evaluates cases, cross-checks every decision and explains it."""
+from .case import Case, FactError, huvudman_case, unit_case
+from .runner import ENGINE_VERSION, Engine
+
+__all__ = ["Case", "ENGINE_VERSION", "Engine", "FactError", "huvudman_case", "unit_case"]

@@ -49,3 +49,29 @@ def load_text(tmp_path):
 def codes(diags: Diagnostics) -> list[str]:
     """The codes of the errors, in order."""
     return [d.code for d in diags.errors]
+
+
+@pytest.fixture(scope="session")
+def host():
+    """One durable_rules host for the test session (rulesets get unique names per pack hash)."""
+    from engine.host import QuietHost
+
+    return QuietHost()
+
+
+@pytest.fixture
+def engine_for(load_text, host):
+    """Build an Engine from pack text (rules, parameters...) under the standard HEAD."""
+    from engine import Engine
+
+    def build(text: str, name: str = "pack.yaml"):
+        pack, diags = load_text(text, name=name)
+        assert pack is not None, [d.render() for d in diags]
+        return Engine(pack, host)
+
+    return build
+
+
+def statuses_of(record: dict) -> dict:
+    """Rule id -> status, from a record's trace."""
+    return {e["rule"]: e["status"] for e in record["trace"]}

@@ -95,3 +95,59 @@ def pack_document(rule_conditions: list[dict]) -> dict:
             for i, cond in enumerate(rule_conditions)
         ],
     }
+
+
+# --- facts for the generated conditions -----------------------------------------------------------
+
+#: Values that sit on the generated parameters' boundaries, so `<` against `<=` is exercised.
+_POOLS = {
+    "pupils": [0, 1, 49, 50, 51, 310, 10**6],
+    "share": [0.0, 0.45, 0.5, 0.5000000001, 0.55, 1.0],
+    "SEK": [-10**9, -1, 0, 1, 2**53],
+    "points": [0.0, 13.4, 180.45, 200.5, 224.4, 340.0],
+    "count": [0, 1, 2],
+}
+_TEXT = ["Ängskolan", "ÄNGSKOLAN", "ängskolan", "48151623", "x", "", "å", "ä", "212000-0999", "Öster 4–9 🏫"]
+
+
+def _value(field):
+    t = field.type
+    if t.kind == F.NUMBER:
+        pool = _POOLS[t.unit]
+        base = st.sampled_from(pool)
+        if not t.integer:
+            base = st.one_of(base, st.floats(min_value=float(min(pool)), max_value=float(max(pool)), allow_nan=False))
+        return base
+    if t.kind == F.BOOLEAN:
+        return st.booleans()
+    if t.kind == F.ENUM:
+        return st.sampled_from(F.ENUMS[t.enum])
+    if t.kind == F.DATE:
+        return st.sampled_from(["2014-12-31", "2015-01-01", "2016-02-29"])
+    return st.sampled_from(_TEXT)
+
+
+def _group(root):
+    """A random group (`unit` or `huvudman`), every field present, null or absent."""
+    fields = [f for p, f in F.FIELDS.items() if p.startswith(root + ".") and not f.computed]
+
+    @st.composite
+    def build(draw):
+        out: dict = {}
+        for f in fields:
+            choice = draw(st.integers(0, 3))
+            if choice == 0:
+                continue  # absent
+            value = None if choice == 1 else draw(_value(f))
+            node = out
+            parts = f.path.split(".")[1:]
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = value
+        return out
+
+    return build()
+
+
+averages = st.fixed_dictionaries({}, optional={k: st.one_of(st.none(), st.sampled_from(_POOLS[t.unit])) for k, t in F.INDICATORS.items()})
+unit_facts = st.fixed_dictionaries({"unit": _group("unit"), "huvudman": _group("huvudman"), "national_averages": averages})

@@ -1,0 +1,69 @@
+"""The engine: compile a pack once, then for each case fire durable_rules, cross-check, decide, record."""
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Mapping
+
+from policy.model import Pack
+
+from .case import Case
+from .compile import Compiled, averages_digest, compile_pack
+from .decide import decide
+from .evaluate import Evaluator
+from .host import DurableError, DurableRunner, QuietHost, statuses
+from .logic import show
+from .overrides import Override, for_target
+from .record import decision_record, error_record
+
+try:
+    ENGINE_VERSION = version("sbs")
+except PackageNotFoundError:  # a checkout that is not installed
+    ENGINE_VERSION = "0+unknown"
+
+
+class Engine:
+    """Evaluates cases of one pack.
+
+    Compiling and registering happen once per scope and set of national averages (once per delivery);
+    `evaluate` does no other set-up.
+    """
+
+    def __init__(self, pack: Pack, host: QuietHost | None = None, compiled: list[Compiled] = ()) -> None:
+        self.pack = pack
+        self.host = host or QuietHost()
+        self.scopes = tuple(sorted({r.scope for r in pack.rules} & {"unit", "huvudman"}))
+        self._prepared: dict[tuple[str, str], tuple[Compiled, DurableRunner, Evaluator]] = {}
+        for c in compiled:
+            self._prepared[(c.scope, c.averages)] = (c, DurableRunner.get(c, self.host), Evaluator(c))
+        for scope in self.scopes:  # compile errors surface here, before any case
+            self.prepare(scope, {})
+
+    def prepare(self, scope: str, averages: Mapping[str, float]) -> tuple[Compiled, DurableRunner, Evaluator]:
+        """The compiled ruleset, its runner and its cross-check evaluator for a scope and national averages."""
+        k = (scope, averages_digest(averages))
+        if k not in self._prepared:
+            c = compile_pack(self.pack, scope, averages)
+            self._prepared[k] = (c, DurableRunner.get(c, self.host), Evaluator(c))
+        return self._prepared[k]
+
+    def evaluate(self, case: Case, overrides: list[Override] = ()) -> dict:
+        """The decision record of one case (an error record if the engine cannot decide it)."""
+        if case.scope not in self.scopes:
+            raise ValueError(f"the pack {self.pack.ref} has no {case.scope} rules")
+        compiled, runner, evaluator = self.prepare(case.scope, case.averages)
+        mine = [o for o in for_target(overrides, case.id) if self.pack.rule(o.rule).scope == case.scope]
+        set_aside = frozenset(o.rule for o in mine if o.action == "set_aside")
+        try:
+            durable = statuses(runner.fire(compiled.fact(case), set_aside))
+        except DurableError as e:
+            return error_record(compiled, case, "engine_durable_error", str(e), e.rule, ENGINE_VERSION)
+        results = evaluator.run(case, set_aside)
+        for r in results:
+            theirs = durable.get(r.rule_id)
+            if theirs != r.value:
+                message = (f"durable_rules finds rule `{r.rule_id}` {show(theirs)}, "
+                           f"the cross-check finds it {show(r.value)}; no decision is made")
+                return error_record(compiled, case, "engine_disagreement", message, r.rule_id, ENGINE_VERSION,
+                                    {"durable_rules": show(theirs), "cross_check": show(r.value)})
+        decision = decide(compiled, case, results, mine)
+        return decision_record(compiled, case, results, decision, mine, ENGINE_VERSION)

@@ -1,0 +1,75 @@
+"""Cases: facts normalised and type-checked before any evaluator sees them."""
+from __future__ import annotations
+
+import pytest
+
+from engine.case import FactError, aggregates, huvudman_case, unit_case
+
+
+class TestUnitCase:
+    def test_flattens_known_values(self):
+        """Nested delivery fields become fact paths; nulls are left out (unknown)."""
+        case = unit_case({
+            "unit": {"id": "48151623", "pupils": 310, "results": {"merit_value_y9": 191.0, "grade_value_y6_maths": None}},
+            "huvudman": {"id": "212000-0999", "type": "kommun"},
+        })
+        assert 191.0 == case.value("unit.results.merit_value_y9")
+        assert "unit.results.grade_value_y6_maths" not in case.values
+        assert ("48151623", "212000-0999") == (case.id, case.huvudman_id)
+
+    def test_presence_of_event_groups(self):
+        """An absent injunction is known to be absent; a present one with null fields has unknown fields."""
+        none = unit_case({"unit": {}, "huvudman": {"injunction": None}})
+        some = unit_case({"unit": {"injunction": {"fine": None}}, "huvudman": {}})
+        assert (False, False) == (none.value("unit.injunction.present"), none.value("huvudman.injunction.present"))
+        assert True is some.value("unit.injunction.present")
+        assert "unit.injunction.fine" not in some.values
+
+    @pytest.mark.parametrize("facts, path", [
+        ({"unit": {"pupils": "310"}}, "unit.pupils"),
+        ({"unit": {"pupils": -1}}, "unit.pupils"),
+        ({"unit": {"pupils": 3.5}}, "unit.pupils"),
+        ({"unit": {"in_underlag": "ja"}}, "unit.in_underlag"),
+        ({"unit": {"school_form": "gymnasiet"}}, "unit.school_form"),
+        ({"unit": {"results": {"share_degree_within_3y": 69}}}, "unit.results.share_degree_within_3y"),
+        ({"unit": {"injunction": {"decided": "12/10/2015"}}}, "unit.injunction.decided"),
+        ({"unit": {"elever": 3}}, "unit.elever"),
+        ({"unit": {"injunction": {"present": True}}}, "unit.injunction.present"),
+        ({"unit": {}, "national_averages": {"merit_value_y9": "224,4"}}, "national_averages.merit_value_y9"),
+    ])
+    def test_wrong_types_refused(self, facts, path):
+        """A value of the wrong type never reaches an evaluator: the error names the path."""
+        with pytest.raises(FactError) as e:
+            unit_case(facts)
+        assert path == e.value.path
+
+    def test_input_hash_ignores_order(self):
+        """The input hash is over the canonical facts: key order does not matter, values do."""
+        a = unit_case({"unit": {"pupils": 3, "school_form": "grundskola"}, "huvudman": {"type": "kommun"}})
+        b = unit_case({"huvudman": {"type": "kommun"}, "unit": {"school_form": "grundskola", "pupils": 3}})
+        c = unit_case({"unit": {"pupils": 4, "school_form": "grundskola"}, "huvudman": {"type": "kommun"}})
+        assert a.input_sha256() == b.input_sha256() != c.input_sha256()
+
+    def test_unknown_reason_kept(self):
+        """Why a value is unknown is kept, for the trace."""
+        case = unit_case({"unit": {}}, unknown={"unit.results.merit_value_y9": "suppressed: fewer than 10 pupils"})
+        assert "suppressed: fewer than 10 pupils" == case.reason("unit.results.merit_value_y9")
+        assert "missing" == case.reason("unit.pupils")
+
+
+class TestHuvudmanCase:
+    def test_aggregates(self):
+        """The units.* facts count the huvudman's units and their outcomes."""
+        units = [unit_case({"unit": {"in_underlag": True, "pupils": 300}}), unit_case({"unit": {"in_underlag": False, "pupils": 40}}),
+                 unit_case({"unit": {"in_underlag": True, "pupils": 120}})]
+        records = [{"outcome": "eligible"}, {"outcome": "eligible"}, {"outcome": "not_eligible"}]
+        agg = aggregates(records, units)
+        assert {"units.count": 3, "units.in_underlag": 2, "units.eligible": 2, "units.eligible_in_underlag": 1,
+                "units.pupils_eligible": 340} == agg
+        case = huvudman_case({"huvudman": {"id": "212000-0999"}}, agg)
+        assert 340 == case.value("units.pupils_eligible")
+
+    def test_unknown_size_makes_sum_unknown(self):
+        """An eligible unit of unknown size makes the pupil sum unknown, never smaller."""
+        agg = aggregates([{"outcome": "eligible"}], [unit_case({"unit": {"in_underlag": True}})])
+        assert "units.pupils_eligible" not in agg
