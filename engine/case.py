@@ -7,6 +7,7 @@ so neither evaluator ever meets a string where a number belongs.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any, Mapping
 
@@ -50,7 +51,8 @@ class Case:
         """Why a fact is unknown ("missing" unless the input said more, e.g. a suppressed statistic)."""
         return self.unknown.get(path, MISSING)
 
-    def input_facts(self) -> dict:
+    @functools.cached_property
+    def input(self) -> dict:
         """The case's facts as given (computed facts left out), for the record and its hash."""
         given = {p: v for p, v in self.values.items() if not F.FIELDS[p].computed}
         out: dict[str, Any] = {"facts": dict(sorted(given.items())), "national_averages": dict(sorted(self.averages.items()))}
@@ -60,8 +62,10 @@ class Case:
             out["aggregates"] = {p: v for p, v in sorted(self.values.items()) if p.startswith("units.")}
         return out
 
+    @functools.cached_property
     def input_sha256(self) -> str:
-        return hashlib.sha256(canonical_bytes(self.input_facts())).hexdigest()
+        """sha256 of the canonical JSON of `input`."""
+        return hashlib.sha256(canonical_bytes(self.input)).hexdigest()
 
 
 def parameter_value(p: Parameter, case: Case) -> Any:

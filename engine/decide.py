@@ -8,7 +8,7 @@ the outcome is the pack's `on_unknown`, and the record names those rules and the
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -23,8 +23,7 @@ from .overrides import Override
 FIRED, NOT_FIRED, UNKNOWN, OVERRIDDEN, NOT_REACHED = "fired", "not_fired", "unknown", "overridden", "not_reached"
 
 
-@attrs.frozen
-class RuleStatus:
+class RuleStatus(NamedTuple):
     """A rule's place in the decision: its status, what set it aside, whether its effect applies."""
 
     status: str

@@ -6,9 +6,8 @@ directly. It also supplies what durable_rules cannot: why a rule did not fire, a
 """
 from __future__ import annotations
 
-from typing import Any
-
-import attrs
+import operator
+from typing import Any, Callable, NamedTuple
 
 from policy.model import All, Any_, Compare, Condition, Derived, FactRef, Known, Literal, NationalAverage, Not, ParamRef
 
@@ -16,16 +15,14 @@ from .case import Case, parameter_value
 from .compile import Compiled
 from .logic import derived_value, k_and, k_not, k_or
 
-_COMPARE = {
-    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b,
-    "lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
-    "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
-}
+_COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
 
-@attrs.frozen
-class Detail:
-    """One node of an evaluated condition: its result and, for comparisons, the values compared."""
+class Detail(NamedTuple):
+    """One node of an evaluated condition: its result and, for comparisons, the values compared.
+
+    A named tuple rather than a frozen class: thousands are made per second, and tuples are cheap.
+    """
 
     kind: str  # all | any | not | compare | known | unknown | derived
     result: bool | None
@@ -46,8 +43,7 @@ class Detail:
         return out
 
 
-@attrs.frozen
-class RuleResult:
+class RuleResult(NamedTuple):
     """A rule's truth value for a case and the detail of its condition."""
 
     rule_id: str
@@ -55,85 +51,145 @@ class RuleResult:
     detail: Detail
 
 
+Node = Callable[[Case, dict, frozenset], Detail]
+
+
 class Evaluator:
-    """Evaluates the rules of a compiled scope in its evaluation order."""
+    """Evaluates the rules of a compiled scope in its evaluation order.
+
+    Each condition is turned into nested closures once, when the evaluator is made, so a case costs
+    only the comparisons themselves.
+    """
 
     def __init__(self, compiled: Compiled) -> None:
         self.c = compiled
         self.pack = compiled.pack
+        self._params = {p.name: p for p in compiled.pack.parameters}
+        self._rules = [(cr.rule.id, self._node(cr.rule.when)) for cr in compiled.order]
 
     def run(self, case: Case, set_aside: frozenset[str] = frozenset()) -> list[RuleResult]:
         values: dict[str, bool | None] = {}
         out = []
-        for cr in self.c.order:
-            detail = self.condition(cr.rule.when, case, values, set_aside)
-            values[cr.rule.id] = detail.result
-            out.append(RuleResult(cr.rule.id, detail.result, detail))
+        for rule_id, node in self._rules:
+            detail = node(case, values, set_aside)
+            values[rule_id] = detail.result
+            out.append(RuleResult(rule_id, detail.result, detail))
         return out
 
-    def condition(self, cond: Condition, case: Case, values: dict, set_aside: frozenset[str]) -> Detail:
+    def _node(self, cond: Condition) -> Node:
         if isinstance(cond, (All, Any_)):
-            items = tuple(self.condition(c, case, values, set_aside) for c in cond.items)
-            combine = k_and if isinstance(cond, All) else k_or
-            return Detail("all" if isinstance(cond, All) else "any", combine(i.result for i in items), items)
+            parts = [self._node(c) for c in cond.items]
+            kind, combine = ("all", k_and) if isinstance(cond, All) else ("any", k_or)
+
+            def group(case: Case, values: dict, set_aside: frozenset) -> Detail:
+                items = tuple([p(case, values, set_aside) for p in parts])
+                return Detail(kind, combine([i.result for i in items]), items)
+
+            return group
         if isinstance(cond, Not):
-            inner = self.condition(cond.item, case, values, set_aside)
-            return Detail("not", k_not(inner.result), (inner,))
+            inner = self._node(cond.item)
+
+            def negation(case: Case, values: dict, set_aside: frozenset) -> Detail:
+                d = inner(case, values, set_aside)
+                return Detail("not", k_not(d.result), (d,))
+
+            return negation
         if isinstance(cond, Known):
-            has = cond.fact in case.values
-            return Detail("known" if cond.want_known else "unknown", has if cond.want_known else not has,
-                          fact=cond.fact, value=case.values.get(cond.fact))
+            fact, want, kind = cond.fact, cond.want_known, ("known" if cond.want_known else "unknown")
+
+            def known(case: Case, values: dict, set_aside: frozenset) -> Detail:
+                v = case.values.get(fact)
+                return Detail(kind, (v is not None) == want, fact=fact, value=v)
+
+            return known
         if isinstance(cond, Derived):
-            v = derived_value(cond.name, self.c.derivers, values, self.c.exceptions, set_aside)
-            missing = ({"derived": cond.name, "reason": "the rules deriving it are unknown"},) if v is None else ()
-            return Detail("derived", v, fact=cond.name, missing=missing)
+            name, derivers, exceptions = cond.name, self.c.derivers, self.c.exceptions
+            why = ({"derived": name, "reason": "the rules deriving it are unknown"},)
+
+            def derived(case: Case, values: dict, set_aside: frozenset) -> Detail:
+                v = derived_value(name, derivers, values, exceptions, set_aside)
+                return Detail("derived", v, fact=name, missing=why if v is None else ())
+
+            return derived
         assert isinstance(cond, Compare)
-        return self.compare(cond, case)
+        return self._compare(cond)
 
-    def compare(self, c: Compare, case: Case) -> Detail:
-        left = case.values.get(c.fact)
-        missing: list[dict] = []
-        if left is None:
-            missing.append({"fact": c.fact, "reason": case.reason(c.fact)})
-        if c.op in ("in", "not_in"):
+    def _compare(self, c: Compare) -> Node:
+        fact, op = c.fact, c.op
+        if op in ("in", "not_in"):
             listed = [lit.value for lit in c.right]
-            result = None if left is None else ((left in listed) == (c.op == "in"))
-            return Detail("compare", result, fact=c.fact, value=left, op=c.op, right={"values": listed}, missing=tuple(missing))
-        right, right_value = self.operand(c.right, case, missing)
-        if left is None or right_value is None:
-            result = None
-        else:
-            result = _COMPARE[c.op](left, right_value)
-        return Detail("compare", result, fact=c.fact, value=left, op=c.op, right=right, missing=tuple(missing))
+            right_in = {"values": listed}
+            inside = op == "in"
 
-    def operand(self, o: Any, case: Case, missing: list[dict]) -> tuple[dict, Any]:
-        """The description of the compared value (for the trace) and the value itself (None if unknown)."""
+            def member(case: Case, values: dict, set_aside: frozenset) -> Detail:
+                left = case.values.get(fact)
+                if left is None:
+                    return Detail("compare", None, (), fact, None, op, right_in, ({"fact": fact, "reason": case.reason(fact)},))
+                return Detail("compare", (left in listed) == inside, (), fact, left, op, right_in)
+
+            return member
+        compare_fn = _COMPARE[op]
+        operand = self._operand(c.right)
+
+        def comparison(case: Case, values: dict, set_aside: frozenset) -> Detail:
+            left = case.values.get(fact)
+            missing: list[dict] = [] if left is not None else [{"fact": fact, "reason": case.reason(fact)}]
+            right, right_value = operand(case, missing)
+            if left is None or right_value is None:
+                return Detail("compare", None, (), fact, left, op, right, tuple(missing))
+            return Detail("compare", compare_fn(left, right_value), (), fact, left, op, right)
+
+        return comparison
+
+    def _operand(self, o: Any) -> Callable[[Case, list], tuple[dict, Any]]:
+        """A function giving the compared value's description (for the trace) and the value (None if unknown)."""
         if isinstance(o, Literal):
-            return {"value": o.value}, o.value
+            desc, value = {"value": o.value}, o.value
+            return lambda case, missing: (desc, value)
         if isinstance(o, ParamRef):
-            value = self._param(o.name, case, missing)
-            return {"param": o.name, "value": value}, value
+            name = o.name
+            if not self.pack.parameter(name).by_school_form:  # one value for every case
+                fixed = {"param": name, "value": self.pack.parameter(name).value}
+                return lambda case, missing: (fixed, fixed["value"])
+
+            def param(case: Case, missing: list) -> tuple[dict, Any]:
+                value = self._param(name, case, missing)
+                return {"param": name, "value": value}, value
+
+            return param
         if isinstance(o, NationalAverage):
-            base = case.averages.get(o.indicator)
-            if base is None:
-                missing.append({"national_average": o.indicator, "reason": "missing"})
-            desc: dict[str, Any] = {"national_average": o.indicator, "value": base}
+            indicator = o.indicator
+
+            def base(case: Case, missing: list) -> tuple[dict, Any]:
+                v = case.averages.get(indicator)
+                if v is None:
+                    missing.append({"national_average": indicator, "reason": "missing"})
+                return {"national_average": indicator, "value": v}, v
         else:
             assert isinstance(o, FactRef)
-            base = case.values.get(o.path)
-            if base is None:
-                missing.append({"fact": o.path, "reason": case.reason(o.path)})
-            desc = {"fact": o.path, "value": base}
+            path = o.path
+
+            def base(case: Case, missing: list) -> tuple[dict, Any]:
+                v = case.values.get(path)
+                if v is None:
+                    missing.append({"fact": path, "reason": case.reason(path)})
+                return {"fact": path, "value": v}, v
         if o.times is None:
-            return desc, base
-        ratio = self._param(o.times, case, missing)
-        desc["times"] = {"param": o.times, "value": ratio}
-        product = None if base is None or ratio is None else base * ratio
-        desc["product"] = product
-        return desc, product
+            return base
+        times = o.times
+
+        def scaled(case: Case, missing: list) -> tuple[dict, Any]:
+            desc, v = base(case, missing)
+            ratio = self._param(times, case, missing)
+            product = None if v is None or ratio is None else v * ratio
+            desc["times"] = {"param": times, "value": ratio}
+            desc["product"] = product
+            return desc, product
+
+        return scaled
 
     def _param(self, name: str, case: Case, missing: list[dict]) -> Any:
-        p = self.pack.parameter(name)
+        p = self._params[name]
         value = parameter_value(p, case)
         if value is None:
             if p.by_school_form and case.school_form is None:

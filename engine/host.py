@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from typing import Any, Callable
 
 import durable_rules_engine
@@ -17,16 +18,9 @@ from .compile import SINK_PRI, Compiled, derived_key
 from .logic import derived_value
 
 
-def _unsafe_float(value: Any) -> bool:
-    """A float Python spells with an exponent but no decimal point (1e-05, 1e+16, 5e-324)."""
-    if isinstance(value, float):
-        text = repr(value)
-        return "e" in text and "." not in text
-    if isinstance(value, dict):
-        return any(_unsafe_float(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_unsafe_float(v) for v in value)
-    return False
+#: A number token with an exponent and no decimal point, e.g. `: 1e-05`; inside a string it is a false
+#: alarm that only costs the exact (slower) encoding.
+_UNSAFE_NUMBER = re.compile(r"[:\[,]\s*-?\d+[eE]")
 
 
 def _encode(value: Any) -> str:
@@ -52,9 +46,8 @@ class _SafeJson:
 
     @staticmethod
     def dumps(value: Any, **_: Any) -> str:
-        if _unsafe_float(value):
-            return _encode(value)
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        return _encode(value) if _UNSAFE_NUMBER.search(text) else text
 
 
 # durable_rules is used only through this module, so its serialiser is replaced here, once.

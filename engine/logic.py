@@ -42,7 +42,10 @@ def effective(rule_id: str, values: Mapping[str, bool | None], exceptions: Mappi
     """Whether a rule's effect applies: it holds and none of its exceptions holds; an officer's set-aside removes it."""
     if rule_id in set_aside:
         return False
-    return k_and([values.get(rule_id), *(k_not(values.get(e)) for e in exceptions.get(rule_id, ()))])
+    excepted_by = exceptions.get(rule_id)
+    if not excepted_by:
+        return values.get(rule_id)
+    return k_and([values.get(rule_id), *(k_not(values.get(e)) for e in excepted_by)])
 
 
 def derived_value(name: str, derivers: Mapping[str, tuple[str, ...]], values: Mapping[str, bool | None],

@@ -49,10 +49,9 @@ def effect_json(e: Effect) -> dict:
     return out
 
 
-def trace_entry(rule: Rule, status: RuleStatus, result: RuleResult | None) -> dict:
+def rule_static(rule: Rule) -> dict:
+    """What a rule's trace entry always says: effect, sources, texts (computed once per rule, shared by its entries)."""
     out: dict[str, Any] = {
-        "rule": rule.id,
-        "status": status.status,
         "effect": effect_json(rule.then),
         "source": [{"doc": c.doc, "section": c.section, **({"quote": c.quote} if c.quote else {})} for c in rule.source],
         "text": {"sv": rule.text.sv, "en": rule.text.en},
@@ -61,13 +60,18 @@ def trace_entry(rule: Rule, status: RuleStatus, result: RuleResult | None) -> di
         out["interpretation"] = {"sv": rule.interpretation.sv, "en": rule.interpretation.en}
     if rule.exception_to:
         out["exception_to"] = list(rule.exception_to)
+    return out
+
+
+def trace_entry(rule: Rule, static: dict, status: RuleStatus, result: RuleResult | None) -> dict:
+    """One rule's entry in a trace; records are read-only, so the static parts are shared between records."""
+    out: dict[str, Any] = {"rule": rule.id, "status": status.status, **static}
     if status.overridden_by:
         out["overridden_by"] = status.overridden_by
     if result is not None:
         out["condition"] = detail_json(result.detail)
-        missing = result.detail.missing_data()
-        if missing:
-            out["missing"] = missing
+        if result.value is None:
+            out["missing"] = result.detail.missing_data()
     return out
 
 
@@ -96,14 +100,14 @@ def _tail(compiled: Compiled, case: Case, engine_version: str) -> dict:
     pack = compiled.pack
     return {
         "pack": {"id": pack.meta.id, "version": pack.meta.version, "sha256": pack.sha256},
-        "input_sha256": case.input_sha256(),
-        "input": case.input_facts(),
+        "input_sha256": case.input_sha256,
+        "input": case.input,
         "engine_version": engine_version,
     }
 
 
 def decision_record(compiled: Compiled, case: Case, results: list[RuleResult], decision: Decision,
-                    overrides: list[Override], engine_version: str) -> dict:
+                    overrides: list[Override], engine_version: str, statics: dict[str, dict]) -> dict:
     by_id = {r.rule_id: r for r in results}
     missing: list[dict] = []
     for rid in decision.hinges_on:
@@ -123,7 +127,8 @@ def decision_record(compiled: Compiled, case: Case, results: list[RuleResult], d
     if decision.priority_unknown:
         record["priority_unknown"] = list(decision.priority_unknown)
     record.update(_tail(compiled, case, engine_version))
-    record["trace"] = [trace_entry(cr.rule, decision.statuses[cr.rule.id], by_id[cr.rule.id]) for cr in compiled.order]
+    record["trace"] = [trace_entry(cr.rule, statics[cr.rule.id], decision.statuses[cr.rule.id], by_id[cr.rule.id])
+                       for cr in compiled.order]
     return record
 
 
@@ -138,5 +143,5 @@ def error_record(compiled: Compiled, case: Case, code: str, message: str, rule: 
         error.update(detail)
     record.update(outcome=None, rank=None, error=error)
     record.update(_tail(compiled, case, engine_version))
-    record["trace"] = [trace_entry(cr.rule, RuleStatus(NOT_REACHED, None), None) for cr in compiled.order]
+    record["trace"] = [trace_entry(cr.rule, rule_static(cr.rule), RuleStatus(NOT_REACHED, None), None) for cr in compiled.order]
     return record

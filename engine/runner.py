@@ -13,7 +13,7 @@ from .evaluate import Evaluator
 from .host import DurableError, DurableRunner, QuietHost, statuses
 from .logic import show
 from .overrides import Override, for_target
-from .record import decision_record, error_record
+from .record import decision_record, error_record, rule_static
 
 try:
     ENGINE_VERSION = version("sbs")
@@ -32,19 +32,25 @@ class Engine:
         self.pack = pack
         self.host = host or QuietHost()
         self.scopes = tuple(sorted({r.scope for r in pack.rules} & {"unit", "huvudman"}))
-        self._prepared: dict[tuple[str, str], tuple[Compiled, DurableRunner, Evaluator]] = {}
+        self._by_digest: dict[tuple[str, str], tuple[Compiled, DurableRunner, Evaluator]] = {}
+        self._prepared: dict[tuple, tuple[Compiled, DurableRunner, Evaluator]] = {}  # by the averages' items
+        self._statics = {r.id: rule_static(r) for r in pack.rules}
         for c in compiled:
-            self._prepared[(c.scope, c.averages)] = (c, DurableRunner.get(c, self.host), Evaluator(c))
+            self._by_digest[(c.scope, c.averages)] = (c, DurableRunner.get(c, self.host), Evaluator(c))
         for scope in self.scopes:  # compile errors surface here, before any case
             self.prepare(scope, {})
 
     def prepare(self, scope: str, averages: Mapping[str, float]) -> tuple[Compiled, DurableRunner, Evaluator]:
         """The compiled ruleset, its runner and its cross-check evaluator for a scope and national averages."""
-        k = (scope, averages_digest(averages))
-        if k not in self._prepared:
-            c = compile_pack(self.pack, scope, averages)
-            self._prepared[k] = (c, DurableRunner.get(c, self.host), Evaluator(c))
-        return self._prepared[k]
+        fast = (scope, *sorted(averages.items()))
+        prepared = self._prepared.get(fast)
+        if prepared is None:
+            k = (scope, averages_digest(averages))
+            if k not in self._by_digest:
+                c = compile_pack(self.pack, scope, averages)
+                self._by_digest[k] = (c, DurableRunner.get(c, self.host), Evaluator(c))
+            prepared = self._prepared[fast] = self._by_digest[k]
+        return prepared
 
     def evaluate(self, case: Case, overrides: list[Override] = ()) -> dict:
         """The decision record of one case (an error record if the engine cannot decide it)."""
@@ -66,4 +72,4 @@ class Engine:
                 return error_record(compiled, case, "engine_disagreement", message, r.rule_id, ENGINE_VERSION,
                                     {"durable_rules": show(theirs), "cross_check": show(r.value)})
         decision = decide(compiled, case, results, mine)
-        return decision_record(compiled, case, results, decision, mine, ENGINE_VERSION)
+        return decision_record(compiled, case, results, decision, mine, ENGINE_VERSION, self._statics)

@@ -48,7 +48,7 @@ class TestUnitCase:
         a = unit_case({"unit": {"pupils": 3, "school_form": "grundskola"}, "huvudman": {"type": "kommun"}})
         b = unit_case({"huvudman": {"type": "kommun"}, "unit": {"school_form": "grundskola", "pupils": 3}})
         c = unit_case({"unit": {"pupils": 4, "school_form": "grundskola"}, "huvudman": {"type": "kommun"}})
-        assert a.input_sha256() == b.input_sha256() != c.input_sha256()
+        assert a.input_sha256 == b.input_sha256 != c.input_sha256
 
     def test_unknown_reason_kept(self):
         """Why a value is unknown is kept, for the trace."""

@@ -318,7 +318,8 @@ class TestCrossCheck:
         from engine import evaluate
 
         monkeypatch.setitem(evaluate._COMPARE, "lt", lambda a, b: a <= b)
-        record = decide_engine.evaluate(_unit(pupils=50))
+        engine = Engine(decide_engine.pack, decide_engine.host)  # its evaluator is built with the corrupted `<`
+        record = engine.evaluate(_unit(pupils=50))
         assert ("engine_disagreement", "small") == (record["error"]["code"], record["error"]["rule"])
         assert ("false", "true") == (record["error"]["durable_rules"], record["error"]["cross_check"])
 
