@@ -350,3 +350,39 @@ class TestDeterminism:
         assert {"id", "version", "sha256"} == set(record["pack"])
         assert 64 == len(record["input_sha256"]) and record["engine_version"]
         assert json.loads(dumps(record)) == record
+
+
+class TestPackTests:
+    def test_shipped_pack_tests_pass(self):
+        """Every YAML test of every shipped pack passes on the engine."""
+        from engine.packtests import run_tests
+        from policy import Diagnostics, Registry
+
+        from .conftest import RULES
+
+        registry = Registry.load([RULES], Diagnostics())
+        for pack in registry.packs:
+            failures = [(r.case.name, r.failures) for r in run_tests(pack) if not r.passed]
+            assert [] == failures, pack.ref
+
+    def test_failure_reported(self, decide_engine):
+        """A test whose expectation is wrong fails with what differed."""
+        import attrs as _attrs
+
+        from engine.packtests import run_tests
+        from policy.model import Expectation, TestCase
+
+        case = TestCase("wrong", "unit", {"unit": {**BASE, "pupils": 30}}, Expectation("eligible", fired=("criteria",), not_fired=("small",)))
+        [result] = run_tests(decide_engine.pack, decide_engine, [case])
+        assert not result.passed
+        assert ("outcome is not_eligible, expected eligible", "rule small is fired, expected not_fired") == result.failures
+        assert _attrs.has(type(result))
+
+    def test_coverage(self, decide_engine):
+        """Coverage lists, per rule, the statuses the tests saw."""
+        from engine.packtests import coverage, run_tests
+        from policy.model import Expectation, TestCase
+
+        cases = [TestCase("small", "unit", {"unit": {**BASE, "pupils": 30}}, Expectation("not_eligible"))]
+        seen = coverage(decide_engine.pack, run_tests(decide_engine.pack, decide_engine, cases))
+        assert {"fired"} == seen["small"] and {"not_fired"} == seen["exclude"]
