@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from engine.compile import compile_diagnostics
 from policy import DEFAULT_ROOT, Diagnostics, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN
 
@@ -52,6 +53,8 @@ def validate(packs: tuple[Path, ...], fmt: str) -> None:
     """Check packs (files or directories); print every error as file:line:col: code: message."""
     diags = Diagnostics()
     registry = Registry.load(packs, diags)
+    for pack in registry.packs:  # a valid pack must also fit what durable_rules can hold
+        diags.extend(compile_diagnostics(pack))
     if fmt == "json":
         out = {
             "valid": not diags.has_errors(),

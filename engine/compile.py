@@ -364,6 +364,17 @@ def compile_pack(pack: Pack, scope: str, averages: Mapping[str, float] | None = 
     return _Compiler(pack, scope, dict(averages or {})).compile()
 
 
+def compile_diagnostics(pack: Pack) -> list[Diagnostic]:
+    """What stops a valid pack from compiling (durable_rules' limits), for `sbs validate`."""
+    out: list[Diagnostic] = []
+    for scope in sorted({r.scope for r in pack.rules} & {"unit", "huvudman"}):
+        try:
+            compile_pack(pack, scope)
+        except PackError as e:
+            out.extend(e.diagnostics)
+    return out
+
+
 def averages_digest(averages: Mapping[str, float]) -> str:
     """A short name for a set of national averages (part of the ruleset's name)."""
     return hashlib.sha256(json.dumps(sorted(averages.items())).encode()).hexdigest()[:12]

@@ -53,6 +53,17 @@ class TestValidate:
         assert 1 == result.exit_code
         assert "file_not_found" in result.stdout
 
+    def test_compile_limits_checked(self, run, tmp_path):
+        """A pack beyond durable_rules' limits fails validation, located at the rule."""
+        from .conftest import HEAD
+
+        rule = "  - id: r{i}\n    text: {{sv: R., en: R.}}\n    source: GP2016 2.3.2\n    when: {{fact: unit.in_underlag, eq: true}}\n    then: {{outcome: eligible}}\n"
+        path = tmp_path / "big.yaml"
+        path.write_text(HEAD + "rules:\n" + "".join(rule.format(i=i) for i in range(201)), encoding="utf-8")
+        result = run("validate", str(path))
+        assert 1 == result.exit_code
+        assert "big.yaml:13:5: compile_limit: 201 rules have one identical condition" in result.stdout
+
     def test_no_argument_is_usage_error(self, run):
         """`sbs validate` without a pack is a usage error: exit 2."""
         assert 2 == CliRunner().invoke(cli, ["validate"]).exit_code
