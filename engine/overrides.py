@@ -51,7 +51,7 @@ def read_overrides(path: str | Path, pack: Pack, targets: Mapping[str, str] | No
     r = Reader(diags)
     out: list[Override] = []
     if node.kind != SEQ:
-        r._wrong(node, "an overrides file", "a list of overrides")
+        r.wrong(node, "an overrides file", "a list of overrides")
         return out
     for item in node.value:
         m = r.mapping(item, OVERRIDE_KEYS, "an override")

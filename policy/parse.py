@@ -118,7 +118,7 @@ class Parser(TestCaseReader):
 
     def sources(self, node: YNode) -> tuple[Source, ...]:
         if node.kind != MAP:
-            self._wrong(node, "`sources`", "a mapping of short names to documents")
+            self.wrong(node, "`sources`", "a mapping of short names to documents")
             return ()
         out = []
         for key, value in node.value.items():
@@ -152,7 +152,7 @@ class Parser(TestCaseReader):
             section = m.get("section")
             section_text = str(section.value) if section is not None and section.kind == SCALAR else None
             if section is not None and section_text is None:
-                self._wrong(section, f"{what} `section`", "text")
+                self.wrong(section, f"{what} `section`", "text")
             quote = self.string(m.get("quote"), f"{what} `quote`")
             if doc and section_text:
                 out.append(Citation(doc, section_text, quote, item.loc))
@@ -162,7 +162,7 @@ class Parser(TestCaseReader):
 
     def parameters(self, node: YNode) -> list[Parameter]:
         if node.kind != MAP:
-            self._wrong(node, "`parameters`", "a mapping of names to parameters")
+            self.wrong(node, "`parameters`", "a mapping of names to parameters")
             return []
         out = []
         for name, value in node.value.items():
@@ -189,7 +189,7 @@ class Parser(TestCaseReader):
         if "by_school_form" in m:
             forms = m["by_school_form"]
             if forms.kind != MAP:
-                self._wrong(forms, f"`by_school_form` of `{name}`", "a mapping of school forms to values")
+                self.wrong(forms, f"`by_school_form` of `{name}`", "a mapping of school forms to values")
             else:
                 for form, v in forms.value.items():
                     if form not in F.ENUMS["school_form"]:
@@ -210,7 +210,7 @@ class Parser(TestCaseReader):
         if unit == "date":
             return self.date(node, f"the value of `{name}`")
         if node.kind != SCALAR or not is_number(v):
-            self._wrong(node, f"the value of `{name}`", f"a number ({unit})" if unit else "a number")
+            self.wrong(node, f"the value of `{name}`", f"a number ({unit})" if unit else "a number")
             return None
         if unit in ("pupils", "count") and (v < 0 or v != int(v)):
             self.d.error("schema_bad_value", f"the value of `{name}` must be a whole number of {unit} ≥ 0, not {v}", node.loc)
@@ -245,7 +245,7 @@ class Parser(TestCaseReader):
 
     def condition(self, node: YNode) -> Condition | None:
         if node.kind != MAP:
-            self._wrong(node, "a condition", "a mapping (`all`, `any`, `not`, `fact`, `known`, `unknown` or `derived`)")
+            self.wrong(node, "a condition", "a mapping (`all`, `any`, `not`, `fact`, `known`, `unknown` or `derived`)")
             return None
         forms = [k for k in node.value if k in CONDITION_KEYS]
         if len(forms) != 1:
@@ -306,7 +306,7 @@ class Parser(TestCaseReader):
             lits = []
             for n in items:
                 if n.kind != SCALAR or n.value is None:
-                    self._wrong(n, f"a value of `{op}`", "a plain value")
+                    self.wrong(n, f"a value of `{op}`", "a plain value")
                     return None
                 lits.append(Literal(n.value, n.loc))
             right: Any = tuple(lits)
@@ -323,7 +323,7 @@ class Parser(TestCaseReader):
                 return None
             return Literal(node.value, node.loc)
         if node.kind != MAP:
-            self._wrong(node, f"the value of `{op}`", "a plain value or one of `param`, `national_average`, `fact`")
+            self.wrong(node, f"the value of `{op}`", "a plain value or one of `param`, `national_average`, `fact`")
             return None
         kinds = [k for k in node.value if k in OPERAND_KEYS]
         if len(kinds) != 1:
@@ -366,12 +366,12 @@ class Parser(TestCaseReader):
                 name = self.string(p.value["param"], "`param`")
                 priority = ParamRef(name, p.value["param"].loc) if name else None
             else:
-                self._wrong(p, "the priority", "a number or `{param: name}`")
+                self.wrong(p, "the priority", "a number or `{param: name}`")
         return Effect(outcome, derive, priority, node.loc)
 
     def outcomes(self, node: YNode) -> list[OutcomePolicy]:
         if node.kind != MAP:
-            self._wrong(node, "`outcomes`", "a mapping of scopes to outcome policies")
+            self.wrong(node, "`outcomes`", "a mapping of scopes to outcome policies")
             return []
         out = []
         for scope, value in node.value.items():

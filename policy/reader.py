@@ -58,14 +58,14 @@ class Reader:
 
     # --- primitives --------------------------------------------------------------------------------
 
-    def _wrong(self, node: YNode, what: str, expected: str) -> None:
+    def wrong(self, node: YNode, what: str, expected: str) -> None:
         got = {MAP: "a mapping", SEQ: "a list"}.get(node.kind) or _describe_scalar(node.value)
         self.d.error("schema_wrong_type", f"{what} must be {expected}, not {got}", node.loc)
 
     def mapping(self, node: YNode, keys: dict[str, bool], what: str) -> dict[str, YNode] | None:
         """The mapping's entries; unknown keys and missing required keys are reported."""
         if node.kind != MAP:
-            self._wrong(node, what, "a mapping")
+            self.wrong(node, what, "a mapping")
             return None
         suggested = set()
         for key in node.value:
@@ -86,14 +86,14 @@ class Reader:
             return node.value
         if allow_single and node.kind == SCALAR:
             return [node]
-        self._wrong(node, what, "a list")
+        self.wrong(node, what, "a list")
         return None
 
     def string(self, node: YNode | None, what: str, pattern: re.Pattern | None = None, example: str = "") -> str | None:
         if node is None:
             return None
         if node.kind != SCALAR or not isinstance(node.value, str):
-            self._wrong(node, what, "text")
+            self.wrong(node, what, "text")
             return None
         if not node.value.strip():
             self.d.error("schema_bad_value", f"{what} is empty", node.loc)

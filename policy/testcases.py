@@ -104,7 +104,7 @@ class TestCaseReader(Reader):
     def _value_ok(self, node: YNode, ftype: F.FactType, path: str) -> bool:
         v = node.value
         if node.kind != SCALAR:
-            self._wrong(node, f"`{path}`", ftype.describe())
+            self.wrong(node, f"`{path}`", ftype.describe())
             return False
         checks: dict[str, Callable[[Any], bool]] = {
             F.NUMBER: is_number,
