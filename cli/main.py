@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from engine.compile import compile_diagnostics
+from engine.packtests import coverage, run_tests
 from policy import DEFAULT_ROOT, Diagnostics, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN
 
@@ -92,6 +93,35 @@ def packs(ctx: click.Context, fmt: str) -> None:
         _echo_diagnostics(diags, err=True)
         click.echo(f"{len(diags.errors)} invalid pack file(s) not listed; run `sbs validate`", err=True)
         sys.exit(1)
+
+
+@cli.command("test")
+@click.argument("packs", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def test_command(ctx: click.Context, packs: tuple[Path, ...]) -> None:
+    """Run the YAML tests written beside packs (default: every pack found) and report rule coverage."""
+    diags = Diagnostics()
+    registry = Registry.load(packs or [ctx.obj["rules"]], diags)
+    if diags.has_errors():
+        _echo_diagnostics(diags)
+        sys.exit(1)
+    failed = 0
+    for pack in registry.packs:
+        results = run_tests(pack)
+        bad = [r for r in results if not r.passed]
+        failed += len(bad)
+        for r in bad:
+            for failure in r.failures:
+                click.echo(f"{r.case.loc}: FAIL {r.case.name}: {failure}")
+        seen = coverage(pack, results)
+        never = {st: [rid for rid, got in seen.items() if st not in got] for st in ("fired", "not_fired")}
+        click.echo(f"{pack.ref}: {len(results)} tests, {len(results) - len(bad)} passed, {len(bad)} failed")
+        click.echo(f"  rule coverage: {len(seen) - len(never['fired'])} of {len(seen)} rules fired in a test, "
+                   f"{len(seen) - len(never['not_fired'])} of {len(seen)} stayed silent in a test")
+        for status, rules in never.items():
+            if rules:
+                click.echo(f"  never {status.replace('_', ' ')}: {', '.join(rules)}")
+    sys.exit(1 if failed else 0)
 
 
 @cli.command()

@@ -99,3 +99,34 @@ class TestSchemaCommand:
         result = run("schema")
         schema = json.loads(result.stdout)
         assert "https://json-schema.org/draft/2020-12/schema" == schema["$schema"]
+
+
+class TestTestCommand:
+    def test_shipped_packs_pass(self, run):
+        """`sbs test` runs the shipped packs' YAML tests: all pass, coverage reported, exit 0."""
+        result = run("test")
+        assert 0 == result.exit_code, result.stdout
+        assert "sbs@2.0.0-alpha.1: 9 tests, 9 passed, 0 failed" in result.stdout
+        assert "rule coverage: 6 of 6 rules fired in a test, 6 of 6 stayed silent in a test" in result.stdout
+
+    def test_failure_located(self, run, tmp_path):
+        """A failing YAML test is reported at its file and line with what differed; exit 1."""
+        from .conftest import HEAD
+
+        path = tmp_path / "p.yaml"
+        path.write_text(HEAD + """\
+rules:
+  - id: underlag
+    text: {sv: I underlaget., en: In the underlag.}
+    source: GP2016 2.3.2
+    when: {fact: unit.in_underlag, eq: true}
+    then: {outcome: eligible}
+tests:
+  - name: in the underlag
+    facts: {unit: {in_underlag: true}}
+    expect: {outcome: not_eligible}
+""", encoding="utf-8")
+        result = run("test", str(path))
+        assert 1 == result.exit_code
+        assert "p.yaml:19:5: FAIL in the underlag: outcome is eligible, expected not_eligible" in result.stdout
+        assert "never not fired: underlag" in result.stdout
