@@ -77,9 +77,12 @@ class TestCaseReader(Reader):
         if m is None:
             return None
         out = {}
-        for k, v in m.items():
-            ftype = F.INDICATORS.get(k, F.TXT)
-            if self._value_ok(v, ftype, f"national_averages.{k}"):
+        for k, v in node.value.items():
+            if k not in keys:
+                continue  # reported by `mapping`
+            if v.kind == SCALAR and v.value is None:
+                out[k] = None  # explicitly unknown: overrides a test default
+            elif self._value_ok(v, F.INDICATORS.get(k, F.TXT), f"national_averages.{k}"):
                 out[k] = v.value
         return out
 
@@ -89,10 +92,14 @@ class TestCaseReader(Reader):
         if m is None:
             return None
         out: dict[str, Any] = {}
-        for key, value in m.items():
+        for key, value in node.value.items():
+            if key not in names:
+                continue  # reported by `mapping`
             path = f"{prefix}.{key}"
             field = F.FIELDS.get(path)
-            if field is not None and not field.computed:
+            if value.kind == SCALAR and value.value is None and not (field is not None and field.computed):
+                out[key] = None  # explicitly unknown: overrides a test default
+            elif field is not None and not field.computed:
                 if self._value_ok(value, field.type, path):
                     out[key] = value.value
             elif field is not None:

@@ -341,8 +341,10 @@ class TestDeterminism:
         for seed in ("0", "1", "4242"):
             env = dict(os.environ, PYTHONHASHSEED=seed)
             outputs.add(subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, check=True).stdout)
+        from policy import Diagnostics, load_pack
+
         assert 1 == len(outputs)
-        assert 9 == len(outputs.pop().splitlines())
+        assert len(load_pack(ROOT / "policy" / "rules" / "sbs-2016", Diagnostics()).tests) == len(outputs.pop().splitlines())
 
     def test_record_carries_versions_and_hashes(self, decide_engine):
         """A record names the pack id, version and hash, the input hash and the engine version."""

@@ -41,7 +41,7 @@ class TestShippedPacks:
     def test_reference_pack_reads_as_written(self):
         """The 2016 pack keeps its rules in file order with per-form thresholds."""
         pack = load_pack(RULES / "sbs-2016", Diagnostics())
-        assert "sbs@2.0.0-alpha.1" == pack.ref
+        assert ("sbs", "2016-01-01") == (pack.meta.id, pack.meta.valid_from)
         assert ["newcomer-programme", "state-school", "vite-not-concluded", "small-unit"] == [r.id for r in pack.rules][:4]
         small = pack.parameter("small_unit_pupils")
         assert (10, 50, None) == (small.value_for("grundsarskola"), small.value_for("gymnasieskola"), small.value_for("sameskola"))
@@ -135,6 +135,20 @@ class TestParsing:
                 expect: {outcome: proposed}
             """.replace("            ", ""))
         assert ["ref_unknown_outcome"] == codes(diags)
+
+    def test_null_in_a_test_overrides_a_default(self, load_text):
+        """A test writes `null` to make a defaulted fact unknown; the default does not survive."""
+        pack, diags = load_text(SMALL + """\
+            test_defaults:
+              unit: {pupils: 300, results: {merit_value_y9: 230.0}}
+              national_averages: {merit_value_y9: 224.4}
+            tests:
+              - name: unknown
+                facts: {unit: {pupils: null, results: null}, national_averages: {merit_value_y9: null}}
+                expect: {outcome: manual_review}
+            """.replace("            ", ""))
+        assert [] == codes(diags)
+        assert {"unit": {"pupils": None, "results": None}, "national_averages": {"merit_value_y9": None}} == pack.tests[0].facts
 
     def test_test_defaults_merge_under_tests(self, load_text):
         """`test_defaults` are merged under each test's facts; the test's own values win."""
