@@ -42,7 +42,7 @@ class TestShippedPacks:
         """The 2016 pack keeps its rules in file order with per-form thresholds."""
         pack = load_pack(RULES / "sbs-2016", Diagnostics())
         assert ("sbs", "2016-01-01") == (pack.meta.id, pack.meta.valid_from)
-        assert ["newcomer-programme", "state-school", "vite-not-concluded", "small-unit"] == [r.id for r in pack.rules][:4]
+        assert ["school-form-out-of-scope", "newcomer-programme", "state-school", "vite-not-concluded", "small-unit"] == [r.id for r in pack.rules][:5]
         small = pack.parameter("small_unit_pupils")
         assert (10, 50, None) == (small.value_for("grundsarskola"), small.value_for("gymnasieskola"), small.value_for("sameskola"))
 
