@@ -92,9 +92,6 @@ class Compiled:
     exceptions: dict[str, tuple[str, ...]]
     averages: str  #: digest of the national averages compiled in
 
-    def advance_name(self, stage: int) -> str:
-        return f"_advance#{stage}"
-
     def fact(self, case: Case) -> dict:
         """The stage-0 fact of a case: the fields the rules read (known ones, dates as numbers) and the sign slots."""
         fact: dict[str, Any] = {"kind": "case", "stage": 0}

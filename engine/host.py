@@ -68,12 +68,6 @@ class QuietHost(durable_engine.Host):
     def _run(self) -> None:  # the base class starts two threading.Timer pollers here
         pass
 
-    def unload(self, name: str) -> None:
-        """Remove a ruleset (durable_rules has no public call for it)."""
-        ruleset = self._ruleset_directory.pop(name)
-        self._ruleset_list.remove(ruleset)
-        durable_rules_engine.delete_ruleset(ruleset._handle)
-
 
 class DurableRunner:
     """One compiled scope registered once in a host; `fire` evaluates one case in a fresh session.

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-TRUE, FALSE, UNKNOWN = True, False, None
-
-
 def k_not(v: bool | None) -> bool | None:
     return None if v is None else not v
 
