@@ -18,6 +18,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/sbs validate policy/rules
 	$(BIN)/sbs packs
+	$(BIN)/sbs test
 
 test: install
 	$(BIN)/python -m pytest -q
