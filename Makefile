@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test mutation clean
+.PHONY: install run test mutation mutation-clean clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v < (3, 13) else "sbs needs Python 3.10-3.12 (durable-rules does not run on %d.%d); run: make PYTHON=python3.11" % v)'
@@ -23,11 +23,15 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# Mutation testing takes over an hour on 2 cores; an interrupted run resumes where it stopped
+# (mutmut keeps its results in mutants/). `make mutation-clean` starts over.
 mutation: install
-	rm -rf mutants
 	HYPOTHESIS_PROFILE=mutation $(BIN)/mutmut run --max-children 2 > mutants.log 2>&1 || (tail -n 20 mutants.log; exit 1)
 	$(BIN)/mutmut export-cicd-stats > /dev/null
 	$(BIN)/python tools/mutation_score.py mutants/mutmut-cicd-stats.json
+
+mutation-clean:
+	rm -rf mutants mutants.log
 
 clean:
 	rm -rf $(VENV) mutants mutants.log .pytest_cache .hypothesis *.egg-info
