@@ -73,3 +73,18 @@ class TestHuvudmanCase:
         """An eligible unit of unknown size makes the pupil sum unknown, never smaller."""
         agg = aggregates([{"outcome": "eligible"}], [unit_case({"unit": {"in_underlag": True}})])
         assert "units.pupils_eligible" not in agg
+
+
+class TestHuvudmanCaseFacts:
+    def test_identity_and_averages(self):
+        """A huvudman case is identified by its organisation number and keeps the delivery's averages."""
+        case = huvudman_case({"huvudman": {"id": "212000-0999", "type": "kommun", "economy": None},
+                              "national_averages": {"merit_value_y9": 224.4, "school_year": "2014/15"}}, {"units.count": 3})
+        assert ("huvudman", "212000-0999", "212000-0999") == (case.scope, case.id, case.huvudman_id)
+        assert {"merit_value_y9": 224.4} == dict(case.averages)
+        assert (False, 3) == (case.value("huvudman.economy.present"), case.value("units.count"))
+
+    def test_aggregate_types_checked(self):
+        """An aggregate of the wrong type is refused like any fact."""
+        with pytest.raises(FactError):
+            huvudman_case({"huvudman": {"id": "212000-0999"}}, {"units.count": -1})

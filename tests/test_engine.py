@@ -388,3 +388,51 @@ class TestPackTests:
         cases = [TestCase("small", "unit", {"unit": {**BASE, "pupils": 30}}, Expectation("not_eligible"))]
         seen = coverage(decide_engine.pack, run_tests(decide_engine.pack, decide_engine, cases))
         assert {"fired"} == seen["small"] and {"not_fired"} == seen["exclude"]
+
+
+FACT_REFS = """\
+parameters:
+  half: {unit: ratio, value: 0.5, source: GP2016 5.1}
+rules:
+  - id: same-building-is-self
+    text: {sv: Samma byggnad som sig själv., en: Same building as itself.}
+    source: GP2016 2.3.2 punkt 3
+    when: {fact: unit.same_building_as, eq: {fact: unit.id}}
+    then: {outcome: excluded}
+  - id: other-huvudman
+    text: {sv: Annan huvudman., en: Another huvudman.}
+    source: GP2016 2.3.2 punkt 3
+    when: {fact: unit.huvudman_id, ne: {fact: huvudman.id}}
+    then: {outcome: excluded}
+  - id: maths-below-half-swedish
+    text: {sv: Matematik under halva svenskan., en: Maths below half of Swedish.}
+    source: GP2016 2.3.2
+    when: {fact: unit.results.grade_value_y6_maths, lt: {fact: unit.results.grade_value_y6_swedish, times: half}}
+    then: {outcome: excluded}
+"""
+
+
+class TestFactReferences:
+    @pytest.mark.parametrize("unit, huvudman, expected", [
+        ({"id": "10000001", "same_building_as": "10000001"}, {}, {"same-building-is-self": "fired"}),
+        ({"id": "10000001", "same_building_as": "10000002"}, {}, {"same-building-is-self": "not_fired"}),
+        ({"id": "10000001"}, {}, {"same-building-is-self": "unknown"}),
+        ({"huvudman_id": "212000-0999"}, {"id": "212000-0999"}, {"other-huvudman": "not_fired"}),
+        ({"huvudman_id": "212000-0999"}, {"id": "556000-0001"}, {"other-huvudman": "fired"}),
+        ({"results": {"grade_value_y6_maths": 6.0, "grade_value_y6_swedish": 13.0}}, {}, {"maths-below-half-swedish": "fired"}),
+        ({"results": {"grade_value_y6_maths": 6.5, "grade_value_y6_swedish": 13.0}}, {}, {"maths-below-half-swedish": "not_fired"}),
+        ({"results": {"grade_value_y6_maths": 6.0}}, {}, {"maths-below-half-swedish": "unknown"}),
+    ])
+    def test_fact_against_fact(self, engine_for, unit, huvudman, expected):
+        """Text equality, inequality and a scaled number compared between two facts of one case."""
+        engine = engine_for(FACT_REFS, name="refs.yaml")
+        record = engine.evaluate(unit_case({"unit": unit, "huvudman": huvudman}))
+        assert "error" not in record, record.get("error")
+        assert expected == {k: v for k, v in statuses_of(record).items() if k in expected}
+
+    def test_scaled_reference_in_trace(self, engine_for):
+        """The trace shows the other fact, the ratio and the product."""
+        engine = engine_for(FACT_REFS, name="refs.yaml")
+        record = engine.evaluate(unit_case({"unit": {"results": {"grade_value_y6_maths": 6.0, "grade_value_y6_swedish": 13.0}}}))
+        entry = next(e for e in record["trace"] if e["rule"] == "maths-below-half-swedish")
+        assert {"fact": "unit.results.grade_value_y6_swedish", "value": 13.0, "times": {"param": "half", "value": 0.5}, "product": 6.5} == entry["condition"]["right"]

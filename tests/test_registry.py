@@ -105,3 +105,30 @@ class TestVersionOrder:
         """Numbers compare numerically; a pre-release comes before its release."""
         versions = ["10.0.0", "2.0.0", "2.0.0-alpha.1", "2.0.0-alpha.10", "2.0.0-alpha.2", "2.0.0-beta", "1.9.9"]
         assert ["1.9.9", "2.0.0-alpha.1", "2.0.0-alpha.2", "2.0.0-alpha.10", "2.0.0-beta", "2.0.0", "10.0.0"] == sorted(versions, key=version_key)
+
+
+class TestLookupErrors:
+    def test_date_must_be_a_date(self, three):
+        """A malformed date is refused with an example of the right form."""
+        with pytest.raises(PackNotFound) as e:
+            three.in_force("28/01/2016")
+        assert ("`28/01/2016` is not a date", "write it as YYYY-MM-DD") == (e.value.message, e.value.hint)
+
+    def test_several_ids_need_a_choice(self, three, tmp_path):
+        """With packs of several ids loaded, the date alone does not choose one."""
+        other = tmp_path / "other"
+        other.mkdir()
+        text = _version(other, "1.0.0", "2015-01-01").read_text(encoding="utf-8").replace("id: sbs", "id: pilot")
+        (other / "sbs-1.0.0.yaml").write_text(text, encoding="utf-8")
+        registry = Registry(list(three.packs) + list(Registry.load([other], Diagnostics()).packs))
+        with pytest.raises(PackNotFound) as e:
+            registry.in_force("2016-02-01")
+        assert "ids: pilot, sbs" == e.value.hint
+        assert "2.0.0" == registry.in_force("2016-02-01", "sbs").meta.version
+        assert "1.0.0" == registry.in_force("2016-02-01", "pilot").meta.version
+
+    def test_unknown_id(self, three):
+        """An unknown pack id suggests the closest one."""
+        with pytest.raises(PackNotFound) as e:
+            three.get("sb@1.0.0")
+        assert "did you mean `sbs`?" == e.value.hint
