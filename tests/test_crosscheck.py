@@ -5,6 +5,7 @@ boundaries. A disagreement would surface as an engine-error record.
 """
 from __future__ import annotations
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from . import strategies as S
 HOST = QuietHost()
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(conds=st.lists(S.conditions, min_size=1, max_size=4), cases=st.lists(S.unit_facts, min_size=1, max_size=6))
 def test_durable_and_crosscheck_agree(tmp_path_factory, conds, cases):

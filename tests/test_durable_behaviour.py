@@ -13,6 +13,8 @@ import pytest
 
 from .conftest import ROOT
 
+pytestmark = pytest.mark.slow
+
 PRELUDE = """\
 import engine.host  # installs the serialiser that avoids the number-format crash
 from engine.host import QuietHost

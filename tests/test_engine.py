@@ -330,6 +330,7 @@ class TestDeterminism:
         ov = [Override("48151623", "small", "set_aside", None, **OVR)]
         assert dumps(decide_engine.evaluate(_unit(pupils=30), ov)) == dumps(decide_engine.evaluate(_unit(pupils=30), ov))
 
+    @pytest.mark.slow
     def test_same_records_across_hash_seeds(self):
         """Records are identical across processes with different hash seeds."""
         script = (

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -237,6 +238,7 @@ class TestContentHash:
         assert ParamRef("small_unit_pupils") == pack.rules[0].when.right
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(S.conditions, min_size=1, max_size=4))
 def test_load_dump_load_is_identity(tmp_path_factory, conds):
