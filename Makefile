@@ -26,9 +26,9 @@ test: install
 # Mutation testing takes over an hour on 2 cores; an interrupted run resumes where it stopped
 # (mutmut keeps its results in mutants/). `make mutation-clean` starts over.
 mutation: install
-	@# a resumed run keeps mutmut's copies; the packs, fixtures and tests must match this checkout
+	@# a resumed run keeps mutmut's copies; the packs, the guide, fixtures and tests must match this checkout
 	@if [ -d mutants ]; then rm -rf mutants/policy/rules mutants/fixtures mutants/tests && \
-	  cp -r policy/rules mutants/policy/rules && cp -r fixtures tests mutants/; fi
+	  cp -r policy/rules mutants/policy/rules && cp policy/*.md mutants/policy/ && cp -r fixtures tests mutants/; fi
 	HYPOTHESIS_PROFILE=mutation $(BIN)/mutmut run --max-children 2 > mutants.log 2>&1 || (tail -n 20 mutants.log; exit 1)
 	$(BIN)/mutmut export-cicd-stats > /dev/null
 	$(BIN)/python tools/mutation_score.py mutants/mutmut-cicd-stats.json
