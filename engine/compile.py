@@ -23,6 +23,7 @@ rules with one identical condition, more than `MAX_CONSTANTS` constants tested o
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -91,6 +92,16 @@ class Compiled:
     derivers: dict[str, tuple[str, ...]]
     exceptions: dict[str, tuple[str, ...]]
     averages: str  #: digest of the national averages compiled in
+
+    @functools.cached_property
+    def rules(self) -> dict[str, Rule]:
+        """The scope's rules by id."""
+        return {cr.rule.id: cr.rule for cr in self.order}
+
+    @functools.cached_property
+    def rank(self) -> dict[str, int]:
+        """Each outcome's place in the pack's precedence for this scope (0 wins)."""
+        return {o: i for i, o in enumerate(self.pack.outcome_policy(self.scope).precedence)}
 
     def fact(self, case: Case) -> dict:
         """The stage-0 fact of a case: the fields the rules read (known ones, dates as numbers) and the sign slots."""

@@ -64,8 +64,7 @@ def decide(compiled: Compiled, case: Case, results: list[RuleResult], overrides:
     set_aside = {o.rule: o for o in overrides if o.action == "set_aside"}
     forced = next((o for o in overrides if o.action == "force"), None)
     statuses = {r.rule_id: _status(r.rule_id, r.value, compiled, values, set_aside, forced) for r in results}
-    rules = {cr.rule.id: cr.rule for cr in compiled.order}
-    rank = {o: i for i, o in enumerate(policy.precedence)}
+    rules, rank = compiled.rules, compiled.rank
 
     sure = [rid for rid, s in statuses.items() if s.applies is True and rules[rid].then.outcome]
     maybe = [rid for rid, s in statuses.items() if s.applies is None and rules[rid].then.outcome]
