@@ -58,8 +58,9 @@ class Case:
         out: dict[str, Any] = {"facts": dict(sorted(given.items())), "national_averages": dict(sorted(self.averages.items()))}
         if self.unknown:
             out["unknown"] = dict(sorted(self.unknown.items()))
-        if self.scope == "huvudman":
-            out["aggregates"] = {p: v for p, v in sorted(self.values.items()) if p.startswith("units.")}
+        context = {p: v for p, v in sorted(self.values.items()) if F.FIELDS[p].context}
+        if context or self.scope == "huvudman":
+            out["context"] = context
         return out
 
     @functools.cached_property
@@ -141,13 +142,28 @@ def _averages(raw: Mapping[str, Any] | None) -> dict[str, float]:
     return out
 
 
-def unit_case(facts: Mapping[str, Any], unknown: Mapping[str, str] | None = None) -> Case:
-    """A unit case from delivery-shaped facts: `unit`, `huvudman`, `delivery`, `national_averages`."""
+def _with_context(values: dict[str, Any], context: Mapping[str, Any], scope: str) -> None:
+    for path, value in context.items():
+        field = F.FIELDS.get(path)
+        if field is None or not field.context or F.lookup(path, scope) is None:
+            raise FactError(path, f"a fact a {scope} case takes from the rest of the delivery", path)
+        if value is not None:
+            values[path] = check_value(path, value, field.type)
+
+
+def unit_case(facts: Mapping[str, Any], unknown: Mapping[str, str] | None = None,
+              context: Mapping[str, Any] | None = None) -> Case:
+    """A unit case from delivery-shaped facts: `unit`, `huvudman`, `delivery`, `national_averages`.
+
+    `context` holds what the delivery's other units tell about this one (`unit.same_building_eligible`);
+    left out, it is false: no unit shares its buildings.
+    """
     values: dict[str, Any] = {}
     roots = {k: facts.get(k) or {} for k in ("unit", "huvudman", "delivery")}
     for root, group in roots.items():
         _flatten(root, group, values)
     _presence(values, roots)
+    _with_context(values, {"unit.same_building_eligible": False, **(context or {})}, "unit")
     return Case("unit", str(values.get("unit.id", "")), values.get("unit.huvudman_id") or values.get("huvudman.id"),
                 values, _averages(facts.get("national_averages")), dict(unknown or {}))
 
@@ -159,22 +175,33 @@ def huvudman_case(facts: Mapping[str, Any], aggregates: Mapping[str, Any], unkno
     for root, group in roots.items():
         _flatten(root, group, values)
     _presence(values, roots)
-    for path, value in aggregates.items():
-        values[path] = check_value(path, value, F.FIELDS[path].type)
+    _with_context(values, aggregates, "huvudman")
     hid = str(values.get("huvudman.id", ""))
     return Case("huvudman", hid, hid, values, _averages(facts.get("national_averages")), dict(unknown or {}))
 
 
 def aggregates(unit_records: list[Mapping[str, Any]], unit_cases: list[Case]) -> dict[str, int]:
-    """The `units.*` facts of a huvudman from its units' cases and decision records."""
-    eligible = [c for r, c in zip(unit_records, unit_cases) if r.get("outcome") == "eligible"]
+    """The `units.*` facts of a huvudman from its units' cases and decision records.
+
+    Criterion 1 per unit is the `low_results` the unit rules derived (a record's `derived`); a unit
+    where it is unknown counts in neither `units.low_results` nor `units.results_not_low`.
+    """
+    def count(outcome: str, underlag_only: bool = False) -> int:
+        return sum(1 for r, c in zip(unit_records, unit_cases)
+                   if r.get("outcome") == outcome and (not underlag_only or c.value("unit.in_underlag") is True))
+
+    low = [(r.get("derived") or {}).get("low_results") for r in unit_records]
     out = {
         "units.count": len(unit_cases),
         "units.in_underlag": sum(1 for c in unit_cases if c.value("unit.in_underlag") is True),
-        "units.eligible": len(eligible),
-        "units.eligible_in_underlag": sum(1 for c in eligible if c.value("unit.in_underlag") is True),
+        "units.eligible": count("eligible"),
+        "units.eligible_in_underlag": count("eligible", True),
+        "units.manual_review_in_underlag": count("manual_review", True),
+        "units.deferred_in_underlag": count("deferred", True),
+        "units.low_results": low.count("true"),
+        "units.results_not_low": low.count("false"),
     }
-    pupils = [c.value("unit.pupils") for c in eligible]
+    pupils = [c.value("unit.pupils") for r, c in zip(unit_records, unit_cases) if r.get("outcome") == "eligible"]
     if None not in pupils:  # one eligible unit of unknown size makes the sum unknown, not smaller
         out["units.pupils_eligible"] = sum(pupils)
     return out

@@ -17,7 +17,7 @@ from policy.model import OutcomePolicy, ParamRef
 from .case import Case, parameter_value
 from .compile import Compiled
 from .evaluate import RuleResult
-from .logic import effective
+from .logic import derived_value, effective
 from .overrides import Override
 
 FIRED, NOT_FIRED, UNKNOWN, OVERRIDDEN, NOT_REACHED = "fired", "not_fired", "unknown", "overridden", "not_reached"
@@ -40,6 +40,7 @@ class Decision:
     priority_unknown: tuple[str, ...]
     statuses: dict[str, RuleStatus]
     forced: Override | None = None
+    derived: dict[str, bool | None] = attrs.field(factory=dict)
 
 
 def _status(rule_id: str, value: bool | None, compiled: Compiled, values: dict, set_aside: dict[str, Override],
@@ -90,4 +91,7 @@ def decide(compiled: Compiled, case: Case, results: list[RuleResult], overrides:
             priority += parameter_value(compiled.pack.parameter(p.name), case) if isinstance(p, ParamRef) else p
     if forced is not None:
         outcome, decided_by, hinges = forced.outcome, (), ()
-    return Decision(outcome, decided_by, hinges, priority, tuple(priority_unknown), statuses, forced)
+    aside = frozenset(set_aside)
+    derived = {name: derived_value(name, compiled.derivers, values, compiled.exceptions, aside)
+               for name in sorted(compiled.derivers)}
+    return Decision(outcome, decided_by, hinges, priority, tuple(priority_unknown), statuses, forced, derived)

@@ -5,6 +5,7 @@ from typing import Iterable
 
 import attrs
 
+from policy import facts as F
 from policy.model import Pack, TestCase
 
 from .case import aggregates, huvudman_case, unit_case
@@ -41,6 +42,13 @@ def _check(case: TestCase, record: dict) -> TestResult:
     return TestResult(case, tuple(failures), statuses)
 
 
+def _unit_case(facts: dict):
+    """A unit case from test facts, which may state the context the rest of a delivery would give."""
+    unit = dict(facts.get("unit") or {})
+    context = {f"unit.{k}": unit.pop(k) for k in list(unit) if F.FIELDS.get(f"unit.{k}") and F.FIELDS[f"unit.{k}"].context}
+    return unit_case({**facts, "unit": unit}, context=context)
+
+
 def run_tests(pack: Pack, engine: Engine | None = None, cases: Iterable[TestCase] | None = None) -> list[TestResult]:
     """Evaluate each test case of the pack (unit and huvudman scopes) and compare with its expectation."""
     engine = engine or Engine(pack)
@@ -48,10 +56,10 @@ def run_tests(pack: Pack, engine: Engine | None = None, cases: Iterable[TestCase
     for case in cases if cases is not None else pack.tests:
         facts = case.facts
         if case.scope == "unit":
-            record = engine.evaluate(unit_case(facts))
+            record = engine.evaluate(_unit_case(facts))
         elif case.scope == "huvudman":
             shared = {k: facts[k] for k in ("huvudman", "delivery", "national_averages") if k in facts}
-            units = [unit_case({**shared, "unit": u}) for u in facts.get("units", [])]
+            units = [_unit_case({**shared, "unit": u}) for u in facts.get("units", [])]
             records = [engine.evaluate(u) for u in units] if "unit" in engine.scopes else []
             record = engine.evaluate(huvudman_case(facts, aggregates(records, units)))
         else:

@@ -122,6 +122,7 @@ def decision_record(compiled: Compiled, case: Case, results: list[RuleResult], d
         decided_by=list(decision.decided_by),
         hinges_on=list(decision.hinges_on),
         missing=missing,
+        derived={name: show(v) for name, v in decision.derived.items()},
         overrides=[o.to_json() for o in overrides],
     )
     if decision.priority_unknown:

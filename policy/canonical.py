@@ -16,7 +16,7 @@ import yaml
 
 from .model import (
     All, Any_, Citation, Compare, Condition, Derived, Effect, FactRef, Known, Literal,
-    NationalAverage, Not, Pack, ParamRef, Parameter, Rule, Text,
+    NationalAverage, Not, OutcomePolicy, Pack, ParamRef, Parameter, Rule, Text,
 )
 
 
@@ -104,6 +104,15 @@ def _parameter(p: Parameter) -> dict:
     return d
 
 
+def _outcome_policy(o: OutcomePolicy) -> dict:
+    d: dict[str, Any] = {"precedence": list(o.precedence), "default": o.default, "on_unknown": o.on_unknown}
+    if o.ranking is not None:
+        r = o.ranking
+        d["ranking"] = {"ranked": r.ranked, "capacity": {"param": r.capacity.name}, "beyond": r.beyond,
+                        "then_by": [f.path for f in r.then_by]}
+    return d
+
+
 def canonical(pack: Pack) -> dict:
     """The pack as one document in normal form (without its tests)."""
     m = pack.meta
@@ -118,10 +127,7 @@ def canonical(pack: Pack) -> dict:
         "pack": meta,
         "parameters": {p.name: _parameter(p) for p in pack.parameters},
         "rules": [_rule(r) for r in pack.rules],
-        "outcomes": {
-            o.scope: {"precedence": list(o.precedence), "default": o.default, "on_unknown": o.on_unknown}
-            for o in pack.outcomes
-        },
+        "outcomes": {o.scope: _outcome_policy(o) for o in pack.outcomes},
     }
 
 

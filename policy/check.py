@@ -7,7 +7,7 @@ from . import facts as F
 from .diagnostics import Diagnostics, Location, did_you_mean
 from .model import (
     MEMBERSHIP, ORDERING, All, Any_, Compare, Condition, Derived, FactRef, Known, Literal,
-    NationalAverage, Not, OutcomePolicy, PackMeta, Parameter, ParamRef, Rule, TestCase,
+    NationalAverage, Not, OutcomePolicy, PackMeta, Parameter, ParamRef, Ranking, Rule, TestCase,
 )
 
 
@@ -85,7 +85,7 @@ class Checker:
         self.complete = complete  # False when the parser dropped elements: no "unused" warnings then
 
     def run(self) -> None:
-        self.used_params = _param_refs(self.rules)
+        self.used_params = _param_refs(self.rules) | {o.ranking.capacity.name for o in self.outcomes if o.ranking}
         self.check_citations()
         self.check_rule_ids()
         policies = {o.scope: o for o in self.outcomes}
@@ -302,6 +302,21 @@ class Checker:
         for scope in sorted({r.scope for r in self.rules} - set(policies)):
             first = next(r for r in self.rules if r.scope == scope)
             self.d.error("outcome_policy_missing", f"the pack has {scope} rules but no `outcomes.{scope}`", first.loc, "declare the precedence, default and on_unknown outcomes")
+        for policy in policies.values():
+            if policy.ranking is not None:
+                self.check_ranking(policy.scope, policy.ranking)
+
+    def check_ranking(self, scope: str, ranking: Ranking) -> None:
+        if scope != "huvudman":
+            self.d.error("ranking_scope", f"a ranking is declared for `{scope}`, but only huvudmän are ranked in a round", ranking.loc, "move `ranking` to `outcomes.huvudman`")
+            return
+        p = self._param(ranking.capacity.name, ranking.capacity.loc, scope)
+        if p is not None and p.unit != "count":
+            self.d.error("type_mismatch", f"the capacity is a number of huvudmän (`count`), but `{p.name}` is in {p.unit}", ranking.capacity.loc)
+        for ref in ranking.then_by:
+            field = self._fact(ref.path, scope, ref.loc)
+            if field is not None and field.type.kind != F.NUMBER:
+                self.d.error("type_operator", f"`{ref.path}` is {field.type.describe()}; a ranking orders by numbers only", ref.loc)
 
     def check_tests(self) -> None:
         for case in self.tests:

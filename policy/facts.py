@@ -74,6 +74,9 @@ class Field:
     type: FactType
     en: str
     computed: bool = False
+    #: computed from *other* cases of the delivery (a huvudman's units, a unit's neighbour): part of the
+    #: case's recorded input, because the case alone cannot reproduce it
+    context: bool = False
 
 
 def _n(unit: str, integer: bool = False) -> FactType:
@@ -124,6 +127,9 @@ _FIELDS: list[Field] = [
     Field("unit.injunction.decided", DAY, "the day the injunction was decided"),
     Field("unit.ska_deficiencies", BOOL, "deficiencies in systematic quality work noted"),
     Field("unit.same_building_as", TXT, "id of a unit sharing the buildings"),
+    Field("unit.same_building_eligible", BOOL, "a unit sharing its buildings (either names the other in "
+          "same_building_as) is of the same huvudman and eligible from the underlag on its own criteria",
+          computed=True, context=True),
     *[Field(f"unit.results.{k}", INDICATORS[k], f"result: {k}") for k in RESULT_INDICATORS],
     *[Field(f"unit.socioeconomics.{k}", INDICATORS[k], f"socioeconomics: {k}") for k in SOCIOECONOMIC_INDICATORS],
     Field("huvudman.id", TXT, "organisationsnummer"),
@@ -140,11 +146,17 @@ _FIELDS: list[Field] = [
     Field("huvudman.economy.dividends_sek", _n("SEK"), "dividends paid to owners"),
     Field("huvudman.economy.group_contributions_sek", _n("SEK"), "group contributions (koncernbidrag) given"),
     Field("huvudman.economy.equity_ratio", _n("share"), "equity ratio (soliditet)"),
-    Field("units.count", _n("count", True), "the huvudman's units in the delivery", computed=True),
-    Field("units.in_underlag", _n("count", True), "of them, listed by Skolinspektionen", computed=True),
-    Field("units.eligible", _n("count", True), "of them, with outcome eligible", computed=True),
-    Field("units.eligible_in_underlag", _n("count", True), "eligible and in the underlag", computed=True),
-    Field("units.pupils_eligible", _n("pupils", True), "pupils in the eligible units", computed=True),
+    *[Field(path, _n(unit, True), en, computed=True, context=True) for path, unit, en in (
+        ("units.count", "count", "the huvudman's units in the delivery"),
+        ("units.in_underlag", "count", "of them, listed by Skolinspektionen"),
+        ("units.eligible", "count", "of them, with outcome eligible"),
+        ("units.eligible_in_underlag", "count", "eligible and in the underlag"),
+        ("units.manual_review_in_underlag", "count", "in the underlag with outcome manual_review"),
+        ("units.deferred_in_underlag", "count", "in the underlag with outcome deferred"),
+        ("units.low_results", "count", "units whose unit rules derived low_results (criterion 1 met)"),
+        ("units.results_not_low", "count", "units whose unit rules found low_results false (criterion 1 not met)"),
+        ("units.pupils_eligible", "pupils", "pupils in the eligible units"),
+    )],
     Field("agreement.id", TXT, "the agreement's identifier"),
     Field("agreement.kind", FactType(ENUM, enum="agreement_kind"), "processtod (first) or insatser (second)"),
     Field("agreement.huvudman_id", TXT, "the huvudman's organisation number"),

@@ -221,6 +221,21 @@ class Rule:
 
 
 @attrs.frozen
+class Ranking:
+    """How the cases of one outcome are ranked across a delivery and cut at the round's capacity.
+
+    Cases are ordered by priority (highest first), then by each `then_by` fact (highest first, unknown
+    last), then by id; the first `capacity` keep the outcome `ranked`, the rest get `beyond`.
+    """
+
+    ranked: str
+    capacity: ParamRef
+    beyond: str
+    then_by: tuple[FactRef, ...] = ()
+    loc: Location = _loc()
+
+
+@attrs.frozen
 class OutcomePolicy:
     """How a scope's outcome is resolved: the precedence of firing outcomes, the default, on unknown."""
 
@@ -229,6 +244,7 @@ class OutcomePolicy:
     default: str
     on_unknown: str
     loc: Location = _loc()
+    ranking: Ranking | None = None
 
 
 @attrs.frozen

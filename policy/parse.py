@@ -14,7 +14,7 @@ from . import facts as F
 from .diagnostics import Diagnostics, Location, did_you_mean
 from .model import (
     MEMBERSHIP, OPERATORS, All, Any_, Citation, Compare, Condition, Derived, Effect, FactRef, Known,
-    Literal, NationalAverage, Not, Operand, OutcomePolicy, PackMeta, Parameter, ParamRef, Rule, Source,
+    Literal, NationalAverage, Not, Operand, OutcomePolicy, PackMeta, Parameter, ParamRef, Ranking, Rule, Source,
     TestCase, Text,
 )
 from .reader import ID_RE, OPTIONAL, REQUIRED, SEMVER_RE, SOURCE_KEY_RE, TEXT_KEYS, is_number
@@ -40,7 +40,8 @@ RULE_KEYS = {
     "interpretation": OPTIONAL, "when": REQUIRED, "then": REQUIRED, "exception_to": OPTIONAL,
 }
 EFFECT_KEYS = {"outcome": OPTIONAL, "derive": OPTIONAL, "priority": OPTIONAL}
-OUTCOME_KEYS = {"precedence": REQUIRED, "default": REQUIRED, "on_unknown": REQUIRED}
+OUTCOME_KEYS = {"precedence": REQUIRED, "default": REQUIRED, "on_unknown": REQUIRED, "ranking": OPTIONAL}
+RANKING_KEYS = {"ranked": REQUIRED, "capacity": REQUIRED, "beyond": REQUIRED, "then_by": OPTIONAL}
 GROUP_CONDITIONS = ("all", "any", "not")
 LEAF_CONDITIONS = ("fact", "known", "unknown", "derived")
 CONDITION_KEYS = GROUP_CONDITIONS + LEAF_CONDITIONS
@@ -390,5 +391,33 @@ class Parser(TestCaseReader):
             if len(set(prec)) != len(prec):
                 self.d.error("outcome_precedence_duplicate", f"`{scope}` precedence lists an outcome twice", m["precedence"].loc)
                 continue
-            out.append(OutcomePolicy(scope, tuple(prec), default, on_unknown, node.key_locs[scope]))
+            ranking = self.ranking(m["ranking"], scope, allowed) if "ranking" in m else None
+            if "ranking" in m and ranking is None:
+                continue
+            out.append(OutcomePolicy(scope, tuple(prec), default, on_unknown, node.key_locs[scope], ranking))
         return out
+
+    def ranking(self, node: YNode, scope: str, allowed: tuple[str, ...]) -> Ranking | None:
+        m = self.mapping(node, RANKING_KEYS, f"the ranking of `{scope}`")
+        if m is None:
+            return None
+        ranked = self.choice(m.get("ranked"), "the ranked outcome", allowed)
+        beyond = self.choice(m.get("beyond"), "the outcome beyond capacity", allowed)
+        capacity = None
+        cap = m.get("capacity")
+        if cap is not None:
+            if cap.kind == MAP and set(cap.value) == {"param"}:
+                name = self.string(cap.value["param"], "`param`")
+                capacity = ParamRef(name, cap.value["param"].loc) if name else None
+            else:
+                self.wrong(cap, "the capacity", "`{param: name}` (a parameter in `count`)")
+        then_by = []
+        for n in (self.seq(m["then_by"], "`then_by`", allow_single=True) or []) if "then_by" in m else []:
+            path = self.string(n, "a fact path")
+            then_by.append(FactRef(path, None, n.loc) if path else None)
+        if None in (ranked, beyond, capacity) or None in then_by:
+            return None
+        if ranked == beyond:
+            self.d.error("schema_bad_value", f"the ranked outcome and the outcome beyond capacity are both `{ranked}`", m["beyond"].loc)
+            return None
+        return Ranking(ranked, capacity, beyond, tuple(then_by), node.loc)

@@ -226,11 +226,22 @@ def pack_schema() -> dict:
         P.RULE_KEYS,
         "a rule: text in Swedish and English, its source, a condition and an effect",
     )
+    ranking = _obj(
+        {
+            "ranked": {"enum": outcomes_all},
+            "capacity": _obj({"param": {"type": "string"}}, {"param": True}, "a parameter in `count`"),
+            "beyond": {"enum": outcomes_all},
+            "then_by": {"type": "array", "items": {"enum": sorted(F.FIELDS)}},
+        },
+        P.RANKING_KEYS,
+        "how huvudmän are ranked across a delivery and cut at the round's capacity",
+    )
     outcome_policy = _obj(
         {
             "precedence": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": outcomes_all}},
             "default": {"enum": outcomes_all},
             "on_unknown": {"enum": outcomes_all},
+            "ranking": ranking,
         },
         P.OUTCOME_KEYS,
     )

@@ -97,9 +97,10 @@ class TestCaseReader(Reader):
                 continue  # reported by `mapping`
             path = f"{prefix}.{key}"
             field = F.FIELDS.get(path)
-            if value.kind == SCALAR and value.value is None and not (field is not None and field.computed):
+            given = field is not None and (not field.computed or field.context)  # a test may set context facts
+            if value.kind == SCALAR and value.value is None and (field is None or given):
                 out[key] = None  # explicitly unknown: overrides a test default
-            elif field is not None and not field.computed:
+            elif given:
                 if self._value_ok(value, field.type, path):
                     out[key] = value.value
             elif field is not None:

@@ -62,12 +62,34 @@ class TestHuvudmanCase:
         """The units.* facts count the huvudman's units and their outcomes."""
         units = [unit_case({"unit": {"in_underlag": True, "pupils": 300}}), unit_case({"unit": {"in_underlag": False, "pupils": 40}}),
                  unit_case({"unit": {"in_underlag": True, "pupils": 120}})]
-        records = [{"outcome": "eligible"}, {"outcome": "eligible"}, {"outcome": "not_eligible"}]
+        records = [{"outcome": "eligible", "derived": {"low_results": "true"}},
+                   {"outcome": "eligible", "derived": {"low_results": "true"}},
+                   {"outcome": "not_eligible", "derived": {"low_results": "false"}}]
         agg = aggregates(records, units)
         assert {"units.count": 3, "units.in_underlag": 2, "units.eligible": 2, "units.eligible_in_underlag": 1,
-                "units.pupils_eligible": 340} == agg
+                "units.manual_review_in_underlag": 0, "units.deferred_in_underlag": 0,
+                "units.low_results": 2, "units.results_not_low": 1, "units.pupils_eligible": 340} == agg
         case = huvudman_case({"huvudman": {"id": "212000-0999"}}, agg)
         assert 340 == case.value("units.pupils_eligible")
+
+    def test_review_deferred_and_unknown_criterion(self):
+        """Units under review or deferred count only from the underlag; an unknown criterion 1 counts nowhere."""
+        units = [unit_case({"unit": {"in_underlag": True}}), unit_case({"unit": {"in_underlag": False}}),
+                 unit_case({"unit": {"in_underlag": True}})]
+        records = [{"outcome": "manual_review", "derived": {"low_results": "unknown"}},
+                   {"outcome": "manual_review", "derived": {"low_results": "true"}},
+                   {"outcome": "deferred", "derived": {"low_results": "false"}}]
+        agg = aggregates(records, units)
+        assert (1, 1, 1, 1) == (agg["units.manual_review_in_underlag"], agg["units.deferred_in_underlag"],
+                                agg["units.low_results"], agg["units.results_not_low"])
+
+    def test_context_only_from_the_delivery(self):
+        """A unit case refuses a huvudman aggregate as context; a wrong type is an error."""
+        with pytest.raises(FactError):
+            unit_case({"unit": {}}, context={"units.count": 3})
+        with pytest.raises(FactError):
+            unit_case({"unit": {}}, context={"unit.same_building_eligible": "ja"})
+        assert unit_case({"unit": {}}).value("unit.same_building_eligible") is False
 
     def test_unknown_size_makes_sum_unknown(self):
         """An eligible unit of unknown size makes the pupil sum unknown, never smaller."""

@@ -91,4 +91,4 @@ class TestHuvudmanScope:
         no = engine.evaluate(huvudman_case({"huvudman": {"id": "212000-0999"}}, {"units.eligible_in_underlag": 0}))
         assert ("proposed", "not_proposed") == (yes["outcome"], no["outcome"])
         assert ("huvudman", "212000-0999") == (yes["kind"], yes["id"])
-        assert {"units.eligible_in_underlag": 2} == yes["input"]["aggregates"]
+        assert {"units.eligible_in_underlag": 2} == yes["input"]["context"]
