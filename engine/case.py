@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from typing import Any, Mapping
 
 import attrs
@@ -130,6 +131,24 @@ def _presence(values: dict[str, Any], roots: Mapping[str, Any]) -> None:
         values[f"{group}.present"] = isinstance(node, Mapping)
 
 
+_GRADES = re.compile(r"^\s*(F|\d{1,2})\s*-\s*(\d{1,2})\s*$")
+
+
+def _teaches(values: dict[str, Any], unknown: dict[str, str]) -> None:
+    """`unit.teaches_y3/6/9` from `unit.grades` ("F-3", "4-9"); unknown, with the reason, if it is not a range."""
+    grades = values.get("unit.grades")
+    m = _GRADES.match(grades) if grades is not None else None
+    for year in (3, 6, 9):
+        path = f"unit.teaches_y{year}"
+        if m is not None:
+            low, high = 0 if m.group(1) == "F" else int(m.group(1)), int(m.group(2))
+            values[path] = low <= year <= high
+        elif grades is not None:
+            unknown.setdefault(path, f"unit.grades `{grades}` is not a range of school years such as 4-9")
+        else:
+            unknown.setdefault(path, f"unit.grades is {unknown.get('unit.grades', MISSING)}")
+
+
 def _averages(raw: Mapping[str, Any] | None) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, value in (raw or {}).items():
@@ -164,8 +183,10 @@ def unit_case(facts: Mapping[str, Any], unknown: Mapping[str, str] | None = None
         _flatten(root, group, values)
     _presence(values, roots)
     _with_context(values, {"unit.same_building_eligible": False, **(context or {})}, "unit")
+    why = dict(unknown or {})
+    _teaches(values, why)
     return Case("unit", str(values.get("unit.id", "")), values.get("unit.huvudman_id") or values.get("huvudman.id"),
-                values, _averages(facts.get("national_averages")), dict(unknown or {}))
+                values, _averages(facts.get("national_averages")), why)
 
 
 def huvudman_case(facts: Mapping[str, Any], aggregates: Mapping[str, Any], unknown: Mapping[str, str] | None = None) -> Case:

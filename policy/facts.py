@@ -118,6 +118,7 @@ _FIELDS: list[Field] = [
     Field("unit.huvudman_id", TXT, "the organisation number of the unit's huvudman"),
     Field("unit.school_form", FactType(ENUM, enum="school_form"), "school form"),
     Field("unit.grades", TXT, "the school years taught, for example 4-9"),
+    *[Field(f"unit.teaches_y{y}", BOOL, f"the grades include year {y} (F counts as year 0)", computed=True) for y in (3, 6, 9)],
     Field("unit.pupils", _n("pupils", integer=True), "number of pupils"),
     Field("unit.in_underlag", BOOL, "listed by Skolinspektionen (false: added by Skolverket)"),
     Field("unit.injunction.present", BOOL, "an injunction is on record", computed=True),
