@@ -2,15 +2,22 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import click
 
+from engine import Engine
+from engine.batch import evaluate_delivery
 from engine.compile import compile_diagnostics
+from engine.delivery import read_delivery
+from engine.overrides import read_overrides
 from engine.packtests import coverage, run_tests
-from policy import DEFAULT_ROOT, Diagnostics, Registry, pack_schema
+from engine.record import dumps
+from engine.render import Summary, markdown
+from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN
 
 try:
@@ -122,6 +129,83 @@ def test_command(ctx: click.Context, packs: tuple[Path, ...]) -> None:
             if rules:
                 click.echo(f"  never {status.replace('_', ' ')}: {', '.join(rules)}")
     sys.exit(1 if failed else 0)
+
+
+class _Output:
+    """Where records go: stdout, or a temporary file renamed into place when the run succeeds."""
+
+    def __init__(self, out: Path | None) -> None:
+        self.out = out
+        self.tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp") if out else None
+        self.stream = self.tmp.open("w", encoding="utf-8", newline="\n") if self.tmp else None
+
+    def write(self, text: str) -> None:
+        if self.stream is not None:
+            self.stream.write(text)
+        else:
+            click.echo(text, nl=False)
+
+    def commit(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            os.replace(self.tmp, self.out)
+
+    def abandon(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.tmp.unlink(missing_ok=True)
+
+
+def _fail(diags: Diagnostics) -> None:
+    _echo_diagnostics(diags, err=True)
+    n = len(diags.errors)
+    click.echo(f"{n} error{'s' * (n != 1)}; nothing was evaluated", err=True)
+    sys.exit(1)
+
+
+@cli.command()
+@click.argument("delivery", type=click.Path(path_type=Path))
+@click.option("--pack", "pack_ref", metavar="ID@VERSION", help="The pack to use (default: the one in force on the delivery date).")
+@click.option("--overrides", "overrides_path", type=click.Path(path_type=Path), help="Officers' overrides (YAML).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (atomically) instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "md"]), default="jsonl", show_default=True)
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Language of the report.")
+@click.pass_context
+def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None, out: Path | None,
+             fmt: str, lang: str) -> None:
+    """Evaluate every unit and huvudman of a delivery; records with traces out, a summary on stderr."""
+    diags = Diagnostics()
+    registry = Registry.load([ctx.obj["rules"]], diags)
+    doc = read_delivery(delivery, diags)
+    if diags.has_errors() or doc is None:
+        _fail(diags)
+    try:
+        pack = registry.get(pack_ref) if pack_ref else registry.in_force(doc.date)
+    except PackNotFound as e:
+        raise click.UsageError(f"{e} ({e.hint})" if e.hint else str(e))
+    overrides = read_overrides(overrides_path, pack, doc.targets(), diags) if overrides_path else []
+    if diags.has_errors():
+        _fail(diags)
+    summary = Summary()
+    output = _Output(out)
+    try:
+        kept = []
+        for record in evaluate_delivery(Engine(pack), doc, overrides):
+            summary.add(record)
+            if fmt == "jsonl":
+                output.write(dumps(record) + "\n")
+            else:
+                kept.append(record)
+        if fmt == "md":
+            output.write(markdown(kept, f"Urval {doc.id} ({doc.date})" if lang == "sv" else f"Selection {doc.id} ({doc.date})", lang))
+        output.commit()
+    except BaseException:
+        output.abandon()
+        raise
+    click.echo(f"{delivery}: evaluated with {pack.ref} (sha256 {pack.sha256[:12]}…)", err=True)
+    for line in summary.lines():
+        click.echo(line, err=True)
+    sys.exit(1 if summary.errors else 0)
 
 
 @cli.command()

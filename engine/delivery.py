@@ -1,0 +1,181 @@
+"""Deliveries (DELIVERY.md): read a JSON or YAML document, check every record, report every defect at once.
+
+Each defect names the file, line and column, the record (`unit 48151623`, `huvudman 212000-0999`) and
+the field, and says what was expected; the reader goes on, so one run lists them all. Values are
+checked against the fact catalogue (the same checks as the YAML tests of a pack). What a record may
+carry beyond the model goes under `extra:` and is kept out of evaluation.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import attrs
+
+from policy import facts as F
+from policy.diagnostics import Diagnostics, Location
+from policy.reader import OPTIONAL, REQUIRED
+from policy.testcases import TestCaseReader
+from policy.yamlsafe import MAP, SCALAR, SEQ, YNode, load_file
+
+from .case import Case, unit_case
+
+DOCUMENT_KEYS = {"delivery": REQUIRED, "national_averages": REQUIRED, "huvudman": REQUIRED, "units": REQUIRED, "extra": OPTIONAL}
+UNIT_ID_RE = re.compile(r"^\d{8}$")
+ORG_NUMBER_RE = re.compile(r"^(\d{6})-?(\d{4})$")
+
+
+def org_number(text: str) -> str | None:
+    """An organisation number written NNNNNN-NNNN, with or without the hyphen; None if it is not one."""
+    m = ORG_NUMBER_RE.match(text.strip())
+    return f"{m.group(1)}-{m.group(2)}" if m else None
+
+
+@attrs.frozen
+class Delivery:
+    """A checked delivery: its header, the national averages, and the records in their given order."""
+
+    path: str
+    header: dict[str, Any]
+    averages: dict[str, Any]
+    huvudman: tuple[dict[str, Any], ...]
+    units: tuple[dict[str, Any], ...]
+    unknown: dict[str, dict[str, str]] = attrs.field(factory=dict)  #: record id -> fact path -> why unknown
+
+    @property
+    def date(self) -> str:
+        return self.header["date"]
+
+    @property
+    def id(self) -> str:
+        return str(self.header.get("id") or "")
+
+    def owner(self, unit: dict[str, Any]) -> dict[str, Any]:
+        return self._huvudman_by_id[unit["huvudman_id"]]
+
+    @property
+    def _huvudman_by_id(self) -> dict[str, dict[str, Any]]:
+        return {h["id"]: h for h in self.huvudman}
+
+    def unit_case(self, unit: dict[str, Any], owner: dict[str, Any], context: dict[str, Any] | None = None,
+                  why: dict[str, str] | None = None) -> Case:
+        """The case of one unit, with its huvudman, the header and the national averages (`why`: more reasons for unknowns)."""
+        reasons = {**self.unknown.get(unit["id"], {}), **(why or {})}
+        return unit_case({"unit": unit, "huvudman": owner, "delivery": self.header, "national_averages": self.averages},
+                         reasons, context)
+
+    def targets(self) -> dict[str, str]:
+        """Every id of the delivery and its kind, for checking overrides."""
+        return {**{h["id"]: "huvudman" for h in self.huvudman}, **{u["id"]: "unit" for u in self.units}}
+
+
+class _RecordReader(TestCaseReader):
+    """Checks one record's fields against the catalogue (reusing the checks of the YAML tests)."""
+
+    def record(self, node: YNode, prefix: str) -> dict[str, Any] | None:
+        if node.kind != MAP:
+            self.wrong(node, f"a {prefix}", "a mapping of fields")
+            return None
+        fields = YNode(MAP, {k: v for k, v in node.value.items() if k != "extra"}, node.loc,
+                       {k: v for k, v in node.key_locs.items() if k != "extra"})
+        return self._group(fields, prefix)
+
+
+def _located(diags: Diagnostics, scratch: Diagnostics, who: str) -> None:
+    """Copy a record's findings, each message prefixed with the record it concerns."""
+    for d in scratch.sorted():
+        diags.error(d.code, f"{who}: {d.message}", d.location, d.hint)
+
+
+def _records(node: YNode | None, what: str, r: _RecordReader) -> Iterator[YNode]:
+    if node is None:
+        return
+    if node.kind != SEQ:
+        r.wrong(node, f"`{what}`", "a list of records")
+        return
+    yield from node.value
+
+
+def read_delivery(path: str | Path, diags: Diagnostics) -> Delivery | None:
+    """Read and check a delivery; None (with every defect in `diags`) if it cannot be evaluated."""
+    root = load_file(str(path), diags)
+    if root is None:
+        return None
+    r = _RecordReader(diags)
+    top = r.mapping(root, DOCUMENT_KEYS, "a delivery")
+    if top is None:
+        return None
+    header = r.record(top["delivery"], "delivery") if "delivery" in top else None
+    if header is not None:
+        for key in ("id", "date"):
+            if header.get(key) is None:
+                diags.error("schema_missing_key", f"the delivery has no `{key}`", top["delivery"].loc,
+                            "the date picks the pack in force" if key == "date" else "")
+                header = None
+                break
+    averages = r._averages(top["national_averages"]) if "national_averages" in top else None
+
+    huvudman: list[dict[str, Any]] = []
+    seen: dict[str, Location] = {}
+    for i, node in enumerate(_records(top.get("huvudman"), "huvudman", r)):
+        rec = _checked(node, "huvudman", i, diags, seen)
+        if rec is not None:
+            huvudman.append(rec)
+    owners = {h["id"] for h in huvudman}
+    units: list[dict[str, Any]] = []
+    seen = {}
+    for i, node in enumerate(_records(top.get("units"), "units", r)):
+        rec = _checked(node, "unit", i, diags, seen)
+        if rec is None:
+            continue
+        owner = rec.get("huvudman_id")
+        if owner is None:
+            diags.error("schema_missing_key", f"unit {rec['id']}: no `huvudman_id`", node.loc, "every unit names its huvudman")
+            continue
+        if owner not in owners:
+            where = node.value["huvudman_id"].loc
+            diags.error("delivery_unknown_huvudman", f"unit {rec['id']}: huvudman `{owner}` is not in the delivery", where,
+                        "add it under `huvudman:` or correct the organisation number")
+            continue
+        units.append(rec)
+    if diags.has_errors() or header is None or averages is None:
+        return None
+    return Delivery(str(path), header, averages, tuple(huvudman), tuple(units))
+
+
+def _checked(node: YNode, kind: str, index: int, diags: Diagnostics, seen: dict[str, Location]) -> dict[str, Any] | None:
+    """One unit or huvudman record: fields checked, id well-formed and not seen before."""
+    scratch = Diagnostics()
+    rec = _RecordReader(scratch).record(node, kind)
+    id_node = node.get("id")
+    raw = id_node.value if id_node is not None and id_node.kind == SCALAR else None
+    who = f"{kind} {raw}" if raw is not None else f"{'units' if kind == 'unit' else 'huvudman'}[{index}]"
+    _located(diags, scratch, who)
+    if rec is None or scratch.has_errors():
+        return None
+    if raw is None:
+        diags.error("schema_missing_key", f"{who}: no `id`", node.loc, "a unit has its skolenhetskod, a huvudman its organisation number")
+        return None
+    rid = str(raw)
+    if kind == "unit":
+        if not UNIT_ID_RE.match(rid):
+            diags.error("delivery_bad_id", f"{who}: skolenhetskod `{rid}` is not 8 digits", id_node.loc, "write it in quotes, e.g. \"48151623\"")
+            return None
+        if rec.get("huvudman_id") is not None:
+            rec["huvudman_id"] = org_number(rec["huvudman_id"]) or rec["huvudman_id"]
+    else:
+        normal = org_number(rid)
+        if normal is None:
+            diags.error("delivery_bad_id", f"{who}: organisation number `{rid}` is not NNNNNN-NNNN", id_node.loc)
+            return None
+        rid = normal
+    rec["id"] = rid
+    if rid in seen:
+        diags.error("delivery_duplicate_id", f"{who}: the id `{rid}` is used twice", id_node.loc, f"the first is at {seen[rid]}")
+        return None
+    seen[rid] = id_node.loc
+    return rec
+
+
+__all__ = ["Delivery", "org_number", "read_delivery"]
