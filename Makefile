@@ -19,6 +19,7 @@ run: install
 	$(BIN)/sbs validate policy/rules
 	$(BIN)/sbs packs
 	$(BIN)/sbs test
+	$(BIN)/sbs evaluate fixtures/sample/delivery.yaml --overrides fixtures/sample/overrides.yaml --format md
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -134,3 +134,62 @@ tests:
         assert 1 == result.exit_code
         assert "p.yaml:19:5: FAIL in the underlag: outcome is eligible, expected not_eligible" in result.stdout
         assert "never not fired: underlag" in result.stdout
+
+
+class TestEvaluate:
+    SAMPLE = FIXTURES / "sample"
+
+    def test_jsonl_records_and_summary(self, run):
+        """Records as JSON Lines on stdout, one per unit and huvudman; the summary on stderr; exit 0."""
+        result = run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--overrides", str(self.SAMPLE / "overrides.yaml"))
+        assert 0 == result.exit_code
+        records = [json.loads(line) for line in result.stdout.splitlines()]
+        assert 44 == len(records)
+        assert "units: 30 (eligible 11, not_eligible 5, excluded 7, deferred 2, manual_review 5)" in result.stderr
+        assert "records: 44, of them engine errors: 0" in result.stderr
+        assert {"sbs"} == {r["pack"]["id"] for r in records}
+
+    def test_markdown_report(self, run):
+        """The Markdown report lists the ranked huvudmän and each unit's decision."""
+        result = run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--overrides", str(self.SAMPLE / "overrides.yaml"), "--format", "md")
+        assert 0 == result.exit_code
+        assert result.stdout.startswith("# Urval SI-2016-1 (2016-01-28)")
+        assert "| 2 | Storviks kommun (212000-1061) | proposed | 110 | `unit-from-underlag-eligible` |" in result.stdout
+        assert "| Byskolan (48151725) | 212000-1051 | eligible | `selection-criteria-met`; `small-unit` set aside by A. Andersson, undervisningsråd |  |" in result.stdout
+
+    def test_out_written_atomically(self, run, tmp_path):
+        """--out writes the file; a failing run leaves an existing file as it was and no temporary file."""
+        out = tmp_path / "records.jsonl"
+        assert 0 == run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--out", str(out)).exit_code
+        assert 44 == len(out.read_text(encoding="utf-8").splitlines())
+        bad = tmp_path / "bad.yaml"
+        bad.write_text((self.SAMPLE / "delivery.yaml").read_text(encoding="utf-8").replace("pupils: 310", "pupils: -310"), encoding="utf-8")
+        before = out.read_bytes()
+        result = run("evaluate", str(bad), "--out", str(out))
+        assert 1 == result.exit_code
+        assert before == out.read_bytes()
+        assert ["records.jsonl", "bad.yaml"] == sorted((p.name for p in tmp_path.iterdir()), reverse=True)
+
+    def test_bad_delivery_is_located(self, run, tmp_path):
+        """A defect in the delivery: file:line:col, record and field on stderr, exit 1, nothing on stdout."""
+        bad = tmp_path / "bad.yaml"
+        bad.write_text((self.SAMPLE / "delivery.yaml").read_text(encoding="utf-8").replace("pupils: 310", "pupils: -310"), encoding="utf-8")
+        result = run("evaluate", str(bad))
+        assert 1 == result.exit_code
+        assert "" == result.stdout
+        assert "bad.yaml:74:13: schema_bad_value: unit 48151623: `unit.pupils` must be a whole number ≥ 0, not -310" in result.stderr
+        assert "1 error; nothing was evaluated" in result.stderr
+
+    def test_unknown_pack_is_usage_error(self, run):
+        """A pack version that does not exist is a usage error (exit 2) naming the versions there are."""
+        result = run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--pack", "sbs@9.9.9")
+        assert 2 == result.exit_code
+        assert "no version `9.9.9` of pack `sbs`" in result.stderr
+
+    def test_bad_override_is_located(self, run, tmp_path):
+        """An override naming a rule the pack lacks: located error, exit 1."""
+        ov = tmp_path / "ov.yaml"
+        ov.write_text('- {target: "48151725", rule: smal-unit, action: set_aside, reason: r, decided_by: x, decided_on: 2016-02-02}\n', encoding="utf-8")
+        result = run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--overrides", str(ov))
+        assert 1 == result.exit_code
+        assert "ov.yaml:1:" in result.stderr and "override_unknown_rule" in result.stderr and "did you mean `small-unit`?" in result.stderr

@@ -1,0 +1,149 @@
+"""Reading deliveries: every defect named by file, line, column, record and field; good ones read whole."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from engine.delivery import org_number, read_delivery
+from policy import Diagnostics
+
+from .conftest import FIXTURES
+
+GOOD = """\
+delivery: {id: SI-2016-1, date: 2016-01-28, source: Skolinspektionen}
+national_averages: {school_year: 2014/15, merit_value_y9: 224.4}
+huvudman:
+  - {id: "212000-0999", name: Västerå kommun, type: kommun}
+units:
+  - id: "48151623"
+    huvudman_id: "212000-0999"
+    school_form: grundskola
+    pupils: 310
+"""
+
+
+@pytest.fixture
+def read(tmp_path):
+    """Read delivery text; returns (delivery or None, the rendered errors)."""
+
+    def go(text: str, name: str = "delivery.yaml"):
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        diags = Diagnostics()
+        doc = read_delivery(path, diags)
+        return doc, [d.render().split(str(tmp_path) + "/", 1)[-1] for d in diags.errors]
+
+    return go
+
+
+class TestGood:
+    def test_reads_records_in_order(self, read):
+        """A valid delivery gives its header, averages and records in the given order."""
+        doc, errors = read(GOOD + '  - {id: "48151624", huvudman_id: "212000-0999"}\n')
+        assert [] == errors
+        assert ("SI-2016-1", "2016-01-28") == (doc.id, doc.date)
+        assert ["48151623", "48151624"] == [u["id"] for u in doc.units]
+        assert {"212000-0999": "huvudman", "48151623": "unit", "48151624": "unit"} == doc.targets()
+
+    def test_extra_is_kept_out_of_evaluation(self, read):
+        """Fields under `extra:` are allowed and never reach a case."""
+        doc, errors = read(GOOD + "    extra: {kommentar: fritt fält}\n")
+        assert [] == errors
+        case = doc.unit_case(doc.units[0], doc.huvudman[0])
+        assert not any("kommentar" in p or "extra" in p for p in case.values)
+
+    def test_json_reads_like_yaml(self, read):
+        """The same delivery as JSON reads to the same records."""
+        json_text = ('{"delivery": {"id": "SI-2016-1", "date": "2016-01-28", "source": "Skolinspektionen"},'
+                     ' "national_averages": {"school_year": "2014/15", "merit_value_y9": 224.4},'
+                     ' "huvudman": [{"id": "212000-0999", "name": "Västerå kommun", "type": "kommun"}],'
+                     ' "units": [{"id": "48151623", "huvudman_id": "212000-0999", "school_form": "grundskola", "pupils": 310}]}')
+        yaml_doc, _ = read(GOOD)
+        json_doc, errors = read(json_text, "delivery.json")
+        assert [] == errors
+        assert (yaml_doc.units, yaml_doc.huvudman, yaml_doc.averages) == (json_doc.units, json_doc.huvudman, json_doc.averages)
+
+    def test_organisation_number_without_hyphen(self, read):
+        """An organisation number without the hyphen is read as the same huvudman."""
+        doc, errors = read(GOOD.replace('id: "212000-0999"', 'id: "2120000999"'))
+        assert [] == errors
+        assert "212000-0999" == doc.huvudman[0]["id"] == doc.units[0]["huvudman_id"]
+
+    def test_sample_delivery_reads(self):
+        """The bundled sample delivery has no defect."""
+        diags = Diagnostics()
+        doc = read_delivery(FIXTURES / "sample" / "delivery.yaml", diags)
+        assert [] == [d.render() for d in diags.errors]
+        assert (30, 14) == (len(doc.units), len(doc.huvudman))
+
+
+class TestDefects:
+    @pytest.mark.parametrize("change, expected", [
+        (("pupils: 310", "pupil: 310"),
+         "delivery.yaml:9:5: schema_unknown_key: unit 48151623: unknown key `pupil` in `unit`"),
+        (("pupils: 310", "pupils: -3"),
+         "delivery.yaml:9:13: schema_bad_value: unit 48151623: `unit.pupils` must be a whole number ≥ 0, not -3"),
+        (("pupils: 310", "pupils: många"),
+         "delivery.yaml:9:13: schema_wrong_type: unit 48151623: `unit.pupils` must be a number in pupils, not `många`"),
+        (("school_form: grundskola", "school_form: grundskolan"),
+         "delivery.yaml:8:18: schema_wrong_type: unit 48151623: `unit.school_form` must be a school form, not `grundskolan`"),
+        (('id: "48151623"', 'id: "4815162"'),
+         "delivery.yaml:6:9: delivery_bad_id: unit 4815162: skolenhetskod `4815162` is not 8 digits"),
+        (('huvudman_id: "212000-0999"', 'huvudman_id: "212000-0998"'),
+         "delivery.yaml:7:18: delivery_unknown_huvudman: unit 48151623: huvudman `212000-0998` is not in the delivery"),
+        (('{id: "212000-0999",', '{id: "21200-0999",'),
+         ["delivery.yaml:4:10: delivery_bad_id: huvudman 21200-0999: organisation number `21200-0999` is not NNNNNN-NNNN",
+          "delivery.yaml:7:18: delivery_unknown_huvudman: unit 48151623: huvudman `212000-0999` is not in the delivery"]),
+        (("merit_value_y9: 224.4", "merit_value_y9: 1e9x"),
+         "delivery.yaml:2:59: schema_wrong_type: `national_averages.merit_value_y9` must be a number in points, not `1e9x`"),
+    ])
+    def test_each_defect_located(self, read, change, expected):
+        """Each defect is reported once, at the field, naming the record (and what it leaves unresolved)."""
+        doc, errors = read(GOOD.replace(*change))
+        assert doc is None
+        assert ([expected] if isinstance(expected, str) else expected) == [e.split("\n")[0] for e in errors]
+
+    def test_share_outside_0_1(self, read):
+        """A share given as a percentage is refused with the hint that shares are fractions."""
+        doc, errors = read(GOOD + "    results: {share_eligible_vocational_y9: 85.6}\n")
+        assert doc is None
+        assert "`unit.results.share_eligible_vocational_y9` is a share and must lie between 0 and 1, not 85.6" in errors[0]
+
+    def test_duplicate_ids(self, read):
+        """A skolenhetskod used twice is an error pointing at the second, naming the first."""
+        doc, errors = read(GOOD + '  - {id: "48151623", huvudman_id: "212000-0999"}\n')
+        assert doc is None
+        assert 1 == len(errors)
+        assert "delivery_duplicate_id: unit 48151623: the id `48151623` is used twice" in errors[0]
+        assert "the first is at" in errors[0]
+
+    def test_every_defect_at_once(self, read):
+        """Defects in several records are all reported in one run."""
+        doc, errors = read(GOOD.replace("pupils: 310", "pupils: -1") + '  - {id: "1", huvudman_id: "212000-0999"}\n')
+        assert 2 == len(errors)
+
+    def test_missing_date(self, read):
+        """A delivery without a date cannot pick its pack: an error."""
+        doc, errors = read(GOOD.replace(" date: 2016-01-28,", ""))
+        assert doc is None
+        assert "schema_missing_key: the delivery has no `date`" in errors[0]
+
+    def test_unknown_top_level_key(self, read):
+        """An unknown top-level key is an error with a suggestion."""
+        doc, errors = read(GOOD.replace("units:", "unit:"))
+        assert doc is None
+        assert any("unknown key `unit`" in e for e in errors)
+
+    def test_not_yaml(self, read):
+        """A file that is not YAML or JSON is a located syntax error, not a traceback."""
+        doc, errors = read("units: [\n")
+        assert doc is None
+        assert errors[0].startswith("delivery.yaml:") and "yaml_syntax" in errors[0]
+
+
+class TestOrgNumber:
+    def test_forms(self):
+        """With or without the hyphen, the same number; anything else is not one."""
+        assert "212000-0999" == org_number("2120000999") == org_number("212000-0999")
+        assert org_number("212000-099") is None
