@@ -24,7 +24,7 @@ class TestValidate:
         result = run("validate", str(RULES))
         assert 0 == result.exit_code
         assert "" == result.stdout
-        assert "1 valid pack" in result.stderr
+        assert "3 valid packs" in result.stderr
 
     def test_error_format_and_exit_1(self, run):
         """An error prints `file:line:col: code: message` and the hint; exit 1."""
@@ -76,14 +76,15 @@ class TestPacks:
         assert 0 == result.exit_code
         rows = json.loads(result.stdout)
         assert rows and all({"id", "version", "valid_from", "valid_to", "sha256"} == set(r) for r in rows)
-        assert ("sbs", "2016-01-01", None) == (rows[0]["id"], rows[0]["valid_from"], rows[0]["valid_to"])
+        assert [("sbs", "1.0.0", "2015-01-01", "2015-12-31"), ("sbs", "2.0.0", "2016-01-01", "2019-06-30"),
+                ("sbs", "3.0.0", "2019-07-01", None)] == [(r["id"], r["version"], r["valid_from"], r["valid_to"]) for r in rows]
 
     def test_text_table(self, run):
         """The text listing has a header and one line per pack, open validity written `open`."""
         result = run("packs")
-        header, row = result.stdout.splitlines()[:2]
+        header, *rows = result.stdout.splitlines()
         assert header.split() == ["id", "version", "valid_from", "valid_to", "sha256"]
-        assert "open" == row.split()[3]
+        assert ["2015-12-31", "2019-06-30", "open"] == [row.split()[3] for row in rows]
 
     def test_other_rules_directory(self, run):
         """`--rules DIR` lists the packs there; invalid ones are reported and exit 1."""
@@ -193,3 +194,20 @@ class TestEvaluate:
         result = run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--overrides", str(ov))
         assert 1 == result.exit_code
         assert "ov.yaml:1:" in result.stderr and "override_unknown_rule" in result.stderr and "did you mean `small-unit`?" in result.stderr
+
+    @pytest.mark.parametrize("date, version", [("2015-08-28", "1.0.0"), ("2016-01-28", "2.0.0"), ("2019-09-02", "3.0.0")])
+    def test_delivery_date_picks_the_pack(self, run, tmp_path, date, version):
+        """Without --pack, the version in force on the delivery date decides, and every record names it."""
+        d = tmp_path / "d.yaml"
+        d.write_text((self.SAMPLE / "delivery.yaml").read_text(encoding="utf-8").replace("date: 2016-01-28", f"date: {date}"), encoding="utf-8")
+        result = run("evaluate", str(d))
+        assert {version} == {json.loads(line)["pack"]["version"] for line in result.stdout.splitlines()}
+
+    def test_2019_pack_selects_a_preschool(self, run):
+        """Under the 2019 pack the sample's förskola with difficult conditions is eligible; under 2016 excluded."""
+        outcomes = {}
+        for ref in ("sbs@2.0.0", "sbs@3.0.0"):
+            result = run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--pack", ref)
+            outcomes[ref] = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}["48151721"]
+        assert "excluded" == outcomes["sbs@2.0.0"]["outcome"]
+        assert ("eligible", ["preschool-difficult-conditions"]) == (outcomes["sbs@3.0.0"]["outcome"], outcomes["sbs@3.0.0"]["decided_by"])
