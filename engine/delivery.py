@@ -42,6 +42,8 @@ class Delivery:
     huvudman: tuple[dict[str, Any], ...]
     units: tuple[dict[str, Any], ...]
     unknown: dict[str, dict[str, str]] = attrs.field(factory=dict)  #: record id -> fact path -> why unknown
+    _huvudman_by_id: dict[str, dict[str, Any]] = attrs.field(
+        init=False, repr=False, eq=False, default=attrs.Factory(lambda self: {h["id"]: h for h in self.huvudman}, takes_self=True))
 
     @property
     def date(self) -> str:
@@ -52,11 +54,8 @@ class Delivery:
         return str(self.header.get("id") or "")
 
     def owner(self, unit: dict[str, Any]) -> dict[str, Any]:
+        """The unit's huvudman record."""
         return self._huvudman_by_id[unit["huvudman_id"]]
-
-    @property
-    def _huvudman_by_id(self) -> dict[str, dict[str, Any]]:
-        return {h["id"]: h for h in self.huvudman}
 
     def unit_case(self, unit: dict[str, Any], owner: dict[str, Any], context: dict[str, Any] | None = None,
                   why: dict[str, str] | None = None) -> Case:

@@ -13,8 +13,12 @@ from typing import Any
 from policy.model import Pack, Ranking
 
 
+def _forced(record: dict) -> bool:
+    return any(o["action"] == "force" for o in record["overrides"])
+
+
 def _key(record: dict, ranking: Ranking) -> tuple:
-    forced = any(o["action"] == "force" for o in record["overrides"])
+    forced = _forced(record)
     facts = record["input"]["context"]
     ties = []
     for ref in ranking.then_by:
@@ -38,7 +42,7 @@ def rank_round(records: list[dict], pack: Pack) -> None:
             "position": position,
             "of": len(ranked),
             "capacity": {"param": ranking.capacity.name, "value": capacity},
-            "forced": any(o["action"] == "force" for o in record["overrides"]),
+            "forced": _forced(record),
             "priority": record["priority"],
             "then_by": [{"fact": ref.path, "value": facts.get(ref.path)} for ref in ranking.then_by],
             "order": "forced proposals first, then priority (highest first), "
