@@ -24,6 +24,10 @@ FORMS = [  # (school form, weight, median pupils)
     ("specialskola", 0.08, 60),
 ]
 
+SPANS = [("F-3", 8), ("F-6", 32), ("F-9", 22), ("4-9", 8), ("7-9", 30)]  # grundskola's spans of years
+GRADES = {"grundsarskola": "1-9", "gymnasieskola": "1-3", "gymnasiesarskola": "1-4", "forskoleklass": "F-F",
+          "sameskola": "F-6", "specialskola": "1-10"}
+
 
 def _share(rng: random.Random, mean: float, sd: float) -> float:
     return round(min(1.0, max(0.0, rng.gauss(mean, sd))), 3)
@@ -63,16 +67,21 @@ def unit(rng: random.Random, i: int, hid: str) -> dict:
     pupils = max(1, int(rng.lognormvariate(0, 0.6) * median))
     quality = rng.gauss(0, 1)  # one latent factor drives results and socioeconomics together
     results: dict[str, Any] = {}
+    grades = GRADES.get(form)
     if form == "grundskola":
-        results = {
+        grades = rng.choices([g for g, _ in SPANS], [w for _, w in SPANS])[0]
+        low, high = (0 if grades[0] == "F" else int(grades.split("-")[0])), int(grades.split("-")[1])
+        results = {  # statistics only for the years the unit teaches
             "merit_value_y9": _maybe(rng, round(224.4 + 22 * quality, 1), 0.1),
             "share_eligible_vocational_y9": _maybe(rng, _share(rng, 0.856 + 0.07 * quality, 0.03), 0.1),
             "share_passed_all_subjects_y9": _maybe(rng, _share(rng, 0.771 + 0.09 * quality, 0.04), 0.1),
-            "grade_value_y6_swedish": _maybe(rng, round(13.4 + 1.1 * quality, 1), 0.1),
-            "grade_value_y6_maths": _maybe(rng, round(13.0 + 1.2 * quality, 1), 0.1),
-            "share_passed_national_test_y3_swedish": _maybe(rng, _share(rng, 0.80 + 0.08 * quality, 0.04), 0.15),
-            "share_passed_national_test_y3_maths": _maybe(rng, _share(rng, 0.72 + 0.09 * quality, 0.04), 0.15),
-        }
+        } if high >= 9 else {}
+        if low <= 6 <= high:
+            results["grade_value_y6_swedish"] = _maybe(rng, round(13.4 + 1.1 * quality, 1), 0.1)
+            results["grade_value_y6_maths"] = _maybe(rng, round(13.0 + 1.2 * quality, 1), 0.1)
+        if low <= 3:
+            results["share_passed_national_test_y3_swedish"] = _maybe(rng, _share(rng, 0.80 + 0.08 * quality, 0.04), 0.15)
+            results["share_passed_national_test_y3_maths"] = _maybe(rng, _share(rng, 0.72 + 0.09 * quality, 0.04), 0.15)
     elif form == "gymnasieskola":
         results = {
             "share_degree_within_3y": _maybe(rng, _share(rng, 0.69 + 0.1 * quality, 0.04)),
@@ -94,7 +103,7 @@ def unit(rng: random.Random, i: int, hid: str) -> dict:
         }
     return {
         "id": f"{10_000_000 + i:08d}", "name": f"Skolenhet {i}", "huvudman_id": hid, "school_form": form,
-        "pupils": _maybe(rng, pupils, 0.02), "in_underlag": in_underlag, "injunction": injunction,
+        "grades": grades, "pupils": _maybe(rng, pupils, 0.02), "in_underlag": in_underlag, "injunction": injunction,
         "ska_deficiencies": _maybe(rng, rng.random() < 0.2 if injunction else False),
         "results": results, "socioeconomics": socio,
     }

@@ -23,6 +23,8 @@ from .case import Case, unit_case
 
 DOCUMENT_KEYS = {"delivery": REQUIRED, "national_averages": REQUIRED, "huvudman": REQUIRED, "units": REQUIRED, "extra": OPTIONAL}
 UNIT_ID_RE = re.compile(r"^\d{8}$")
+#: A national delivery (about 10,000 units) is some 6 MB; this leaves room and still refuses a runaway file.
+MAX_DELIVERY_BYTES = 256 * 1024 * 1024
 ORG_NUMBER_RE = re.compile(r"^(\d{6})-?(\d{4})$")
 
 
@@ -98,7 +100,7 @@ def _records(node: YNode | None, what: str, r: _RecordReader) -> Iterator[YNode]
 
 def read_delivery(path: str | Path, diags: Diagnostics) -> Delivery | None:
     """Read and check a delivery; None (with every defect in `diags`) if it cannot be evaluated."""
-    root = load_file(str(path), diags)
+    root = load_file(str(path), diags, max_bytes=MAX_DELIVERY_BYTES, max_nodes=0)
     if root is None:
         return None
     r = _RecordReader(diags)

@@ -90,8 +90,8 @@ class _TooBig(Exception):
 class _Builder:
     """Turns composed nodes into YNodes, checking keys, tags and the expansion budget."""
 
-    def __init__(self, file: str, diags: Diagnostics) -> None:
-        self.file, self.diags, self.count = file, diags, 0
+    def __init__(self, file: str, diags: Diagnostics, max_nodes: int = MAX_NODES) -> None:
+        self.file, self.diags, self.count, self.max_nodes = file, diags, 0, max_nodes
 
     def loc(self, node: yaml.Node, path: str) -> Location:
         m = node.start_mark
@@ -100,8 +100,8 @@ class _Builder:
     def build(self, node: yaml.Node, path: str, depth: int) -> YNode:
         self.count += 1
         loc = self.loc(node, path)
-        if self.count > MAX_NODES:
-            raise _TooBig("yaml_too_large", f"more than {MAX_NODES} nodes after expanding aliases", loc)
+        if self.count > self.max_nodes:
+            raise _TooBig("yaml_too_large", f"more than {self.max_nodes} nodes after expanding aliases", loc)
         if depth > MAX_DEPTH:
             raise _TooBig("yaml_too_deep", f"nesting deeper than {MAX_DEPTH} levels", loc)
         if isinstance(node, yaml.MappingNode):
@@ -166,13 +166,19 @@ class _Builder:
         return text
 
 
-def load_text(text: str, file: str, diags: Diagnostics) -> YNode | None:
-    """Parse one YAML document into located nodes; problems go to `diags` and give None."""
-    if len(text.encode("utf-8")) > MAX_BYTES:
+def load_text(text: str, file: str, diags: Diagnostics, max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> YNode | None:
+    """Parse one YAML document into located nodes; problems go to `diags` and give None.
+
+    `max_nodes` bounds the nodes after alias expansion; 0 means "proportional to the document": a
+    document written out has fewer nodes than half its bytes, so only alias expansion can exceed that.
+    """
+    size = len(text.encode("utf-8"))
+    if size > max_bytes:
         diags.error(
-            "yaml_too_large", f"the document is larger than {MAX_BYTES // (1024 * 1024)} MiB", Location(file)
+            "yaml_too_large", f"the document is larger than {max_bytes // (1024 * 1024)} MiB", Location(file)
         )
         return None
+    max_nodes = max_nodes or max(MAX_NODES, size // 2)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -189,7 +195,7 @@ def load_text(text: str, file: str, diags: Diagnostics) -> YNode | None:
         loader.dispose()
     if node is None:
         return None
-    builder = _Builder(file, diags)
+    builder = _Builder(file, diags, max_nodes)
     try:
         return builder.build(node, "", 0)
     except _TooBig as e:
@@ -197,21 +203,22 @@ def load_text(text: str, file: str, diags: Diagnostics) -> YNode | None:
         return None
 
 
-def load_file(path: str, diags: Diagnostics, display: str | None = None) -> YNode | None:
+def load_file(path: str, diags: Diagnostics, display: str | None = None, max_bytes: int = MAX_BYTES,
+              max_nodes: int = MAX_NODES) -> YNode | None:
     """Read a UTF-8 file (a byte-order mark is accepted) and parse it with `load_text`."""
     name = display or path
     try:
         with open(path, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)
+            raw = f.read(max_bytes + 1)
     except OSError as e:
         diags.error("file_unreadable", f"cannot read the file: {e.strerror}", Location(name))
         return None
-    if len(raw) > MAX_BYTES:
-        diags.error("yaml_too_large", f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB", Location(name))
+    if len(raw) > max_bytes:
+        diags.error("yaml_too_large", f"the file is larger than {max_bytes // (1024 * 1024)} MiB", Location(name))
         return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         diags.error("file_encoding", f"the file is not UTF-8 (byte {e.start})", Location(name), "save it as UTF-8")
         return None
-    return load_text(text, name, diags)
+    return load_text(text, name, diags, max_bytes, max_nodes)
