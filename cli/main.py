@@ -12,13 +12,14 @@ import click
 from engine import Engine
 from engine.batch import evaluate_delivery
 from engine.compile import compile_diagnostics
-from engine.delivery import read_delivery
+from engine.delivery import org_number, read_delivery
+from engine.explain import explain_text
 from engine.overrides import read_overrides
 from engine.packtests import coverage, run_tests
 from engine.record import dumps
 from engine.render import Summary, markdown
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
-from policy.diagnostics import MAX_SHOWN
+from policy.diagnostics import MAX_SHOWN, did_you_mean
 
 try:
     VERSION = version("sbs")
@@ -163,17 +164,8 @@ def _fail(diags: Diagnostics) -> None:
     sys.exit(1)
 
 
-@cli.command()
-@click.argument("delivery", type=click.Path(path_type=Path))
-@click.option("--pack", "pack_ref", metavar="ID@VERSION", help="The pack to use (default: the one in force on the delivery date).")
-@click.option("--overrides", "overrides_path", type=click.Path(path_type=Path), help="Officers' overrides (YAML).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (atomically) instead of stdout.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "md"]), default="jsonl", show_default=True)
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Language of the report.")
-@click.pass_context
-def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None, out: Path | None,
-             fmt: str, lang: str) -> None:
-    """Evaluate every unit and huvudman of a delivery; records with traces out, a summary on stderr."""
+def _prepare(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None):
+    """The checked delivery, the pack (named, or in force on the delivery date) and the checked overrides."""
     diags = Diagnostics()
     registry = Registry.load([ctx.obj["rules"]], diags)
     doc = read_delivery(delivery, diags)
@@ -186,6 +178,51 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
     overrides = read_overrides(overrides_path, pack, doc.targets(), diags) if overrides_path else []
     if diags.has_errors():
         _fail(diags)
+    return doc, pack, overrides
+
+
+PACK_OPTION = click.option("--pack", "pack_ref", metavar="ID@VERSION", help="The pack to use (default: the one in force on the delivery date).")
+OVERRIDES_OPTION = click.option("--overrides", "overrides_path", type=click.Path(path_type=Path), help="Officers' overrides (YAML).")
+LANG_OPTION = click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Language of the text.")
+
+
+@cli.command()
+@click.argument("delivery", type=click.Path(path_type=Path))
+@click.argument("case_id", metavar="UNIT_ID")
+@PACK_OPTION
+@OVERRIDES_OPTION
+@LANG_OPTION
+@click.pass_context
+def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | None, overrides_path: Path | None, lang: str) -> None:
+    """Explain one decision: what decided it, each rule with its comparisons, missing data, sources.
+
+    UNIT_ID is a skolenhetskod, or a huvudman's organisation number.
+    """
+    doc, pack, overrides = _prepare(ctx, delivery, pack_ref, overrides_path)
+    wanted = org_number(case_id) or case_id.strip()
+    targets = doc.targets()
+    if wanted not in targets:
+        hint = did_you_mean(wanted, targets)
+        click.echo(f"Error: the delivery has no unit or huvudman `{case_id}`" + (f"; {hint}" if hint else ""), err=True)
+        sys.exit(1)
+    for record in evaluate_delivery(Engine(pack), doc, overrides):
+        if record["id"] == wanted:
+            click.echo(explain_text(record, lang), nl=False)
+            sys.exit(1 if record.get("error") else 0)
+
+
+@cli.command()
+@click.argument("delivery", type=click.Path(path_type=Path))
+@click.option("--pack", "pack_ref", metavar="ID@VERSION", help="The pack to use (default: the one in force on the delivery date).")
+@click.option("--overrides", "overrides_path", type=click.Path(path_type=Path), help="Officers' overrides (YAML).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (atomically) instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "md"]), default="jsonl", show_default=True)
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Language of the report.")
+@click.pass_context
+def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None, out: Path | None,
+             fmt: str, lang: str) -> None:
+    """Evaluate every unit and huvudman of a delivery; records with traces out, a summary on stderr."""
+    doc, pack, overrides = _prepare(ctx, delivery, pack_ref, overrides_path)
     summary = Summary()
     output = _Output(out)
     try:

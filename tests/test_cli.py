@@ -211,3 +211,39 @@ class TestEvaluate:
             outcomes[ref] = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}["48151721"]
         assert "excluded" == outcomes["sbs@2.0.0"]["outcome"]
         assert ("eligible", ["preschool-difficult-conditions"]) == (outcomes["sbs@3.0.0"]["outcome"], outcomes["sbs@3.0.0"]["decided_by"])
+
+
+class TestExplain:
+    SAMPLE = FIXTURES / "sample"
+
+    def test_unit_trace_in_swedish(self, run):
+        """A unit's explanation names what decided it, each rule's comparison with values, sources, the pack hash."""
+        result = run("explain", str(self.SAMPLE / "delivery.yaml"), "48151734")
+        assert 0 == result.exit_code
+        lines = result.stdout.splitlines()
+        assert "skolenhet 48151734 Strandskolan 4-6 (huvudman 212000-1061)" == lines[0]
+        assert "utfall: manual_review — beror på okända uppgifter i selection-criteria-met" == lines[1]
+        assert "    unit.pupils: 110 < parameter small_unit_pupils = 50 → falskt" in lines
+        assert "- unit.results.grade_value_y6_swedish: missing" in lines
+        assert any(line.startswith("- [ej uppfylld] small-unit — ") and "(GP2016 2.3.2 punkt 4; GP2016 2.3.3 Små skolenheter)" in line for line in lines)
+        assert lines[2].startswith("regelpaket sbs@2.0.0 sha256 ") and "; indata sha256 " in lines[2]
+
+    def test_override_and_english(self, run):
+        """An officer's set-aside shows with who, when and why; --lang en gives the English texts."""
+        result = run("explain", str(self.SAMPLE / "delivery.yaml"), "48151725", "--overrides", str(self.SAMPLE / "overrides.yaml"), "--lang", "en")
+        assert 0 == result.exit_code
+        assert "outcome: eligible — decided by selection-criteria-met" in result.stdout
+        assert "- [overridden] small-unit — Units with very few pupils should normally not be selected." in result.stdout
+        assert "    set aside by A. Andersson, undervisningsråd, 2016-02-02; reason: Byskolan delar rektor" in result.stdout
+
+    def test_huvudman_by_organisation_number_without_hyphen(self, run):
+        """A huvudman is explained with its rank and the values that placed it."""
+        result = run("explain", str(self.SAMPLE / "delivery.yaml"), "2120001061", "--lang", "en")
+        assert 0 == result.exit_code
+        assert "rank: 1 of 6 (capacity 10); priority 110; units.pupils_eligible = 1530" in result.stdout.splitlines()
+
+    def test_unknown_id(self, run):
+        """An id the delivery lacks: exit 1 with a suggestion."""
+        result = run("explain", str(self.SAMPLE / "delivery.yaml"), "48151735")
+        assert 1 == result.exit_code
+        assert "the delivery has no unit or huvudman `48151735`; did you mean `48151734`?" in result.stderr
