@@ -13,6 +13,7 @@ from engine import Engine
 from engine.batch import evaluate_delivery
 from engine.compile import compile_diagnostics
 from engine.delivery import org_number, read_delivery
+from engine.diff import decision_changes
 from engine.explain import explain_text
 from engine.overrides import read_overrides
 from engine.packtests import coverage, run_tests
@@ -209,6 +210,33 @@ def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | No
         if record["id"] == wanted:
             click.echo(explain_text(record, lang), nl=False)
             sys.exit(1 if record.get("error") else 0)
+
+
+@cli.command()
+@click.argument("delivery", type=click.Path(path_type=Path))
+@click.option("--from", "from_ref", required=True, metavar="ID@V1", help="The pack in force now.")
+@click.option("--to", "to_ref", required=True, metavar="ID@V2", help="The pack to compare with.")
+@OVERRIDES_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrides_path: Path | None, fmt: str) -> None:
+    """Which decisions of a delivery change between two pack versions, and the rules that made the difference."""
+    runs = []
+    for ref in (from_ref, to_ref):
+        doc, pack, overrides = _prepare(ctx, delivery, ref, overrides_path)
+        runs.append((pack, list(evaluate_delivery(Engine(pack), doc, overrides))))
+    (old_pack, before), (new_pack, after) = runs
+    changed = decision_changes(before, after)
+    if fmt == "json":
+        out = {"delivery": doc.id, "from": {"id": old_pack.meta.id, "version": old_pack.meta.version, "sha256": old_pack.sha256},
+               "to": {"id": new_pack.meta.id, "version": new_pack.meta.version, "sha256": new_pack.sha256},
+               "decisions": len(after), "changed": changed}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        names = {r["id"]: r["input"]["facts"].get(f"{r['kind']}.name", "") for r in after}
+        click.echo(f"{old_pack.ref} → {new_pack.ref} on {doc.id}: {len(changed)} of {len(after)} decisions change")
+        for c in changed:
+            click.echo(f"{c['kind']} {c['id']} {names[c['id']]}: {c['from']} → {c['to']} (rules: {', '.join(c['rules'])})")
 
 
 @cli.command()

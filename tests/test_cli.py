@@ -247,3 +247,43 @@ class TestExplain:
         result = run("explain", str(self.SAMPLE / "delivery.yaml"), "48151735")
         assert 1 == result.exit_code
         assert "the delivery has no unit or huvudman `48151735`; did you mean `48151734`?" in result.stderr
+
+
+class TestDiff:
+    SAMPLE = FIXTURES / "sample"
+
+    def test_json_contract(self, run):
+        """JSON: `changed` lists {kind, id, from, to, rules} for each decision whose outcome differs."""
+        result = run("diff", str(self.SAMPLE / "delivery.yaml"), "--from", "sbs@2.0.0", "--to", "sbs@3.0.0", "--format", "json")
+        assert 0 == result.exit_code
+        out = json.loads(result.stdout)
+        by_id = {c["id"]: c for c in out["changed"]}
+        assert ["48151721", "48151722", "48151723"] == list(by_id)
+        solrosen = by_id["48151721"]
+        assert {"kind", "id", "from", "to", "rules"} <= set(solrosen)
+        assert ("unit", "excluded", "eligible") == (solrosen["kind"], solrosen["from"], solrosen["to"])
+        assert {"school-form-out-of-scope", "preschool-difficult-conditions"} <= set(solrosen["rules"])
+        assert "small-unit" in by_id["48151722"]["rules"]  # unknown without a threshold in 2016, not judged in 2019
+        assert "preschool-difficult-conditions" not in by_id["48151722"]["rules"]  # silent in 2019, absent in 2016
+
+    def test_same_pack_changes_nothing(self, run):
+        """Comparing a pack with itself lists no change."""
+        result = run("diff", str(self.SAMPLE / "delivery.yaml"), "--from", "sbs@2.0.0", "--to", "sbs@2.0.0")
+        assert "sbs@2.0.0 → sbs@2.0.0 on SI-2016-1: 0 of 44 decisions change" == result.stdout.strip()
+
+    def test_parameter_change_shows_its_effect(self, run, tmp_path):
+        """A policy officer's change of one threshold shows which decisions it moves (here: a smaller round)."""
+        import shutil
+        rules = tmp_path / "rules"
+        shutil.copytree(RULES, rules)
+        draft = rules / "sbs-2016-draft"
+        shutil.copytree(RULES / "sbs-2016", draft)
+        text = (draft / "pack.yaml").read_text(encoding="utf-8")
+        text = text.replace("  id: sbs\n", "  id: sbs-draft\n")  # a draft has its own id: it may overlap the versions in force
+        text = text.replace("  round_capacity:\n    unit: count\n    value: 10", "  round_capacity:\n    unit: count\n    value: 5")
+        (draft / "pack.yaml").write_text(text, encoding="utf-8")
+        result = run("--rules", str(rules), "diff", str(self.SAMPLE / "delivery.yaml"), "--from", "sbs@2.0.0", "--to", "sbs-draft@2.0.0",
+                     "--overrides", str(self.SAMPLE / "overrides.yaml"), "--format", "json")
+        assert 0 == result.exit_code, result.stderr
+        changed = json.loads(result.stdout)["changed"]
+        assert [("huvudman", "proposed", "waitlisted")] * 2 == [(c["kind"], c["from"], c["to"]) for c in changed]
