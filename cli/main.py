@@ -19,6 +19,7 @@ from engine.overrides import read_overrides
 from engine.packtests import coverage, run_tests
 from engine.record import dumps
 from engine.render import Summary, markdown
+from engine.replay import replay
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
 
@@ -271,6 +272,32 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
     for line in summary.lines():
         click.echo(line, err=True)
     sys.exit(1 if summary.errors else 0)
+
+
+@cli.command("replay")
+@click.argument("records_path", metavar="RECORDS", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def replay_command(ctx: click.Context, records_path: Path) -> None:
+    """Re-evaluate stored decision records (JSON Lines) with the pack versions that made them; report any that differ."""
+    diags = Diagnostics()
+    registry = Registry.load([ctx.obj["rules"]], diags)
+    records = []
+    try:
+        with records_path.open(encoding="utf-8") as f:
+            for n, line in enumerate(f, start=1):
+                if line.strip():
+                    records.append((n, json.loads(line)))
+    except OSError as e:
+        raise click.UsageError(f"cannot read {records_path}: {e.strerror}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        click.echo(f"{records_path}:{n}: not a JSON record: {e}", err=True)
+        sys.exit(1)
+    bad = 0
+    for m in replay(records, registry.packs):
+        bad += 1
+        click.echo(f"{records_path}:{m.line}: {m.kind} {m.id}: {m.reason}")
+    click.echo(f"{len(records)} records, {len(records) - bad} reproduced, {bad} did not", err=True)
+    sys.exit(1 if bad else 0)
 
 
 @cli.command()

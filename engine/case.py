@@ -55,7 +55,7 @@ class Case:
     @functools.cached_property
     def input(self) -> dict:
         """The case's facts as given (computed facts left out), for the record and its hash."""
-        given = {p: v for p, v in self.values.items() if not F.FIELDS[p].computed}
+        given = {p: v for p, v in self.values.items() if not F.FIELDS[p].computed or p in F.PRESENCE}
         out: dict[str, Any] = {"facts": dict(sorted(given.items())), "national_averages": dict(sorted(self.averages.items()))}
         if self.unknown:
             out["unknown"] = dict(sorted(self.unknown.items()))

@@ -108,6 +108,9 @@ SOCIOECONOMIC_INDICATORS = tuple(list(INDICATORS)[9:])
 #: Optional groups that record an event or an annex: absent means "none on record" (injunction) or
 #: "not provided" (economy); each gets a computed `<group>.present` that is never unknown.
 EVENT_GROUPS = ("unit.injunction", "huvudman.injunction", "huvudman.economy", "action_plan")
+#: Their `….present` facts: computed, yet part of a case's recorded input (a group given with every field
+#: null is present, which the fields alone do not show).
+PRESENCE = frozenset(f"{g}.present" for g in EVENT_GROUPS)
 
 _FIELDS: list[Field] = [
     Field("delivery.id", TXT, "the delivery's identifier"),

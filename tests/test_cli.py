@@ -287,3 +287,54 @@ class TestDiff:
         assert 0 == result.exit_code, result.stderr
         changed = json.loads(result.stdout)["changed"]
         assert [("huvudman", "proposed", "waitlisted")] * 2 == [(c["kind"], c["from"], c["to"]) for c in changed]
+
+
+class TestReplay:
+    SAMPLE = FIXTURES / "sample"
+
+    @pytest.fixture
+    def records(self, run, tmp_path):
+        out = tmp_path / "records.jsonl"
+        assert 0 == run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--overrides", str(self.SAMPLE / "overrides.yaml"), "--out", str(out)).exit_code
+        return out
+
+    def _tamper(self, path, line_no, change):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        record = json.loads(lines[line_no - 1])
+        change(record)
+        lines[line_no - 1] = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def test_untouched_records_reproduce(self, run, records):
+        """Every record of a run reproduces byte for byte from its own input and pack hash: exit 0."""
+        result = run("replay", str(records))
+        assert 0 == result.exit_code
+        assert "" == result.stdout
+        assert "44 records, 44 reproduced, 0 did not" in result.stderr
+
+    @pytest.mark.parametrize("line_no, change, reason", [
+        (1, lambda r: r["input"]["facts"].__setitem__("unit.pupils", 31),
+         "unit 48151623: input hash differs: the recorded input does not hash to input_sha256"),
+        (1, lambda r: r.__setitem__("outcome", "not_eligible"),
+         "unit 48151623: outcome differs: recorded not_eligible, replayed eligible"),
+        (2, lambda r: r["trace"][3]["text"].__setitem__("sv", "ändrad text"),
+         "unit 48151624: trace differs (first at rule `vite-not-concluded`)"),
+        (3, lambda r: r["pack"].__setitem__("sha256", "0" * 64),
+         "unit 48151625: pack not found: sbs@2.0.0 sha256 " + "0" * 64),
+        (44, lambda r: r.__setitem__("rank", 2),
+         "huvudman 232100-1001: rank differs: recorded 2, replayed 7 (the round needs every huvudman record of the delivery)"),
+    ])
+    def test_tampered_record_is_reported(self, run, records, line_no, change, reason):
+        """A changed record is reported at its line with the reason; the others still reproduce; exit 1."""
+        self._tamper(records, line_no, change)
+        result = run("replay", str(records))
+        assert 1 == result.exit_code
+        assert [f"{records}:{line_no}: {reason}"] == result.stdout.splitlines()
+
+    def test_not_json(self, run, tmp_path):
+        """A line that is not JSON is an error naming the line, not a traceback."""
+        bad = tmp_path / "r.jsonl"
+        bad.write_text("{}\n{oops\n", encoding="utf-8")
+        result = run("replay", str(bad))
+        assert 1 == result.exit_code
+        assert f"{bad}:2: not a JSON record" in result.stderr
