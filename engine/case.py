@@ -89,7 +89,7 @@ def check_value(path: str, value: Any, ftype: F.FactType) -> Any:
             if value < 0 or value != int(value):
                 raise FactError(path, "a whole number ≥ 0", value)
             return int(value)
-        return value
+        return float(value)  # one number, one form: 191 and 191.0 give the same input hash
     if kind == F.BOOLEAN and isinstance(value, bool):
         return value
     if kind == F.ENUM and value in F.ENUMS[ftype.enum]:

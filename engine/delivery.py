@@ -20,6 +20,7 @@ from policy.testcases import TestCaseReader
 from policy.yamlsafe import MAP, SCALAR, SEQ, YNode, load_file
 
 from .case import Case, unit_case
+from .tables import table_document
 
 DOCUMENT_KEYS = {"delivery": REQUIRED, "national_averages": REQUIRED, "huvudman": REQUIRED, "units": REQUIRED, "extra": OPTIONAL}
 UNIT_ID_RE = re.compile(r"^\d{8}$")
@@ -100,7 +101,16 @@ def _records(node: YNode | None, what: str, r: _RecordReader) -> Iterator[YNode]
 
 def read_delivery(path: str | Path, diags: Diagnostics) -> Delivery | None:
     """Read and check a delivery; None (with every defect in `diags`) if it cannot be evaluated."""
-    root = load_file(str(path), diags, max_bytes=MAX_DELIVERY_BYTES, max_nodes=0)
+    path = Path(path)
+    reasons: dict[str, dict[str, str]] = {}
+    if path.is_dir() or path.suffix.lower() == ".xlsx":
+        root, reasons = table_document(path, diags)
+    elif not path.exists():
+        diags.error("file_not_found", "no such file or directory", Location(str(path)),
+                    "a delivery is a .yaml or .json file, a directory with units.csv, huvudman.csv and delivery.yaml, or an .xlsx workbook")
+        return None
+    else:
+        root = load_file(str(path), diags, max_bytes=MAX_DELIVERY_BYTES, max_nodes=0)
     if root is None:
         return None
     r = _RecordReader(diags)
@@ -119,10 +129,12 @@ def read_delivery(path: str | Path, diags: Diagnostics) -> Delivery | None:
 
     huvudman: list[dict[str, Any]] = []
     seen: dict[str, Location] = {}
+    unknown: dict[str, dict[str, str]] = {}
     for i, node in enumerate(_records(top.get("huvudman"), "huvudman", r)):
         rec = _checked(node, "huvudman", i, diags, seen)
         if rec is not None:
             huvudman.append(rec)
+            _move_reasons(reasons, node, rec["id"], unknown)
     owners = {h["id"] for h in huvudman}
     units: list[dict[str, Any]] = []
     seen = {}
@@ -140,9 +152,18 @@ def read_delivery(path: str | Path, diags: Diagnostics) -> Delivery | None:
                         "add it under `huvudman:` or correct the organisation number")
             continue
         units.append(rec)
+        _move_reasons(reasons, node, rec["id"], unknown)
     if diags.has_errors() or header is None or averages is None:
         return None
-    return Delivery(str(path), header, averages, tuple(huvudman), tuple(units))
+    return Delivery(str(path), header, averages, tuple(huvudman), tuple(units), unknown)
+
+
+def _move_reasons(reasons: dict[str, dict[str, str]], node: YNode, rid: str, into: dict[str, dict[str, str]]) -> None:
+    """Reasons for unknown cells, found under the id as written, kept under the id as normalised."""
+    raw = node.get("id")
+    found = reasons.get(str(raw.value)) if raw is not None else None
+    if found:
+        into[rid] = found
 
 
 def _checked(node: YNode, kind: str, index: int, diags: Diagnostics, seen: dict[str, Location]) -> dict[str, Any] | None:

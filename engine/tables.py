@@ -1,0 +1,238 @@
+"""Deliveries as tables: a directory with units.csv, huvudman.csv and delivery.yaml, or an XLSX workbook
+with the sheets units, huvudman and delivery. Rows become the same located document a YAML delivery
+gives, so one set of checks reports every defect, at file:row:column.
+
+Skolverket's export conventions are read as they come, never guessed from the values:
+- separator `;` or `,` (from the header line), decimal comma or point, UTF-8 with or without BOM, or
+  Windows-1252 when the file is not UTF-8;
+- a column whose header ends in ` (%)` or ` [%]` holds percentages; its values are divided by 100;
+- `.` (missing), `..` (too few pupils) and `~100` (rounded off) are unknown, with that reason;
+- booleans `true`/`false` or `ja`/`nej`; school forms as names or register codes (GR, GRS, …);
+- a group whose columns are all empty (an injunction, the economic annex) is absent.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from policy import facts as F
+from policy.diagnostics import Diagnostics, Location
+from policy.yamlsafe import MAP, SCALAR, SEQ, YNode, load_file
+
+SCHOOL_FORM_CODES = {
+    "GR": "grundskola", "GRS": "grundsarskola", "GY": "gymnasieskola", "GYS": "gymnasiesarskola",
+    "SP": "specialskola", "SAM": "sameskola", "FKLASS": "forskoleklass", "FTH": "fritidshem", "FSK": "forskola",
+}
+MARKERS = {
+    ".": "missing (.)",
+    "..": "suppressed: fewer than 10 pupils (..)",
+    "~100": "rounded off: about 100 % (~100)",
+}
+PERCENT = re.compile(r"\s*[\(\[]\s*%\s*[\)\]]\s*$")
+TRUE, FALSE = {"true", "ja", "sant"}, {"false", "nej", "falskt"}
+MAX_TABLE_BYTES = 256 * 1024 * 1024
+
+
+class Table:
+    """Rows of one table, each with its line and the located cells of its columns."""
+
+    def __init__(self, file: str, header: list[str], rows: Iterable[tuple[int, list[Any], list[int]]]) -> None:
+        self.file, self.header, self.rows = file, header, rows
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252")
+
+
+def _columns_of(line: str, sep: str) -> list[int]:
+    """1-based character columns where each cell of a physical line starts (quotes respected)."""
+    starts, quoted = [1], False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            starts.append(i + 2)
+    return starts
+
+
+def read_csv(path: Path, diags: Diagnostics) -> Table | None:
+    """A CSV table; the separator is `;` if the header has one, else `,`."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        diags.error("file_unreadable", f"cannot read the file: {e.strerror}", Location(str(path)))
+        return None
+    if len(raw) > MAX_TABLE_BYTES:
+        diags.error("yaml_too_large", f"the file is larger than {MAX_TABLE_BYTES // (1024 * 1024)} MiB", Location(str(path)))
+        return None
+    text = _decode(raw)
+    lines = text.splitlines()
+    if not lines:
+        diags.error("schema_missing_key", "the table is empty; the first line names the columns", Location(str(path), 1, 1))
+        return None
+    sep = ";" if ";" in lines[0] else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header = next(reader)
+
+    def rows() -> Iterator[tuple[int, list[Any], list[int]]]:
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            physical = lines[line - 1] if line - 1 < len(lines) else ""
+            yield line, cells, _columns_of(physical, sep)
+
+    return Table(str(path), header, rows())
+
+
+def read_sheet(book: Any, name: str, file: str, diags: Diagnostics) -> Table | None:
+    """One sheet of a workbook as a table (cells keep Excel's types; dates become YYYY-MM-DD)."""
+    if name not in book.sheetnames:
+        diags.error("schema_missing_key", f"the workbook has no sheet `{name}`", Location(file), f"sheets: {', '.join(book.sheetnames)}")
+        return None
+    sheet = book[name]
+    it = sheet.iter_rows(values_only=True)
+    header = [str(c or "").strip() for c in next(it, ())]
+
+    def rows() -> Iterator[tuple[int, list[Any], list[int]]]:
+        for n, values in enumerate(it, start=2):
+            cells = ["" if v is None else (v.date().isoformat() if isinstance(v, datetime.datetime) else v) for v in values]
+            if any(str(c).strip() for c in cells):
+                yield n, cells, list(range(1, len(cells) + 1))
+
+    return Table(f"{file}[{name}]", header, rows())
+
+
+def _number(text: str) -> Any:
+    t = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        return int(t) if re.fullmatch(r"-?\d+", t) else float(t)
+    except ValueError:
+        return text  # left as text: the checks report it with the field and what was expected
+
+
+def _cell(value: Any, field: F.Field | None, percent: bool) -> tuple[Any, str | None]:
+    """The typed value of a cell and, if it is a marker, why it is unknown."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text == "":
+            return None, None
+        if text in MARKERS:
+            return None, MARKERS[text]
+    else:
+        text = value
+    if field is None:
+        return text, None
+    kind = field.type.kind
+    if kind == F.NUMBER:
+        number = _number(text) if isinstance(text, str) else text
+        if percent and isinstance(number, (int, float)) and not isinstance(number, bool):
+            number = round(number / 100, 10)
+        return number, None
+    if kind == F.BOOLEAN and isinstance(text, str):
+        low = text.lower()
+        return (True if low in TRUE else False if low in FALSE else text), None
+    if kind == F.ENUM and field.type.enum == "school_form" and isinstance(text, str):
+        return SCHOOL_FORM_CODES.get(text.upper(), text), None
+    if kind in (F.TEXT, F.DATE) and isinstance(text, (int, float)) and not isinstance(text, bool):
+        return (str(int(text)) if float(text).is_integer() else str(text)), None
+    return text, None
+
+
+def _records(table: Table, root: str, unknown: dict[str, dict[str, str]]) -> YNode:
+    """The table's rows as located records of `root` (`unit` or `huvudman`)."""
+    columns = []
+    for i, name in enumerate(table.header):
+        clean = PERCENT.sub("", name).strip()
+        path = f"{root}.{clean}"
+        columns.append((clean, F.FIELDS.get(path), bool(PERCENT.search(name)), i))
+    items = []
+    for line, cells, starts in table.rows:
+        loc = Location(table.file, line, 1)
+        record: dict[str, YNode] = {}
+        key_locs: dict[str, Location] = {}
+        reasons: dict[str, str] = {}
+        groups: dict[str, bool] = {}
+        for clean, field, percent, i in columns:
+            raw = cells[i] if i < len(cells) else ""
+            cell_loc = Location(table.file, line, starts[i] if i < len(starts) else 1)
+            value, why = _cell(raw, field, percent)
+            parts = clean.split(".")
+            if len(parts) > 1:
+                groups.setdefault(parts[0], False)
+                if value is not None or why is not None:
+                    groups[parts[0]] = True
+            if why is not None:
+                reasons[f"{root}.{clean}"] = why
+            node, locs = record, key_locs
+            for part in parts[:-1]:
+                if part not in node:
+                    node[part] = YNode(MAP, {}, cell_loc)
+                    locs[part] = cell_loc
+                node, locs = node[part].value, node[part].key_locs
+            node[parts[-1]] = YNode(SCALAR, value, cell_loc)
+            locs[parts[-1]] = cell_loc
+        for group, present in groups.items():
+            if not present and group != "extra":  # every column of the group empty: the group is absent
+                record[group] = YNode(SCALAR, None, record[group].loc)
+        rid = record.get("id")
+        if reasons and rid is not None and rid.value is not None:
+            unknown[str(rid.value)] = reasons
+        items.append(YNode(MAP, record, loc, key_locs))
+    return YNode(SEQ, items, Location(table.file, 1, 1))
+
+
+def table_document(path: Path, diags: Diagnostics) -> tuple[YNode | None, dict[str, dict[str, str]]]:
+    """A CSV directory or an XLSX workbook as a delivery document, and the reasons of unknown cells by record id."""
+    unknown: dict[str, dict[str, str]] = {}
+    if path.is_dir():
+        units, owners = read_csv(path / "units.csv", diags), read_csv(path / "huvudman.csv", diags)
+        head = load_file(str(path / "delivery.yaml"), diags)
+    else:
+        try:
+            import openpyxl
+        except ImportError:  # an optional install; say how to get it
+            diags.error("file_unreadable", "reading XLSX needs openpyxl", Location(str(path)), "pip install openpyxl")
+            return None, unknown
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
+            diags.error("file_unreadable", f"not an XLSX workbook: {e}", Location(str(path)))
+            return None, unknown
+        units, owners = read_sheet(book, "units", str(path), diags), read_sheet(book, "huvudman", str(path), diags)
+        head = _header_sheet(read_sheet(book, "delivery", str(path), diags))
+    if units is None or owners is None or head is None:
+        return None, unknown
+    if head.kind != MAP:
+        diags.error("schema_wrong_type", "the delivery header must be a mapping", head.loc)
+        return None, unknown
+    doc = dict(head.value)
+    doc["huvudman"] = _records(owners, "huvudman", unknown)
+    doc["units"] = _records(units, "unit", unknown)
+    return YNode(MAP, doc, head.loc, {**head.key_locs, "huvudman": Location(owners.file, 1, 1), "units": Location(units.file, 1, 1)}), unknown
+
+
+def _header_sheet(table: Table | None) -> YNode | None:
+    """The `delivery` sheet: rows of `field` and `value`, fields named `delivery.id`, `national_averages.…`."""
+    if table is None:
+        return None
+    doc: dict[str, YNode] = {}
+    for line, cells, _ in table.rows:
+        name, value = (str(cells[0]).strip(), cells[1] if len(cells) > 1 else "")
+        loc = Location(table.file, line, 1)
+        group, _, key = name.partition(".")
+        node = doc.setdefault(group, YNode(MAP, {}, loc))
+        if isinstance(value, str):
+            value = value.strip() or None
+            if value is not None and group == "national_averages" and key != "school_year":
+                value = _number(value)
+        node.value[key] = YNode(SCALAR, value, Location(table.file, line, 2))
+        node.key_locs[key] = loc
+    return YNode(MAP, doc, Location(table.file, 1, 1), {k: v.loc for k, v in doc.items()})

@@ -1,0 +1,151 @@
+"""Deliveries as tables (CSV directory, XLSX workbook): Skolverket's conventions, located defects, and the
+same records as the YAML and JSON forms."""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+import yaml
+
+from engine import Engine
+from engine.batch import evaluate_delivery
+from engine.delivery import read_delivery
+from engine.record import dumps
+from policy import Diagnostics, load_pack
+
+from .conftest import FIXTURES, RULES
+
+SAMPLE = FIXTURES / "sample"
+HEAD = "delivery: {id: SI-2016-1, date: 2016-01-28, source: Skolinspektionen}\nnational_averages: {merit_value_y9: 224.4, share_eligible_vocational_y9: 0.856}\n"
+OWNERS = "id;name;type;ongoing_sbs_dialogue\n2120000999;Västerå kommun;kommun;nej\n"
+
+
+def _dir(tmp_path, units: str, owners: str = OWNERS, encoding: str = "utf-8"):
+    d = tmp_path / "delivery"
+    d.mkdir()
+    (d / "delivery.yaml").write_text(HEAD, encoding="utf-8")
+    (d / "huvudman.csv").write_bytes(owners.encode(encoding))
+    (d / "units.csv").write_bytes(units.encode(encoding))
+    return d
+
+
+def _read(path):
+    diags = Diagnostics()
+    doc = read_delivery(path, diags)
+    return doc, [e.render().split("/delivery/", 1)[-1] for e in diags.errors]
+
+
+def _records(path):
+    diags = Diagnostics()
+    doc = read_delivery(path, diags)
+    assert not diags.has_errors(), [e.render() for e in diags.errors]
+    pack = load_pack(RULES / "sbs-2016", Diagnostics())
+    return [dumps(r) for r in evaluate_delivery(Engine(pack), doc)]
+
+
+class TestConventions:
+    def test_skolverket_export(self, tmp_path):
+        """Semicolons, decimal comma, a percentage column, ja/nej, a register code, an org number without hyphen."""
+        units = ("id;huvudman_id;school_form;grades;pupils;in_underlag;results.merit_value_y9;results.share_eligible_vocational_y9 (%)\n"
+                 "48151623;2120000999;GR;7-9;310;ja;191,5;71,2\n")
+        doc, errors = _read(_dir(tmp_path, units))
+        assert [] == errors
+        u = doc.units[0]
+        assert ("grundskola", True, 191.5, 0.712, "212000-0999") == (
+            u["school_form"], u["in_underlag"], u["results"]["merit_value_y9"], u["results"]["share_eligible_vocational_y9"], u["huvudman_id"])
+        assert "212000-0999" == doc.huvudman[0]["id"] and doc.huvudman[0]["ongoing_sbs_dialogue"] is False
+
+    def test_markers_are_unknown_with_their_reason(self, tmp_path):
+        """`..`, `.` and `~100` are unknown; the trace says why."""
+        units = ("id;huvudman_id;school_form;grades;pupils;in_underlag;results.merit_value_y9;results.share_eligible_vocational_y9 (%);results.share_passed_all_subjects_y9 (%)\n"
+                 "48151623;212000-0999;grundskola;7-9;310;true;..;.;~100\n")
+        doc, errors = _read(_dir(tmp_path, units))
+        assert [] == errors
+        assert {"unit.results.merit_value_y9": "suppressed: fewer than 10 pupils (..)",
+                "unit.results.share_eligible_vocational_y9": "missing (.)",
+                "unit.results.share_passed_all_subjects_y9": "rounded off: about 100 % (~100)"} == doc.unknown["48151623"]
+        case = doc.unit_case(doc.units[0], doc.huvudman[0])
+        assert "suppressed: fewer than 10 pupils (..)" == case.reason("unit.results.merit_value_y9")
+
+    def test_windows_1252_and_bom(self, tmp_path):
+        """A Windows-1252 file reads its å, ä, ö; a UTF-8 file with a byte-order mark reads its first column."""
+        units = "id;name;huvudman_id;school_form\n48151623;Ängskolan Östra;212000-0999;grundskola\n"
+        doc, errors = _read(_dir(tmp_path, units, encoding="cp1252"))
+        assert ([], "Ängskolan Östra") == (errors, doc.units[0]["name"])
+        (tmp_path / "bom").mkdir()
+        doc, errors = _read(_dir(tmp_path / "bom", units, encoding="utf-8-sig"))
+        assert ([], "48151623") == (errors, doc.units[0]["id"])
+
+    def test_empty_group_is_absent(self, tmp_path):
+        """A row whose injunction columns are all empty has no injunction on record (not an unknown one)."""
+        units = "id;huvudman_id;school_form;injunction.fine;injunction.supervision_concluded\n48151623;212000-0999;grundskola;;\n"
+        doc, errors = _read(_dir(tmp_path, units))
+        assert doc.units[0]["injunction"] is None
+        assert doc.unit_case(doc.units[0], doc.huvudman[0]).value("unit.injunction.present") is False
+
+
+class TestDefects:
+    @pytest.mark.parametrize("row, expected", [
+        ("48151623;212000-0999;grundskolan;-5",
+         ["units.csv:2:22: schema_wrong_type: unit 48151623: `unit.school_form` must be a school form, not `grundskolan`",
+          "units.csv:2:34: schema_bad_value: unit 48151623: `unit.pupils` must be a whole number ≥ 0, not -5"]),
+        ("4815162;212000-0999;grundskola;10",
+         ["units.csv:2:1: delivery_bad_id: unit 4815162: skolenhetskod `4815162` is not 8 digits"]),
+        ("48151623;212000-0998;grundskola;10",
+         ["units.csv:2:10: delivery_unknown_huvudman: unit 48151623: huvudman `212000-0998` is not in the delivery"]),
+    ])
+    def test_row_and_field_named(self, tmp_path, row, expected):
+        """A defect names the file, the row, the column, the record and the field."""
+        doc, errors = _read(_dir(tmp_path, "id;huvudman_id;school_form;pupils\n" + row + "\n"))
+        assert doc is None
+        assert expected == [e.split("\n")[0] for e in errors]
+
+    def test_unknown_column(self, tmp_path):
+        """A column the model lacks is refused with a suggestion; `extra.` columns are allowed."""
+        doc, errors = _read(_dir(tmp_path, "id;huvudman_id;pupil;extra.kommentar\n48151623;212000-0999;10;fri text\n"))
+        assert doc is None
+        assert 1 == len(errors) and "unknown key `pupil`" in errors[0] and "did you mean `pupils`?" in errors[0]
+
+    def test_missing_file(self, tmp_path):
+        """A directory without units.csv is an error naming the file."""
+        d = _dir(tmp_path, "id\n")
+        (d / "units.csv").unlink()
+        doc, errors = _read(d)
+        assert doc is None and "units.csv: file_unreadable" in errors[0]
+
+
+class TestSameDecisions:
+    def test_yaml_json_csv_xlsx_give_identical_records(self, tmp_path):
+        """The sample delivery as YAML, JSON, CSV and XLSX gives byte-identical decision records."""
+        openpyxl = pytest.importorskip("openpyxl")
+        as_json = tmp_path / "delivery.json"
+        doc = yaml.safe_load((SAMPLE / "delivery.yaml").read_text(encoding="utf-8"))
+        as_json.write_text(json.dumps(doc, default=str, ensure_ascii=False), encoding="utf-8")
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        for name in ("units", "huvudman"):
+            sheet = book.create_sheet(name)
+            with (SAMPLE / "csv" / f"{name}.csv").open(encoding="utf-8") as f:
+                for row in csv.reader(f):
+                    sheet.append([_excel(c) for c in row])
+        head = book.create_sheet("delivery")
+        header = yaml.safe_load((SAMPLE / "csv" / "delivery.yaml").read_text(encoding="utf-8"))
+        head.append(["field", "value"])
+        for group, values in header.items():
+            for k, v in values.items():
+                head.append([f"{group}.{k}", v])
+        as_xlsx = tmp_path / "delivery.xlsx"
+        book.save(as_xlsx)
+        yaml_records = _records(SAMPLE / "delivery.yaml")
+        assert 44 == len(yaml_records)
+        for other in (as_json, SAMPLE / "csv", as_xlsx):
+            assert yaml_records == _records(other), other
+
+
+def _excel(cell: str):
+    """A cell as an analyst's workbook holds it: numbers as numbers, the rest as text."""
+    try:
+        return int(cell) if cell.isdigit() and len(cell) < 8 else float(cell) if "." in cell else cell
+    except ValueError:
+        return cell
