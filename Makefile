@@ -19,7 +19,10 @@ run: install
 	$(BIN)/sbs validate policy/rules
 	$(BIN)/sbs packs
 	$(BIN)/sbs test
-	$(BIN)/sbs evaluate fixtures/sample/delivery.yaml --overrides fixtures/sample/overrides.yaml --format md
+	@mkdir -p build
+	$(BIN)/sbs evaluate fixtures/sample/delivery.yaml --overrides fixtures/sample/overrides.yaml --format md --out build/sample-report.md
+	@sed -n '1,/^## Skolenheter/p' build/sample-report.md | head -n -1
+	@echo "The whole report, with every decision's trace: build/sample-report.md"
 
 test: install
 	$(BIN)/python -m pytest -q

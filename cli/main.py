@@ -1,6 +1,8 @@
 """`sbs`: parse arguments, call one library function, render the result."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import sys
@@ -18,7 +20,7 @@ from engine.explain import explain_text
 from engine.overrides import read_overrides
 from engine.packtests import coverage, run_tests
 from engine.record import dumps
-from engine.render import Summary, markdown
+from engine.render import CSV_COLUMNS, Summary, csv_row, html, markdown
 from engine.replay import replay
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
@@ -245,7 +247,7 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
 @click.option("--pack", "pack_ref", metavar="ID@VERSION", help="The pack to use (default: the one in force on the delivery date).")
 @click.option("--overrides", "overrides_path", type=click.Path(path_type=Path), help="Officers' overrides (YAML).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (atomically) instead of stdout.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "md"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv", "md", "html"]), default="jsonl", show_default=True)
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Language of the report.")
 @click.pass_context
 def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None, out: Path | None,
@@ -254,24 +256,37 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
     doc, pack, overrides = _prepare(ctx, delivery, pack_ref, overrides_path)
     summary = Summary()
     output = _Output(out)
+    title = (f"Urval {doc.id} ({doc.date})" if lang == "sv" else f"Selection {doc.id} ({doc.date})")
     try:
         kept = []
-        for record in evaluate_delivery(Engine(pack), doc, overrides):
+        for n, record in enumerate(evaluate_delivery(Engine(pack), doc, overrides)):
             summary.add(record)
             if fmt == "jsonl":
                 output.write(dumps(record) + "\n")
+            elif fmt == "json":
+                output.write(("[\n" if n == 0 else ",\n") + dumps(record))
+            elif fmt == "csv":
+                output.write(_csv_line(CSV_COLUMNS) * (n == 0) + _csv_line(csv_row(record)))
             else:
                 kept.append(record)
-        if fmt == "md":
-            output.write(markdown(kept, f"Urval {doc.id} ({doc.date})" if lang == "sv" else f"Selection {doc.id} ({doc.date})", lang))
+        if fmt == "json":
+            output.write("\n]\n" if summary.records else "[]\n")
+        elif fmt in ("md", "html"):
+            output.write((markdown if fmt == "md" else html)(kept, title, lang))
         output.commit()
     except BaseException:
         output.abandon()
         raise
     click.echo(f"{delivery}: evaluated with {pack.ref} (sha256 {pack.sha256[:12]}…)", err=True)
-    for line in summary.lines():
+    for line in summary.lines(len(doc.units) + len(doc.huvudman)):
         click.echo(line, err=True)
-    sys.exit(1 if summary.errors else 0)
+    sys.exit(1 if summary.errors or summary.records != len(doc.units) + len(doc.huvudman) else 0)
+
+
+def _csv_line(cells: list) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(cells)
+    return buf.getvalue()
 
 
 @cli.command("replay")

@@ -1,14 +1,30 @@
-"""Views of decision records: the batch summary and the Markdown report for the selection meeting.
+"""Views of decision records: the batch summary, CSV rows, and the report for the selection meeting in
+Markdown or HTML (Swedish, or English with `lang="en"`).
 
-Renderers read records only; they never recompute a decision.
+Renderers read records only; they never recompute a decision. Both report formats render one model
+(`report`), so they always say the same.
 """
 from __future__ import annotations
 
+import html as _html
 from collections import Counter
-from typing import Iterable
+from typing import Any, Iterable
+
+from .explain import explain_text
 
 UNIT_OUTCOMES = ("eligible", "not_eligible", "excluded", "deferred", "manual_review")
 HUVUDMAN_OUTCOMES = ("proposed", "waitlisted", "not_proposed", "deferred", "manual_review")
+
+HEADINGS = {
+    "sv": {"huvudman": "Huvudmän i rangordning", "units": "Skolenheter", "traces": "Beslut per skolenhet och huvudman",
+           "rules": "Regler", "rank": "plats", "name": "huvudman", "outcome": "utfall", "priority": "prioritet",
+           "why": "avgörande regler", "unit": "skolenhet", "missing": "saknade uppgifter", "rule": "regel", "text": "text",
+           "forced": "fastställt av", "hinges": "beror på", "aside": "åsidosatt av", "pack": "Regelpaket"},
+    "en": {"huvudman": "Huvudmän by rank", "units": "School units", "traces": "Each decision with its trace",
+           "rules": "Rules", "rank": "rank", "name": "huvudman", "outcome": "outcome", "priority": "priority",
+           "why": "deciding rules", "unit": "unit", "missing": "missing data", "rule": "rule", "text": "text",
+           "forced": "forced by", "hinges": "hinges on", "aside": "set aside by", "pack": "Pack"},
+}
 
 
 class Summary:
@@ -28,53 +44,118 @@ class Summary:
     def records(self) -> int:
         return sum(self.units.values()) + sum(self.huvudman.values())
 
-    def lines(self) -> list[str]:
+    def lines(self, rows: int | None = None) -> list[str]:
+        """The summary; with the number of input rows, the account that every row gave one record."""
         def row(counter: Counter, order: tuple[str, ...]) -> str:
             return ", ".join(f"{o} {counter[o]}" for o in (*order, "error") if counter[o])
 
-        return [
+        out = [
             f"units: {sum(self.units.values())} ({row(self.units, UNIT_OUTCOMES) or 'none'})",
             f"huvudmän: {sum(self.huvudman.values())} ({row(self.huvudman, HUVUDMAN_OUTCOMES) or 'none'})",
             f"records: {self.records}, of them engine errors: {self.errors}",
         ]
+        if rows is not None:
+            verdict = "every row accounted for" if rows == self.records else "ROWS AND RECORDS DIFFER"
+            out.append(f"input rows {rows} = {self.records - self.errors} decisions + {self.errors} engine-error records ({verdict})")
+        return out
 
 
-def _cell(text: object) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+def _why(r: dict, h: dict) -> str:
+    if r.get("error"):
+        return r["error"]["message"]
+    forced = [o for o in r.get("overrides", []) if o["action"] == "force"]
+    if forced:
+        return f"{h['forced']} {forced[0]['decided_by']}: {forced[0]['reason']}"
+    why = ", ".join(r.get("decided_by", [])) or ", ".join(f"{h['hinges']} {x}" for x in r.get("hinges_on", []))
+    aside = [f"{o['rule']} {h['aside']} {o['decided_by']}" for o in r.get("overrides", []) if o["action"] == "set_aside"]
+    return "; ".join(filter(None, [why, *aside]))
 
 
-def markdown(records: Iterable[dict], title: str, lang: str = "sv") -> str:
-    """A report of a batch: summary, the huvudman ranking, and every unit's decision with its deciding rules."""
+def report(records: Iterable[dict], title: str, lang: str = "sv") -> dict[str, Any]:
+    """What the report says: summary, huvudmän by rank, units, each decision's trace, the rules' texts."""
     records = list(records)
-    units = [r for r in records if r["kind"] == "unit"]
-    huvudman = [r for r in records if r["kind"] == "huvudman"]
-    names = {r["id"]: r["input"]["facts"].get(f"{r['kind']}.name", "") for r in records}
+    h = HEADINGS[lang]
     summary = Summary()
     for r in records:
         summary.add(r)
-    texts = {e["rule"]: e["text"][lang] for r in records for e in r["trace"]}
-    out = [f"# {title}", "", *[f"- {line}" for line in summary.lines()], ""]
-    if records:
-        p = records[0]["pack"]
-        out += [f"Pack `{p['id']}@{p['version']}`, sha256 `{p['sha256']}`.", ""]
+    names = {r["id"]: r["input"]["facts"].get(f"{r['kind']}.name", "") for r in records}
+    huvudman = sorted((r for r in records if r["kind"] == "huvudman"), key=lambda r: (r.get("rank") is None, r.get("rank") or 0, r["id"]))
+    units = [r for r in records if r["kind"] == "unit"]
+    pack = records[0]["pack"] if records else None
+    return {
+        "title": title,
+        "summary": summary.lines(len(records)),
+        "pack": f"{h['pack']} {pack['id']}@{pack['version']}, sha256 {pack['sha256']}" if pack else "",
+        "huvudman": ([h["rank"], h["name"], h["outcome"], h["priority"], h["why"]],
+                     [[r.get("rank") or "", f"{names[r['id']]} ({r['id']})", r.get("outcome") or "error", r.get("priority", ""), _why(r, h)]
+                      for r in huvudman]),
+        "units": ([h["unit"], h["name"], h["outcome"], h["why"], h["missing"]],
+                  [[f"{names[r['id']]} ({r['id']})", r["huvudman_id"], r.get("outcome") or "error", _why(r, h),
+                    ", ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in r.get("missing", []))]
+                   for r in units]),
+        "traces": [(f"{names[r['id']]} ({r['id']})", explain_text(r, lang)) for r in [*units, *huvudman]],
+        "rules": ([h["rule"], h["text"]], sorted({e["rule"]: e["text"][lang] for r in records for e in r["trace"]}.items())),
+        "headings": h,
+    }
 
-    out += ["## Huvudmän", "", "| rank | huvudman | outcome | priority | deciding rules |", "|---|---|---|---|---|"]
-    for r in sorted(huvudman, key=lambda r: (r.get("rank") is None, r.get("rank") or 0, r["id"])):
-        forced = [o for o in r.get("overrides", []) if o["action"] == "force"]
-        why = ", ".join(f"`{x}`" for x in r.get("decided_by", [])) or ", ".join(f"hinges on `{x}`" for x in r.get("hinges_on", []))
-        if forced:
-            why = f"forced by {forced[0]['decided_by']}: {forced[0]['reason']}"
-        if r.get("error"):
-            why = r["error"]["message"]
-        out.append(f"| {r.get('rank') or ''} | {_cell(names[r['id']])} ({r['id']}) | {r.get('outcome') or 'error'} "
-                   f"| {r.get('priority', '')} | {_cell(why)} |")
-    out += ["", "## Skolenheter", "", "| unit | huvudman | outcome | deciding rules | missing data |", "|---|---|---|---|---|"]
-    for r in units:
-        why = ", ".join(f"`{x}`" for x in r.get("decided_by", [])) or ", ".join(f"hinges on `{x}`" for x in r.get("hinges_on", []))
-        aside = [f"`{o['rule']}` set aside by {o['decided_by']}" for o in r.get("overrides", []) if o["action"] == "set_aside"]
-        missing = ", ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in r.get("missing", []))
-        out.append(f"| {_cell(names[r['id']])} ({r['id']}) | {r['huvudman_id']} | {r.get('outcome') or 'error'} "
-                   f"| {_cell('; '.join(filter(None, [why, *aside])))} | {_cell(missing)} |")
-    out += ["", "## Regler", "", "| rule | text |", "|---|---|"]
-    out += [f"| `{rid}` | {_cell(text)} |" for rid, text in sorted(texts.items())]
+
+def _md_cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(head: list[str], rows: Iterable[Iterable[Any]]) -> list[str]:
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head), *("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows)]
+
+
+def markdown(records: Iterable[dict], title: str, lang: str = "sv") -> str:
+    """The report as Markdown."""
+    m = report(records, title, lang)
+    h = m["headings"]
+    out = [f"# {m['title']}", "", *[f"- {line}" for line in m["summary"]], "", m["pack"], ""]
+    out += [f"## {h['huvudman']}", "", *_md_table(*m["huvudman"]), ""]
+    out += [f"## {h['units']}", "", *_md_table(*m["units"]), ""]
+    out += [f"## {h['traces']}", ""]
+    for heading, text in m["traces"]:
+        out += [f"### {heading}", "", "```text", text.rstrip("\n"), "```", ""]
+    out += [f"## {h['rules']}", "", *_md_table(*m["rules"])]
     return "\n".join(out) + "\n"
+
+
+def html(records: Iterable[dict], title: str, lang: str = "sv") -> str:
+    """The report as one self-contained HTML page (traces folded under each decision)."""
+    m = report(records, title, lang)
+    h = m["headings"]
+    e = _html.escape
+
+    def table(head: list[str], rows: Iterable[Iterable[Any]]) -> str:
+        return ("<table><thead><tr>" + "".join(f"<th>{e(str(c))}</th>" for c in head) + "</tr></thead><tbody>"
+                + "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows) + "</tbody></table>")
+
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{e(m["title"])}</title>',
+        "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.4}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.25em .5em;text-align:left;vertical-align:top}"
+        "pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}</style></head><body>",
+        f"<h1>{e(m['title'])}</h1><ul>" + "".join(f"<li>{e(line)}</li>" for line in m["summary"]) + f"</ul><p>{e(m['pack'])}</p>",
+        f"<h2>{e(h['huvudman'])}</h2>" + table(*m["huvudman"]),
+        f"<h2>{e(h['units'])}</h2>" + table(*m["units"]),
+        f"<h2>{e(h['traces'])}</h2>" + "".join(f"<details><summary>{e(t)}</summary><pre>{e(x)}</pre></details>" for t, x in m["traces"]),
+        f"<h2>{e(h['rules'])}</h2>" + table(*m["rules"]),
+        "</body></html>\n",
+    ]
+    return "\n".join(parts)
+
+
+CSV_COLUMNS = ["kind", "id", "name", "huvudman_id", "outcome", "rank", "priority", "decided_by", "hinges_on",
+               "missing", "overrides", "error", "pack", "pack_sha256", "input_sha256"]
+
+
+def csv_row(r: dict) -> list[Any]:
+    """One record as a row of `CSV_COLUMNS` (lists joined by spaces)."""
+    return [
+        r["kind"], r["id"], r["input"]["facts"].get(f"{r['kind']}.name", ""), r.get("huvudman_id") or "",
+        r.get("outcome") or "", r.get("rank") or "", r.get("priority", ""), " ".join(r.get("decided_by", [])),
+        " ".join(r.get("hinges_on", [])), " ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in r.get("missing", [])),
+        " ".join(f"{o['rule']}:{o['action']}" for o in r.get("overrides", [])), (r.get("error") or {}).get("message", ""),
+        f"{r['pack']['id']}@{r['pack']['version']}", r["pack"]["sha256"], r["input_sha256"],
+    ]

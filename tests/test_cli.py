@@ -148,6 +148,7 @@ class TestEvaluate:
         assert 44 == len(records)
         assert "units: 30 (eligible 11, not_eligible 5, excluded 7, deferred 2, manual_review 5)" in result.stderr
         assert "records: 44, of them engine errors: 0" in result.stderr
+        assert "input rows 44 = 44 decisions + 0 engine-error records (every row accounted for)" in result.stderr
         assert {"sbs"} == {r["pack"]["id"] for r in records}
 
     def test_markdown_report(self, run):
@@ -155,8 +156,31 @@ class TestEvaluate:
         result = run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--overrides", str(self.SAMPLE / "overrides.yaml"), "--format", "md")
         assert 0 == result.exit_code
         assert result.stdout.startswith("# Urval SI-2016-1 (2016-01-28)")
-        assert "| 2 | Storviks kommun (212000-1061) | proposed | 110 | `unit-from-underlag-eligible` |" in result.stdout
-        assert "| Byskolan (48151725) | 212000-1051 | eligible | `selection-criteria-met`; `small-unit` set aside by A. Andersson, undervisningsråd |  |" in result.stdout
+        assert "| 2 | Storviks kommun (212000-1061) | proposed | 110 | unit-from-underlag-eligible |" in result.stdout
+        assert "| Byskolan (48151725) | 212000-1051 | eligible | selection-criteria-met; small-unit åsidosatt av A. Andersson, undervisningsråd |  |" in result.stdout
+        assert "### Strandskolan 4-6 (48151734)" in result.stdout  # each decision with its trace
+        assert "utfall: manual_review — beror på okända uppgifter i selection-criteria-met" in result.stdout
+
+    def test_report_in_english_as_html(self, run):
+        """--format html --lang en: one page, English headings and texts, each trace folded under its decision."""
+        result = run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--format", "html", "--lang", "en")
+        assert 0 == result.exit_code
+        page = result.stdout
+        assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page and page.rstrip().endswith("</html>")
+        assert "<h2>Huvudmän by rank</h2>" in page and 44 == page.count("<details>")
+        assert "Units with very few pupils should normally not be selected." in page
+        assert "<td>Lindskolan F-6 (48151624)</td>" in page
+
+    def test_json_and_csv(self, run):
+        """--format json is one array of the records; --format csv one row per unit and huvudman."""
+        import csv as csv_module
+        import io
+        records = json.loads(run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--format", "json").stdout)
+        assert 44 == len(records) and "trace" in records[0]
+        rows = list(csv_module.DictReader(io.StringIO(run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--format", "csv").stdout)))
+        assert 44 == len(rows)
+        storvik = next(r for r in rows if r["id"] == "212000-1061")
+        assert ("huvudman", "proposed", "1", "unit-from-underlag-eligible") == (storvik["kind"], storvik["outcome"], storvik["rank"], storvik["decided_by"])
 
     def test_out_written_atomically(self, run, tmp_path):
         """--out writes the file; a failing run leaves an existing file as it was and no temporary file."""
