@@ -1,6 +1,7 @@
 """`sbs`: parse arguments, call one library function, render the result."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -12,7 +13,8 @@ from pathlib import Path
 import click
 
 from engine import Engine
-from engine.batch import evaluate_delivery
+from engine.batch import Tasks, evaluate_delivery
+from engine.workers import WorkerPool, default_workers
 from engine.compile import compile_diagnostics
 from engine.delivery import org_number, read_delivery
 from engine.diff import decision_changes
@@ -249,26 +251,38 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (atomically) instead of stdout.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv", "md", "html"]), default="jsonl", show_default=True)
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Language of the report.")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Worker processes (default: one per core); 0 evaluates in this process, without the watchdog.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds a case may take before the watchdog stops it (an engine-error record).")
 @click.pass_context
 def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None, out: Path | None,
-             fmt: str, lang: str) -> None:
+             fmt: str, lang: str, workers: int | None, timeout: float) -> None:
     """Evaluate every unit and huvudman of a delivery; records with traces out, a summary on stderr."""
     doc, pack, overrides = _prepare(ctx, delivery, pack_ref, overrides_path)
     summary = Summary()
     output = _Output(out)
     title = (f"Urval {doc.id} ({doc.date})" if lang == "sv" else f"Selection {doc.id} ({doc.date})")
+    rows = len(doc.units) + len(doc.huvudman)
+    engine = Engine(pack)
+    workers = default_workers() if workers is None else workers
+    pool = WorkerPool(pack, doc, overrides, Tasks(engine, doc, overrides).stopped, workers, timeout) if workers else None
+    bar = click.progressbar(length=rows, label="evaluating", file=sys.stderr) if sys.stderr.isatty() and rows > 200 else None
     try:
         kept = []
-        for n, record in enumerate(evaluate_delivery(Engine(pack), doc, overrides)):
-            summary.add(record)
-            if fmt == "jsonl":
-                output.write(dumps(record) + "\n")
-            elif fmt == "json":
-                output.write(("[\n" if n == 0 else ",\n") + dumps(record))
-            elif fmt == "csv":
-                output.write(_csv_line(CSV_COLUMNS) * (n == 0) + _csv_line(csv_row(record)))
-            else:
-                kept.append(record)
+        with pool or contextlib.nullcontext(), bar or contextlib.nullcontext():
+            for n, record in enumerate(evaluate_delivery(engine, doc, overrides, pool.run_all if pool else None)):
+                if bar is not None:
+                    bar.update(1)
+                summary.add(record)
+                if fmt == "jsonl":
+                    output.write(dumps(record) + "\n")
+                elif fmt == "json":
+                    output.write(("[\n" if n == 0 else ",\n") + dumps(record))
+                elif fmt == "csv":
+                    output.write(_csv_line(CSV_COLUMNS) * (n == 0) + _csv_line(csv_row(record)))
+                else:
+                    kept.append(record)
         if fmt == "json":
             output.write("\n]\n" if summary.records else "[]\n")
         elif fmt in ("md", "html"):
@@ -277,10 +291,13 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
     except BaseException:
         output.abandon()
         raise
-    click.echo(f"{delivery}: evaluated with {pack.ref} (sha256 {pack.sha256[:12]}…)", err=True)
-    for line in summary.lines(len(doc.units) + len(doc.huvudman)):
+    click.echo(f"{delivery}: evaluated with {pack.ref} (sha256 {pack.sha256[:12]}…)"
+               + (f" in {workers} worker process{'es' * (workers != 1)}" if workers else ""), err=True)
+    for line in (pool.incidents if pool else []):
+        click.echo(f"stopped: {line}", err=True)
+    for line in summary.lines(rows):
         click.echo(line, err=True)
-    sys.exit(1 if summary.errors or summary.records != len(doc.units) + len(doc.huvudman) else 0)
+    sys.exit(1 if summary.errors or summary.records != rows else 0)
 
 
 def _csv_line(cells: list) -> str:

@@ -10,9 +10,9 @@ units first (streamed, in delivery order), then huvudmän (in delivery order, on
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-from .case import aggregates, huvudman_case
+from .case import aggregates, huvudman_case, unit_summary
 from .delivery import Delivery
 from .overrides import Override
 from .record import error_record
@@ -70,33 +70,65 @@ class _Complement:
         return {"unit.same_building_eligible": False}, {}
 
 
-def evaluate_delivery(engine: Engine, delivery: Delivery, overrides: list[Override] = ()) -> Iterator[dict]:
-    """Every decision record of a delivery: units as they are decided, then the ranked huvudmän."""
-    overrides = list(overrides)
-    complement = _Complement(engine, delivery, overrides)
-    by_owner: dict[str, list[tuple[dict, Any]]] = defaultdict(list)
-    for unit in delivery.units:
-        context, why = complement.context(unit)
-        case = delivery.unit_case(unit, delivery.owner(unit), context, why)
-        record = engine.evaluate(case, overrides)
-        slim = {"outcome": record.get("outcome"), "derived": record.get("derived"), "id": record["id"]}
-        by_owner[unit["huvudman_id"]].append((slim, case))
+class Tasks:
+    """The work of one delivery as tasks: `("unit", i)` and `("huvudman", i, unit summaries)`.
+
+    This process runs them, or worker processes do (`engine.workers`): a task is decided from the
+    delivery alone (a unit's neighbours are decided where the unit is), so any process gives the same record.
+    """
+
+    def __init__(self, engine: Engine, delivery: Delivery, overrides: list[Override] = ()) -> None:
+        self.engine, self.delivery, self.overrides = engine, delivery, list(overrides)
+        self.complement = _Complement(engine, delivery, self.overrides)
+
+    def run(self, task: tuple) -> dict:
+        """The record of one task."""
+        if task[0] == "unit":
+            unit = self.delivery.units[task[1]]
+            context, why = self.complement.context(unit)
+            return self.engine.evaluate(self.delivery.unit_case(unit, self.delivery.owner(unit), context, why), self.overrides)
+        case = self._huvudman_case(task)
+        failed = [u["id"] for u in task[2] if u["outcome"] is None]
+        if failed:
+            return self._error(case, "engine_unit_error", f"unit {', '.join(failed)} of this huvudman could not be decided")
+        return self.engine.evaluate(case, self.overrides)
+
+    def stopped(self, task: tuple, code: str, message: str) -> dict:
+        """The engine-error record of a task whose evaluation was stopped (it hung or crashed its process)."""
+        if task[0] == "unit":
+            unit = self.delivery.units[task[1]]
+            reason = {"unit.same_building_eligible": "not computed: the evaluation of this unit was stopped"}
+            case = self.delivery.unit_case(unit, self.delivery.owner(unit), {"unit.same_building_eligible": None}, reason)
+        else:
+            case = self._huvudman_case(task)
+        return self._error(case, code, message)
+
+    def _huvudman_case(self, task: tuple):
+        h = self.delivery.huvudman[task[1]]
+        facts = {"huvudman": h, "delivery": self.delivery.header, "national_averages": self.delivery.averages}
+        return huvudman_case(facts, aggregates(task[2]), self.delivery.unknown.get(h["id"]))
+
+    def _error(self, case, code: str, message: str) -> dict:
+        compiled = self.engine.prepare(case.scope, case.averages)[0]
+        return error_record(compiled, case, code, message, None, ENGINE_VERSION)
+
+
+RunAll = Callable[[list[tuple]], Iterable[dict]]
+
+
+def evaluate_delivery(engine: Engine, delivery: Delivery, overrides: list[Override] = (), run_all: RunAll | None = None) -> Iterator[dict]:
+    """Every decision record of a delivery: units as they are decided, then the ranked huvudmän.
+
+    `run_all` runs a list of tasks and gives their records in task order (default: in this process).
+    """
+    tasks = Tasks(engine, delivery, overrides)
+    run_all = run_all or (lambda todo: map(tasks.run, todo))
+    by_owner: dict[str, list[dict]] = defaultdict(list)
+    for unit, record in zip(delivery.units, run_all([("unit", i) for i in range(len(delivery.units))])):
+        by_owner[unit["huvudman_id"]].append(unit_summary(record))
         yield record
     if "huvudman" not in engine.scopes:
         return
-    records = []
-    for h in delivery.huvudman:
-        mine = by_owner.get(h["id"], [])
-        facts = {"huvudman": h, "delivery": delivery.header, "national_averages": delivery.averages}
-        case = huvudman_case(facts, aggregates([r for r, _ in mine], [c for _, c in mine]), delivery.unknown.get(h["id"]))
-        failed = [r["id"] for r, _ in mine if r["outcome"] is None]
-        if failed:
-            compiled = engine.prepare("huvudman", case.averages)[0]
-            records.append(error_record(compiled, case, "engine_unit_error",
-                                        f"unit {', '.join(failed)} of this huvudman could not be decided", None,
-                                        ENGINE_VERSION))
-        else:
-            records.append(engine.evaluate(case, overrides))
+    records = list(run_all([("huvudman", i, by_owner.get(h["id"], [])) for i, h in enumerate(delivery.huvudman)]))
     rank_round(records, engine.pack)
     yield from records
-

@@ -201,20 +201,20 @@ def huvudman_case(facts: Mapping[str, Any], aggregates: Mapping[str, Any], unkno
     return Case("huvudman", hid, hid, values, _averages(facts.get("national_averages")), dict(unknown or {}))
 
 
-def aggregates(unit_records: list[Mapping[str, Any]], unit_cases: list[Case]) -> dict[str, int]:
-    """The `units.*` facts of a huvudman from its units' cases and decision records.
+def aggregates(units: list[Mapping[str, Any]]) -> dict[str, int]:
+    """The `units.*` facts of a huvudman from its units' decisions.
 
-    Criterion 1 per unit is the `low_results` the unit rules derived (a record's `derived`); a unit
+    Each unit is given as `unit_summary` makes it from a record: outcome, derived facts, whether it is in
+    the underlag, its pupils. Criterion 1 per unit is the `low_results` the unit rules derived; a unit
     where it is unknown counts in neither `units.low_results` nor `units.results_not_low`.
     """
     def count(outcome: str, underlag_only: bool = False) -> int:
-        return sum(1 for r, c in zip(unit_records, unit_cases)
-                   if r.get("outcome") == outcome and (not underlag_only or c.value("unit.in_underlag") is True))
+        return sum(1 for u in units if u["outcome"] == outcome and (not underlag_only or u["in_underlag"] is True))
 
-    low = [(r.get("derived") or {}).get("low_results") for r in unit_records]
+    low = [(u.get("derived") or {}).get("low_results") for u in units]
     out = {
-        "units.count": len(unit_cases),
-        "units.in_underlag": sum(1 for c in unit_cases if c.value("unit.in_underlag") is True),
+        "units.count": len(units),
+        "units.in_underlag": sum(1 for u in units if u["in_underlag"] is True),
         "units.eligible": count("eligible"),
         "units.eligible_in_underlag": count("eligible", True),
         "units.manual_review_in_underlag": count("manual_review", True),
@@ -222,7 +222,14 @@ def aggregates(unit_records: list[Mapping[str, Any]], unit_cases: list[Case]) ->
         "units.low_results": low.count("true"),
         "units.results_not_low": low.count("false"),
     }
-    pupils = [c.value("unit.pupils") for r, c in zip(unit_records, unit_cases) if r.get("outcome") == "eligible"]
+    pupils = [u["pupils"] for u in units if u["outcome"] == "eligible"]
     if None not in pupils:  # one eligible unit of unknown size makes the sum unknown, not smaller
         out["units.pupils_eligible"] = sum(pupils)
     return out
+
+
+def unit_summary(record: Mapping[str, Any]) -> dict[str, Any]:
+    """What a huvudman's aggregates need of one unit's record (small enough to keep for a whole delivery)."""
+    facts = record["input"]["facts"]
+    return {"id": record["id"], "outcome": record.get("outcome"), "derived": record.get("derived") or {},
+            "in_underlag": facts.get("unit.in_underlag"), "pupils": facts.get("unit.pupils")}

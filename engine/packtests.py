@@ -8,7 +8,7 @@ import attrs
 from policy import facts as F
 from policy.model import Pack, TestCase
 
-from .case import aggregates, huvudman_case, unit_case
+from .case import aggregates, huvudman_case, unit_case, unit_summary
 from .runner import Engine
 
 
@@ -61,7 +61,7 @@ def run_tests(pack: Pack, engine: Engine | None = None, cases: Iterable[TestCase
             shared = {k: facts[k] for k in ("huvudman", "delivery", "national_averages") if k in facts}
             units = [_unit_case({**shared, "unit": u}) for u in facts.get("units", [])]
             records = [engine.evaluate(u) for u in units] if "unit" in engine.scopes else []
-            record = engine.evaluate(huvudman_case(facts, aggregates(records, units)))
+            record = engine.evaluate(huvudman_case(facts, aggregates([unit_summary(r) for r in records])))
         else:
             out.append(TestResult(case, (f"{case.scope} tests are not run by this version",), {}))
             continue

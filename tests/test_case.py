@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.case import FactError, aggregates, huvudman_case, unit_case
+from engine.case import FactError, aggregates, huvudman_case, unit_case, unit_summary
 
 
 class TestUnitCase:
@@ -57,6 +57,11 @@ class TestUnitCase:
         assert "missing" == case.reason("unit.pupils")
 
 
+def _summary(record: dict, case) -> dict:
+    """A unit's summary as the batch makes it from a record of this case."""
+    return unit_summary({"id": case.id, **record, "input": case.input})
+
+
 class TestHuvudmanCase:
     def test_aggregates(self):
         """The units.* facts count the huvudman's units and their outcomes."""
@@ -65,7 +70,7 @@ class TestHuvudmanCase:
         records = [{"outcome": "eligible", "derived": {"low_results": "true"}},
                    {"outcome": "eligible", "derived": {"low_results": "true"}},
                    {"outcome": "not_eligible", "derived": {"low_results": "false"}}]
-        agg = aggregates(records, units)
+        agg = aggregates([_summary(r, u) for r, u in zip(records, units)])
         assert {"units.count": 3, "units.in_underlag": 2, "units.eligible": 2, "units.eligible_in_underlag": 1,
                 "units.manual_review_in_underlag": 0, "units.deferred_in_underlag": 0,
                 "units.low_results": 2, "units.results_not_low": 1, "units.pupils_eligible": 340} == agg
@@ -79,7 +84,7 @@ class TestHuvudmanCase:
         records = [{"outcome": "manual_review", "derived": {"low_results": "unknown"}},
                    {"outcome": "manual_review", "derived": {"low_results": "true"}},
                    {"outcome": "deferred", "derived": {"low_results": "false"}}]
-        agg = aggregates(records, units)
+        agg = aggregates([_summary(r, u) for r, u in zip(records, units)])
         assert (1, 1, 1, 1) == (agg["units.manual_review_in_underlag"], agg["units.deferred_in_underlag"],
                                 agg["units.low_results"], agg["units.results_not_low"])
 
@@ -93,7 +98,7 @@ class TestHuvudmanCase:
 
     def test_unknown_size_makes_sum_unknown(self):
         """An eligible unit of unknown size makes the pupil sum unknown, never smaller."""
-        agg = aggregates([{"outcome": "eligible"}], [unit_case({"unit": {"in_underlag": True}})])
+        agg = aggregates([_summary({"outcome": "eligible"}, unit_case({"unit": {"in_underlag": True}}))])
         assert "units.pupils_eligible" not in agg
 
 

@@ -1,0 +1,140 @@
+"""Worker processes for a batch, with a watchdog.
+
+durable_rules runs in C and holds the GIL: a case that hangs in it can only be stopped by ending its
+process, and a crash in it ends the process. So tasks run in forked workers, each compiling the pack once
+(its own durable_rules host). Each worker takes tasks in order and answers each with its record; the
+oldest unanswered task of a worker is the one it is on. A worker that answers nothing for `timeout`
+seconds is killed; one that dies is noticed. Either way its current task gets an engine-error record
+(`engine_timeout`, `engine_crash`), its other tasks go to a new worker, and the batch goes on. Records
+come back in task order, so the output does not depend on the number of workers.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import deque
+from multiprocessing.connection import Connection, wait
+from typing import Any, Callable, Iterator
+
+from policy.model import Pack
+
+from .batch import Tasks
+from .delivery import Delivery
+from .overrides import Override
+from .runner import Engine
+
+DEPTH = 16  #: tasks given to a worker ahead of its answers (keeps both cores busy without a backlog)
+
+
+def _serve(conn: Connection, pack: Pack, delivery: Delivery, overrides: list[Override]) -> None:
+    """A worker: compile once, then answer each task with its record until told to stop."""
+    tasks = Tasks(Engine(pack), delivery, overrides)
+    while True:
+        task = conn.recv()
+        if task is None:
+            return
+        conn.send(tasks.run(task))
+
+
+class _Worker:
+    def __init__(self, ctx: Any, pack: Pack, delivery: Delivery, overrides: list[Override]) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child, pack, delivery, overrides), daemon=True)
+        self.process.start()
+        child.close()
+        self.pending: deque[int] = deque()  # positions of the tasks sent and not yet answered
+        self.since = time.monotonic()
+
+    def send(self, position: int, task: tuple) -> None:
+        if not self.pending:
+            self.since = time.monotonic()
+        self.pending.append(position)
+        self.conn.send(task)
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.process.kill()
+        self.conn.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+class WorkerPool:
+    """Runs a delivery's tasks in `workers` processes; use as a context manager, pass `run_all` to the batch."""
+
+    def __init__(self, pack: Pack, delivery: Delivery, overrides: list[Override], stopped: Callable[[tuple, str, str], dict],
+                 workers: int = 2, timeout: float = 30.0) -> None:
+        self.pack, self.delivery, self.overrides = pack, delivery, list(overrides)
+        self.stopped, self.n, self.timeout = stopped, max(1, workers), timeout
+        self.ctx = multiprocessing.get_context("fork")
+        self.workers: list[_Worker] = []
+        self.incidents: list[str] = []  #: one line per stopped worker, for the summary
+
+    def __enter__(self) -> "WorkerPool":
+        self.workers = [self._start() for _ in range(self.n)]
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for w in self.workers:
+            w.stop()
+        self.workers = []
+
+    def _start(self) -> _Worker:
+        return _Worker(self.ctx, self.pack, self.delivery, self.overrides)
+
+    def run_all(self, tasks: list[tuple]) -> Iterator[dict]:
+        """The records of `tasks`, in their order."""
+        todo = deque(range(len(tasks)))
+        done: dict[int, dict] = {}
+        next_out = 0
+        while next_out < len(tasks):
+            for w in self.workers:
+                while todo and len(w.pending) < DEPTH:
+                    i = todo.popleft()
+                    w.send(i, tasks[i])
+            busy = [w for w in self.workers if w.pending]
+            ready = wait([w.conn for w in busy], timeout=min(1.0, self.timeout))
+            now = time.monotonic()
+            for w in busy:
+                if w.conn in ready:
+                    try:
+                        record = w.conn.recv()
+                    except (EOFError, OSError):
+                        self._replace(w, tasks, todo, done, "engine_crash", self._crash_message(w))
+                        continue
+                    done[w.pending.popleft()] = record
+                    w.since = now
+                elif now - w.since > self.timeout:
+                    self._replace(w, tasks, todo, done, "engine_timeout",
+                                  f"no answer within {self.timeout:g} s; the worker was stopped and the batch went on")
+            while next_out in done:
+                yield done.pop(next_out)
+                next_out += 1
+
+    def _crash_message(self, w: _Worker) -> str:
+        w.process.join(timeout=2)
+        code = w.process.exitcode
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        return f"the worker evaluating this case ended ({how}); the batch went on"
+
+    def _replace(self, w: _Worker, tasks: list[tuple], todo: deque, done: dict, code: str, message: str) -> None:
+        culprit = w.pending.popleft()
+        done[culprit] = self.stopped(tasks[culprit], code, message)
+        self.incidents.append(f"{tasks[culprit][0]} {done[culprit]['id']}: {code}: {message}")
+        todo.extendleft(reversed(w.pending))
+        w.kill()
+        self.workers[self.workers.index(w)] = self._start()
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))

@@ -1,0 +1,80 @@
+"""Worker processes and the watchdog: a case that hangs or crashes its process becomes an engine-error record,
+and the batch goes on with the same records as in one process."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from engine import Engine
+from engine.batch import Tasks, evaluate_delivery
+from engine.delivery import read_delivery
+from engine.record import dumps
+from engine.workers import WorkerPool
+from policy import Diagnostics, load_pack
+
+from .conftest import FIXTURES, RULES
+
+pytestmark = pytest.mark.slow  # starts processes
+
+HANGS, CRASHES = "48151631", "48151652"
+
+
+@pytest.fixture(scope="module")
+def setup():
+    diags = Diagnostics()
+    doc = read_delivery(FIXTURES / "sample" / "delivery.yaml", diags)
+    pack = load_pack(RULES / "sbs-2016", diags)
+    engine = Engine(pack)
+    return doc, pack, engine, [dumps(r) for r in evaluate_delivery(engine, doc)]
+
+
+def _run(doc, pack, engine, workers=2, timeout=30.0):
+    tasks = Tasks(engine, doc)
+    with WorkerPool(pack, doc, [], tasks.stopped, workers, timeout) as pool:
+        records = list(evaluate_delivery(engine, doc, [], pool.run_all))
+    return records, pool.incidents
+
+
+def test_same_records_as_one_process(setup):
+    """Two workers give byte-identical records, in the same order, as evaluation in this process."""
+    doc, pack, engine, expected = setup
+    records, incidents = _run(doc, pack, engine)
+    assert expected == [dumps(r) for r in records]
+    assert [] == incidents
+
+
+def test_hanging_and_crashing_cases(setup, monkeypatch):
+    """A case that hangs is stopped by the watchdog, one that kills its worker is noticed; both get an
+    engine-error record, their huvudmän too, and every other record is as before."""
+    doc, pack, engine, expected = setup
+    real = Tasks.run
+
+    def faulty(self, task):
+        if task[0] == "unit" and doc.units[task[1]]["id"] == HANGS:
+            while True:  # as durable_rules does in C: no answer, ever
+                time.sleep(1)
+        if task[0] == "unit" and doc.units[task[1]]["id"] == CRASHES:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return real(self, task)
+
+    monkeypatch.setattr(Tasks, "run", faulty)  # forked workers inherit it
+    records, incidents = _run(doc, pack, engine, timeout=1.5)
+    by_id = {r["id"]: r for r in records}
+    assert 44 == len(records)
+    assert ("engine_timeout", None) == (by_id[HANGS]["error"]["code"], by_id[HANGS]["outcome"])
+    assert "engine_crash" == by_id[CRASHES]["error"]["code"]
+    assert "signal 11" in by_id[CRASHES]["error"]["message"]
+    assert all(e["status"] == "not_reached" for e in by_id[HANGS]["trace"])
+    assert "engine_unit_error" == by_id["212000-1001"]["error"]["code"]  # the huvudman of the hanging unit
+    assert 2 == len(incidents)
+    units_expected = [e for e in expected[:30] if _id(e) not in (HANGS, CRASHES)]
+    assert units_expected == [dumps(r) for r in records[:30] if r["id"] not in (HANGS, CRASHES)]
+    ranked = sorted((r for r in records if r.get("rank")), key=lambda r: r["rank"])
+    assert "212000-1001" not in [r["id"] for r in ranked] and [1, 2, 3, 4, 5] == [r["rank"] for r in ranked]
+
+def _id(line: str) -> str:
+    import json
+    return json.loads(line)["id"]
