@@ -7,6 +7,7 @@ carry beyond the model goes under `extra:` and is kept out of evaluation.
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -110,7 +111,57 @@ def read_delivery(path: str | Path, diags: Diagnostics) -> Delivery | None:
                     "a delivery is a .yaml or .json file, a directory with units.csv, huvudman.csv and delivery.yaml, or an .xlsx workbook")
         return None
     else:
+        if path.suffix.lower() == ".json":
+            quick = Diagnostics()
+            doc = _check(_json_document(path, quick), quick, {}, str(path))
+            if doc is not None:
+                return doc
+        # YAML, or a JSON delivery with a defect: read with every node located, to say where
         root = load_file(str(path), diags, max_bytes=MAX_DELIVERY_BYTES, max_nodes=0)
+    return _check(root, diags, reasons, str(path))
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise _Duplicate("a key appears twice")
+    return dict(pairs)
+
+
+def _refuse(constant: str) -> Any:
+    raise ValueError(f"`{constant}` is not a number")
+
+
+def _json_document(path: Path, diags: Diagnostics) -> YNode | None:
+    """A JSON delivery parsed by the C reader into unlocated nodes (None if anything is odd: the located reader says what)."""
+    try:
+        raw = path.read_bytes()
+        if len(raw) > MAX_DELIVERY_BYTES:
+            return None
+        value = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_no_duplicates, parse_constant=_refuse)
+    except (OSError, ValueError, RecursionError):
+        return None
+    here = Location(str(path))
+
+    def node(v: Any) -> YNode:
+        if isinstance(v, dict):
+            return YNode(MAP, {k: node(x) for k, x in v.items()}, here, dict.fromkeys(v, here))
+        if isinstance(v, list):
+            return YNode(SEQ, [node(x) for x in v], here)
+        return YNode(SCALAR, v, here)
+
+    try:
+        return node(value)
+    except RecursionError:
+        return None
+
+
+def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, str]], path: str) -> Delivery | None:
+    """Check a delivery document and build the delivery (None, with every defect in `diags`)."""
     if root is None:
         return None
     r = _RecordReader(diags)
@@ -155,7 +206,7 @@ def read_delivery(path: str | Path, diags: Diagnostics) -> Delivery | None:
         _move_reasons(reasons, node, rec["id"], unknown)
     if diags.has_errors() or header is None or averages is None:
         return None
-    return Delivery(str(path), header, averages, tuple(huvudman), tuple(units), unknown)
+    return Delivery(path, header, averages, tuple(huvudman), tuple(units), unknown)
 
 
 def _move_reasons(reasons: dict[str, dict[str, str]], node: YNode, rid: str, into: dict[str, dict[str, str]]) -> None:

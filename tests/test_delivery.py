@@ -64,6 +64,16 @@ class TestGood:
         assert [] == errors
         assert (yaml_doc.units, yaml_doc.huvudman, yaml_doc.averages) == (json_doc.units, json_doc.huvudman, json_doc.averages)
 
+    def test_json_defects_are_located(self, read):
+        """A JSON delivery with a defect gets the same located errors as YAML (line and column of the field)."""
+        text = ('{"delivery": {"id": "SI-2016-1", "date": "2016-01-28"},\n "national_averages": {"merit_value_y9": 224.4},\n'
+                ' "huvudman": [{"id": "212000-0999", "type": "kommun"}],\n'
+                ' "units": [{"id": "48151623", "huvudman_id": "212000-0999", "pupils": -3, "pupils": 4}]}\n')
+        doc, errors = read(text, "delivery.json")
+        assert doc is None
+        assert ["delivery.json:4:71: schema_bad_value: unit 48151623: `unit.pupils` must be a whole number ≥ 0, not -3",
+                "delivery.json:4:75: yaml_duplicate_key: key `pupils` appears twice in one mapping"] == [e.split("\n")[0] for e in errors]
+
     def test_organisation_number_without_hyphen(self, read):
         """An organisation number without the hyphen is read as the same huvudman."""
         doc, errors = read(GOOD.replace('id: "212000-0999"', 'id: "2120000999"'))
