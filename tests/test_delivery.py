@@ -157,3 +157,23 @@ class TestOrgNumber:
         """With or without the hyphen, the same number; anything else is not one."""
         assert "212000-0999" == org_number("2120000999") == org_number("212000-0999")
         assert org_number("212000-099") is None
+
+
+class TestLimits:
+    def test_alias_bomb(self, read):
+        """A delivery whose aliases expand without bound is refused, located, before it is expanded."""
+        bomb = 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n' + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n"
+            for i in range(8))
+        doc, errors = read(bomb)
+        assert doc is None
+        assert 1 == len(errors) and "yaml_too_large: more than 100000 nodes after expanding aliases" in errors[0]
+
+    def test_oversized(self, read, monkeypatch):
+        """A file over the size limit is refused without being parsed."""
+        import engine.delivery as delivery
+
+        monkeypatch.setattr(delivery, "MAX_DELIVERY_BYTES", 100)
+        doc, errors = read(GOOD)
+        assert doc is None
+        assert ["delivery.yaml: yaml_too_large: the file is larger than 0 MiB"] == [e.split("\n")[0] for e in errors]
