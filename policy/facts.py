@@ -57,7 +57,8 @@ class FactType:
         if self.kind == NUMBER:
             return f"a number in {self.unit}"
         if self.kind == ENUM:
-            return f"a {self.enum.replace('_', ' ')}"
+            name = self.enum.replace("_", " ")
+            return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
         return {BOOLEAN: "true or false", TEXT: "text", DATE: "a date"}[self.kind]
 
     @property

@@ -1,0 +1,212 @@
+"""Agreements (DELIVERY.md "Agreement"): an överenskommelse with its åtgärdsplan, read and checked, then
+turned into cases: one for the agreement (scope `agreement`) and one per insats (scope `insats`).
+
+Every defect of the document is reported at once with its file:line:col and field path. The facts the
+rules read about lists (how many problems, whether an insats names only problems of the plan, the sums
+of the costs, the agreement's length in years) are computed here, as the fact catalogue declares them.
+Without a delivery, the huvudman's and the delivery's facts are unknown, so requirements that need
+them come out unknown ("not assessed"), never failed.
+"""
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+import attrs
+
+from policy import facts as F
+from policy.diagnostics import Diagnostics, Location
+from policy.reader import OPTIONAL, REQUIRED, Reader
+from policy.yamlsafe import MAP, SCALAR, YNode, load_file
+
+from .case import Case, check_value
+
+DOCUMENT_KEYS = {"agreement": REQUIRED, "action_plan": OPTIONAL}
+AGREEMENT_KEYS = {
+    "id": REQUIRED, "kind": REQUIRED, "huvudman_id": REQUIRED, "signed_by": OPTIONAL, "signed_on": OPTIONAL,
+    "starts": OPTIONAL, "ends": OPTIONAL, "responsibilities": OPTIONAL, "pupils_heard": OPTIONAL,
+}
+SIGNED_BY_KEYS = {"name": OPTIONAL, "role": OPTIONAL, "highest_responsible": OPTIONAL}
+RESPONSIBILITY_KEYS = {"skolverket": OPTIONAL, "huvudman": OPTIONAL}
+PLAN_KEYS = {"problems": OPTIONAL, "strengths": OPTIONAL, "risks": OPTIONAL, "insatser": OPTIONAL}
+PROBLEM_KEYS = {"id": REQUIRED, "description": OPTIONAL, "causes": OPTIONAL}
+INSATS_KEYS = {
+    "id": REQUIRED, "type": OPTIONAL, "programme": OPTIONAL, "provider": OPTIONAL, "level": OPTIONAL,
+    "addresses": OPTIONAL, "grounding": OPTIONAL, "expected_effects": OPTIONAL, "follow_up": OPTIONAL,
+    "responsible": OPTIONAL, "timeline": OPTIONAL, "estimated_cost_sek": OPTIONAL, "skolverket_contribution_sek": OPTIONAL,
+}
+FOLLOW_UP_KEYS = {"how": OPTIONAL, "when": OPTIONAL, "responsible": OPTIONAL}
+TIMELINE_KEYS = {"starts": OPTIONAL, "ends": OPTIONAL}
+
+
+@attrs.frozen
+class Agreement:
+    """A checked agreement: the flat facts of the agreement, the plan's lists, each insats's facts."""
+
+    path: str
+    id: str
+    huvudman_id: str
+    values: Mapping[str, Any]                 #: agreement.* and action_plan.* facts (computed ones included)
+    insatser: tuple[Mapping[str, Any], ...]   #: insats.* facts of each insats, in the plan's order
+
+
+class _Reader(Reader):
+    def leaf(self, node: YNode | None, path: str) -> Any:
+        """A scalar checked against the catalogue's type of `path` (None if absent, null or wrong)."""
+        if node is None or (node.kind == SCALAR and node.value is None):
+            return None
+        ftype = F.FIELDS[path].type
+        if node.kind != SCALAR:
+            self.wrong(node, f"`{path}`", ftype.describe())
+            return None
+        if ftype.kind == F.DATE:
+            return self.date(node, f"`{path}`")
+        try:
+            return check_value(path, node.value, ftype)
+        except ValueError:
+            self.d.error("schema_wrong_type", f"`{path}` must be {ftype.describe()}, not `{node.value}`", node.loc)
+            return None
+
+    def texts(self, node: YNode | None, what: str) -> list[str] | None:
+        """A list of texts (None if absent or null)."""
+        if node is None or (node.kind == SCALAR and node.value is None):
+            return None
+        out = []
+        for item in self.seq(node, what) or []:
+            text = self.string(item, f"an item of {what}")
+            if text is not None:
+                out.append(text)
+        return out
+
+
+def _years(starts: str, ends: str) -> float:
+    """The length from `starts` to `ends` (both days included) in years: whole years, then days of the next."""
+    a, b = datetime.date.fromisoformat(starts), datetime.date.fromisoformat(ends) + datetime.timedelta(days=1)
+    years = b.year - a.year - ((b.month, b.day) < (a.month, a.day))
+
+    def shifted(n: int) -> datetime.date:
+        try:
+            return a.replace(year=a.year + n)
+        except ValueError:  # 29 February: in a common year the anniversary is 1 March (the end being exclusive)
+            return datetime.date(a.year + n, 3, 1)
+
+    start, nxt = shifted(years), shifted(years + 1)
+    return round(years + (b - start).days / (nxt - start).days, 6)
+
+
+def read_agreement(path: str | Path, diags: Diagnostics) -> Agreement | None:
+    """Read and check an agreement document; None (with every defect in `diags`) if it cannot be checked."""
+    root = load_file(str(path), diags)
+    if root is None:
+        return None
+    r = _Reader(diags)
+    top = r.mapping(root, DOCUMENT_KEYS, "an agreement document")
+    if top is None:
+        return None
+    a = r.mapping(top["agreement"], AGREEMENT_KEYS, "`agreement`") if "agreement" in top else None
+    if a is None:
+        return None
+    v: dict[str, Any] = {}
+    for key in ("id", "kind", "huvudman_id", "signed_on", "starts", "ends", "pupils_heard"):
+        v[f"agreement.{key}"] = r.leaf(a.get(key), f"agreement.{key}")
+    signed = r.mapping(a["signed_by"], SIGNED_BY_KEYS, "`agreement.signed_by`") if a.get("signed_by") is not None and a["signed_by"].kind == MAP else None
+    if a.get("signed_by") is not None and a["signed_by"].kind != MAP and a["signed_by"].value is not None:
+        r.wrong(a["signed_by"], "`agreement.signed_by`", "a mapping with name, role and highest_responsible")
+    for key in SIGNED_BY_KEYS:
+        v[f"agreement.signed_by.{key}"] = r.leaf((signed or {}).get(key), f"agreement.signed_by.{key}")
+    resp = r.mapping(a["responsibilities"], RESPONSIBILITY_KEYS, "`agreement.responsibilities`") if a.get("responsibilities") is not None else None
+    for party in RESPONSIBILITY_KEYS:
+        items = r.texts((resp or {}).get(party), f"`agreement.responsibilities.{party}`")
+        v[f"agreement.responsibilities.{party}.count"] = None if items is None else len(items)
+    if v["agreement.starts"] and v["agreement.ends"]:
+        if v["agreement.ends"] < v["agreement.starts"]:
+            diags.error("schema_bad_value", f"the agreement ends ({v['agreement.ends']}) before it starts ({v['agreement.starts']})", a["ends"].loc)
+        else:
+            v["agreement.duration_years"] = _years(v["agreement.starts"], v["agreement.ends"])
+
+    plan_node = top.get("action_plan")
+    v["action_plan.present"] = plan_node is not None and plan_node.kind == MAP
+    insatser: list[dict[str, Any]] = []
+    if plan_node is not None and not v["action_plan.present"] and plan_node.value is not None:
+        r.wrong(plan_node, "`action_plan`", "a mapping with problems, strengths, risks and insatser")
+    if v["action_plan.present"]:
+        plan = r.mapping(plan_node, PLAN_KEYS, "`action_plan`") or {}
+        problems = _problems(r, plan.get("problems"))
+        for key in ("strengths", "risks"):
+            items = r.texts(plan.get(key), f"`action_plan.{key}`")
+            v[f"action_plan.{key}.count"] = None if items is None else len(items)
+        v["action_plan.problems.count"] = None if problems is None else len(problems)
+        seen: dict[str, Location] = {}
+        listed = r.seq(plan["insatser"], "`action_plan.insatser`") if plan.get("insatser") is not None else None
+        for node in listed or []:
+            insats = _insats(r, node, problems or set(), seen)
+            if insats is not None:
+                insatser.append(insats)
+        v["action_plan.insatser.count"] = len(insatser) if plan.get("insatser") is not None else None
+        for key in ("estimated_cost_sek", "skolverket_contribution_sek"):
+            amounts = [i.get(f"insats.{key}") for i in insatser]
+            v[f"action_plan.{key}"] = float(sum(amounts)) if insatser and None not in amounts else None
+    if diags.has_errors() or v["agreement.id"] is None or v["agreement.huvudman_id"] is None:
+        return None
+    values = {k: x for k, x in v.items() if x is not None}
+    return Agreement(str(path), v["agreement.id"], v["agreement.huvudman_id"], values, tuple(insatser))
+
+
+def _problems(r: _Reader, node: YNode | None) -> set[str] | None:
+    if node is None or (node.kind == SCALAR and node.value is None):
+        return None
+    ids: set[str] = set()
+    for item in r.seq(node, "`action_plan.problems`") or []:
+        m = r.mapping(item, PROBLEM_KEYS, "a problem of the nulägesanalys")
+        if m is None:
+            continue
+        pid = r.string(m.get("id"), "the problem's id")
+        if m.get("description") is not None:
+            r.string(m["description"], "the problem's description")
+        r.texts(m.get("causes"), "the problem's causes")
+        if pid is not None:
+            if pid in ids:
+                r.d.error("agreement_duplicate_id", f"problem `{pid}` is listed twice", m["id"].loc)
+            ids.add(pid)
+    return ids
+
+
+def _insats(r: _Reader, node: YNode, problems: set[str], seen: dict[str, Location]) -> dict[str, Any] | None:
+    m = r.mapping(node, INSATS_KEYS, "an insats")
+    if m is None:
+        return None
+    v: dict[str, Any] = {}
+    for key in ("id", "type", "programme", "provider", "level", "grounding", "responsible", "estimated_cost_sek", "skolverket_contribution_sek"):
+        v[f"insats.{key}"] = r.leaf(m.get(key), f"insats.{key}")
+    for group, keys in (("follow_up", FOLLOW_UP_KEYS), ("timeline", TIMELINE_KEYS)):
+        g = m.get(group)
+        sub = r.mapping(g, keys, f"`insats.{group}`") if g is not None and not (g.kind == SCALAR and g.value is None) else None
+        for key in keys:
+            v[f"insats.{group}.{key}"] = r.leaf((sub or {}).get(key), f"insats.{group}.{key}")
+    addresses = r.texts(m.get("addresses"), "`insats.addresses`")
+    if addresses is not None:
+        v["insats.addresses.count"] = len(addresses)
+        v["insats.addresses_known_problems"] = all(a in problems for a in addresses)
+    effects = r.texts(m.get("expected_effects"), "`insats.expected_effects`")
+    v["insats.expected_effects.count"] = None if effects is None else len(effects)
+    iid = v["insats.id"]
+    if iid is not None:
+        if iid in seen:
+            r.d.error("agreement_duplicate_id", f"insats `{iid}` is listed twice", m["id"].loc, f"the first is at {seen[iid]}")
+        seen[iid] = m["id"].loc
+    return {k: x for k, x in v.items() if x is not None}
+
+
+def agreement_case(doc: Agreement, facts: Mapping[str, Any] | None = None) -> Case:
+    """The agreement's case; `facts` are the delivery's (`huvudman.*`, `delivery.*`) when a delivery is given."""
+    return Case("agreement", doc.id, doc.huvudman_id, {**dict(facts or {}), **doc.values}, {})
+
+
+def insats_cases(doc: Agreement, facts: Mapping[str, Any] | None = None) -> list[Case]:
+    """One case per insats, each with the agreement's own facts (not the plan's) and the delivery's."""
+    own = {k: x for k, x in doc.values.items() if k.startswith("agreement.")}
+    return [Case("insats", str(i.get("insats.id", "")), doc.huvudman_id, {**dict(facts or {}), **own, **i}, {}) for i in doc.insatser]
+
+
+__all__ = ["Agreement", "agreement_case", "insats_cases", "read_agreement"]

@@ -1,0 +1,86 @@
+"""Reading an agreement (överenskommelse with åtgärdsplan): computed facts, located defects, cases."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from engine.agreement import _years, agreement_case, insats_cases, read_agreement
+from policy import Diagnostics
+
+from .conftest import FIXTURES
+
+VALID = FIXTURES / "agreements" / "valid.yaml"
+
+
+@pytest.fixture
+def read(tmp_path):
+    """Read the valid agreement with one text replaced; returns (agreement or None, rendered errors)."""
+
+    def go(old: str = "", new: str = ""):
+        text = VALID.read_text(encoding="utf-8")
+        assert old in text
+        path = tmp_path / "ok.yaml"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+        diags = Diagnostics()
+        doc = read_agreement(path, diags)
+        return doc, [d.render().split("/ok.yaml", 1)[-1] for d in diags.errors]
+
+    return go
+
+
+class TestRead:
+    def test_computed_facts(self, read):
+        """The valid agreement: three years, the parties' commitments counted, the plan's sums."""
+        doc, errors = read()
+        assert [] == errors
+        v = doc.values
+        assert (3.0, 2, 3) == (v["agreement.duration_years"], v["agreement.responsibilities.skolverket.count"], v["agreement.responsibilities.huvudman.count"])
+        assert (True, 2, 2, 2750000.0, 2100000.0) == (v["action_plan.present"], v["action_plan.problems.count"], v["action_plan.insatser.count"],
+                                                      v["action_plan.estimated_cost_sek"], v["action_plan.skolverket_contribution_sek"])
+
+    def test_insats_cases(self, read):
+        """One case per insats, carrying the agreement's facts; an insats naming an unknown problem is flagged."""
+        doc, _ = read("addresses: [P2]", "addresses: [P2, P9]")
+        agreement, (i1, i2) = agreement_case(doc), insats_cases(doc)
+        assert ("agreement", "SBS-2016-017") == (agreement.scope, agreement.id)
+        assert ("insats", "I1", True) == (i1.scope, i1.id, i1.value("insats.addresses_known_problems"))
+        assert (False, 2) == (i2.value("insats.addresses_known_problems"), i2.value("insats.addresses.count"))
+        assert "insatser" == i2.value("agreement.kind") and i2.value("action_plan.problems.count") is None
+
+    def test_without_plan(self, read):
+        """An agreement without its åtgärdsplan reads; the plan is recorded as not attached."""
+        text = VALID.read_text(encoding="utf-8")
+        doc, errors = read(text[text.index("action_plan:"):], "")
+        assert ([], False) == (errors, doc.values["action_plan.present"])
+
+
+class TestDefects:
+    @pytest.mark.parametrize("old, new, expected", [
+        ("  pupils_heard:", "  pupil_heard:", ":13:3: schema_unknown_key: unknown key `pupil_heard` in `agreement`"),
+        ("kind: insatser", "kind: insats", ":4:9: schema_wrong_type: `agreement.kind` must be an agreement kind, not `insats`"),
+        ("estimated_cost_sek: 850000", "estimated_cost_sek: mycket", ":36:27: schema_wrong_type: `insats.estimated_cost_sek` must be a number in SEK, not `mycket`"),
+        ("ends: 2019-05-31\n  responsibilities", "ends: 2016-05-31\n  responsibilities", ":9:9: schema_bad_value: the agreement ends (2016-05-31) before it starts (2016-06-01)"),
+        ("    - id: I2\n", "    - id: I1\n", ": agreement_duplicate_id: insats `I1` is listed twice"),
+    ])
+    def test_located(self, read, old, new, expected):
+        """Each defect is reported at its place with its code; nothing is checked further."""
+        doc, errors = read(old, new)
+        assert doc is None
+        assert any(expected in e for e in errors), errors
+
+
+class TestYears:
+    @pytest.mark.parametrize("starts, ends, years", [
+        ("2016-06-01", "2019-05-31", 3.0),
+        ("2016-06-01", "2017-05-31", 1.0),
+        ("2016-01-01", "2016-06-30", 182 / 366),
+        ("2016-02-29", "2019-02-28", 3.0),
+    ])
+    def test_length(self, starts, ends, years):
+        """Whole years, then the share of the next year; both days count."""
+        assert years == pytest.approx(_years(starts, ends))
+
+    def test_a_day_more_is_more_than_three(self):
+        """Three years and a day is more than three years."""
+        assert _years("2016-06-01", "2019-06-01") > 3
