@@ -209,4 +209,23 @@ def insats_cases(doc: Agreement, facts: Mapping[str, Any] | None = None) -> list
     return [Case("insats", str(i.get("insats.id", "")), doc.huvudman_id, {**dict(facts or {}), **own, **i}, {}) for i in doc.insatser]
 
 
-__all__ = ["Agreement", "agreement_case", "insats_cases", "read_agreement"]
+def case_from_facts(scope: str, facts: Mapping[str, Any]) -> Case:
+    """An agreement or insats case from facts as a pack's YAML tests give them (nested by fact path)."""
+    values: dict[str, Any] = {}
+
+    def flatten(prefix: str, group: Any) -> None:
+        for key, value in (group or {}).items():
+            path = f"{prefix}.{key}"
+            if path in F.FIELDS:
+                if value is not None:
+                    values[path] = value if F.FIELDS[path].type.kind == F.DATE else check_value(path, value, F.FIELDS[path].type)
+            else:
+                flatten(path, value)
+
+    for root in F.SCOPE_ROOTS[scope]:
+        flatten(root, facts.get(root))
+    own = values.get(f"{scope}.id") if scope == "insats" else values.get("agreement.id")
+    return Case(scope, str(own or ""), values.get("agreement.huvudman_id") or values.get("huvudman.id"), values, {})
+
+
+__all__ = ["case_from_facts", "Agreement", "agreement_case", "insats_cases", "read_agreement"]

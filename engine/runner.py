@@ -31,7 +31,7 @@ class Engine:
     def __init__(self, pack: Pack, host: QuietHost | None = None, compiled: list[Compiled] = ()) -> None:
         self.pack = pack
         self.host = host or QuietHost()
-        self.scopes = tuple(sorted({r.scope for r in pack.rules} & {"unit", "huvudman"}))
+        self.scopes = tuple(sorted({r.scope for r in pack.rules}))
         self._by_digest: dict[tuple[str, str], tuple[Compiled, DurableRunner, Evaluator]] = {}
         self._prepared: dict[tuple, tuple[Compiled, DurableRunner, Evaluator]] = {}  # by the averages' items
         self._statics = {r.id: rule_static(r) for r in pack.rules}

@@ -18,6 +18,7 @@ TEST_ROOTS = {
     "agreement": ("delivery", "agreement", "action_plan", "huvudman"),
     "insats": ("delivery", "agreement", "insats", "huvudman"),
 }
+DOCUMENT_ROOTS = ("agreement", "action_plan", "insats")  #: facts an agreement document gives, computed ones included
 TEST_ROOT_KEYS = ("delivery", "national_averages", "unit", "huvudman", "units", "agreement", "action_plan", "insats")
 
 
@@ -97,7 +98,8 @@ class TestCaseReader(Reader):
                 continue  # reported by `mapping`
             path = f"{prefix}.{key}"
             field = F.FIELDS.get(path)
-            given = field is not None and (not field.computed or field.context)  # a test may set context facts
+            # a test may set context facts, and what an agreement document gives (its counts, sums, length)
+            given = field is not None and (not field.computed or field.context or path.split(".", 1)[0] in DOCUMENT_ROOTS)
             if value.kind == SCALAR and value.value is None and (field is None or given):
                 out[key] = None  # explicitly unknown: overrides a test default
             elif given:

@@ -84,3 +84,60 @@ class TestYears:
     def test_a_day_more_is_more_than_three(self):
         """Three years and a day is more than three years."""
         assert _years("2016-06-01", "2019-06-01") > 3
+
+
+class TestRules:
+    PACK = """\
+    pack:
+      id: demo
+      version: 1.0.0
+      format: 1
+      valid_from: 2016-01-01
+      title: {sv: Exempel, en: Example}
+      sources:
+        GP2016: {title: Genomförandeplan}
+    outcomes:
+      agreement: {precedence: [non_compliant, manual_review, flagged, compliant], default: compliant, on_unknown: manual_review}
+      insats: {precedence: [non_compliant, manual_review, flagged, compliant], default: compliant, on_unknown: manual_review}
+    parameters:
+      max_years: {unit: years, value: 3, source: GP2016 2.5.1}
+    rules:
+      - id: at-most-three-years
+        scope: agreement
+        text: {sv: Högst tre år., en: At most three years.}
+        source: GP2016 2.5.1
+        when: {fact: agreement.duration_years, gt: {param: max_years}}
+        then: {outcome: non_compliant}
+      - id: grounded
+        scope: insats
+        text: {sv: Vetenskaplig grund., en: Grounded in science.}
+        source: GP2016 2.4.3
+        when: {unknown: insats.grounding}
+        then: {outcome: non_compliant}
+    tests:
+      - name: three years and a day is too long
+        scope: agreement
+        facts: {agreement: {duration_years: 3.01}}
+        expect: {outcome: non_compliant, fired: [at-most-three-years]}
+      - name: an insats without grounding fails
+        scope: insats
+        facts: {insats: {id: I1}}
+        expect: {outcome: non_compliant, fired: [grounded]}
+    """
+
+    def test_agreement_and_insats_rules_run(self, load_text, host, read):
+        """Agreement and insats rules compile and run on the engine, from a document and from YAML tests."""
+        from engine import Engine
+        from engine.packtests import run_tests
+
+        pack, diags = load_text(self.PACK, head=False)
+        assert pack is not None, [d.render() for d in diags]
+        engine = Engine(pack, host)
+        assert ("agreement", "insats") == engine.scopes
+        doc, _ = read('grounding: "Kollegialt', 'grounding_note: "Kollegialt')
+        assert doc is None  # an unknown key is refused
+        doc, _ = read("ends: 2019-05-31\n  responsibilities", "ends: 2019-06-01\n  responsibilities")
+        record = engine.evaluate(agreement_case(doc))
+        assert ("agreement", "non_compliant", ["at-most-three-years"]) == (record["kind"], record["outcome"], record["decided_by"])
+        assert ["compliant", "compliant"] == [engine.evaluate(c)["outcome"] for c in insats_cases(doc)]
+        assert all(r.passed for r in run_tests(engine.pack, engine)), [r.failures for r in run_tests(engine.pack, engine)]
