@@ -4,8 +4,9 @@ turned into cases: one for the agreement (scope `agreement`) and one per insats 
 Every defect of the document is reported at once with its file:line:col and field path. The facts the
 rules read about lists (how many problems, whether an insats names only problems of the plan, the sums
 of the costs, the agreement's length in years) are computed here, as the fact catalogue declares them.
-Without a delivery, the huvudman's and the delivery's facts are unknown, so requirements that need
-them come out unknown ("not assessed"), never failed.
+A list the document does not give counts as empty (the document does not state it); a single value it
+does not give is absent, and rules test that with `unknown:`. Without a delivery, the huvudman's and the
+delivery's facts are unknown, so requirements that need them come out unknown, never failed.
 """
 from __future__ import annotations
 
@@ -118,7 +119,7 @@ def read_agreement(path: str | Path, diags: Diagnostics) -> Agreement | None:
     resp = r.mapping(a["responsibilities"], RESPONSIBILITY_KEYS, "`agreement.responsibilities`") if a.get("responsibilities") is not None else None
     for party in RESPONSIBILITY_KEYS:
         items = r.texts((resp or {}).get(party), f"`agreement.responsibilities.{party}`")
-        v[f"agreement.responsibilities.{party}.count"] = None if items is None else len(items)
+        v[f"agreement.responsibilities.{party}.count"] = len(items or ())
     if v["agreement.starts"] and v["agreement.ends"]:
         if v["agreement.ends"] < v["agreement.starts"]:
             diags.error("schema_bad_value", f"the agreement ends ({v['agreement.ends']}) before it starts ({v['agreement.starts']})", a["ends"].loc)
@@ -135,18 +136,18 @@ def read_agreement(path: str | Path, diags: Diagnostics) -> Agreement | None:
         problems = _problems(r, plan.get("problems"))
         for key in ("strengths", "risks"):
             items = r.texts(plan.get(key), f"`action_plan.{key}`")
-            v[f"action_plan.{key}.count"] = None if items is None else len(items)
-        v["action_plan.problems.count"] = None if problems is None else len(problems)
+            v[f"action_plan.{key}.count"] = len(items or ())
+        v["action_plan.problems.count"] = len(problems or ())
         seen: dict[str, Location] = {}
         listed = r.seq(plan["insatser"], "`action_plan.insatser`") if plan.get("insatser") is not None else None
         for node in listed or []:
             insats = _insats(r, node, problems or set(), seen)
             if insats is not None:
                 insatser.append(insats)
-        v["action_plan.insatser.count"] = len(insatser) if plan.get("insatser") is not None else None
+        v["action_plan.insatser.count"] = len(insatser)
         for key in ("estimated_cost_sek", "skolverket_contribution_sek"):
             amounts = [i.get(f"insats.{key}") for i in insatser]
-            v[f"action_plan.{key}"] = float(sum(amounts)) if insatser and None not in amounts else None
+            v[f"action_plan.{key}"] = float(sum(amounts)) if None not in amounts else None  # no insatser: 0
     if diags.has_errors() or v["agreement.id"] is None or v["agreement.huvudman_id"] is None:
         return None
     values = {k: x for k, x in v.items() if x is not None}
@@ -185,11 +186,10 @@ def _insats(r: _Reader, node: YNode, problems: set[str], seen: dict[str, Locatio
         for key in keys:
             v[f"insats.{group}.{key}"] = r.leaf((sub or {}).get(key), f"insats.{group}.{key}")
     addresses = r.texts(m.get("addresses"), "`insats.addresses`")
-    if addresses is not None:
-        v["insats.addresses.count"] = len(addresses)
-        v["insats.addresses_known_problems"] = all(a in problems for a in addresses)
+    v["insats.addresses.count"] = len(addresses or ())
+    v["insats.addresses_known_problems"] = all(a in problems for a in addresses or ())
     effects = r.texts(m.get("expected_effects"), "`insats.expected_effects`")
-    v["insats.expected_effects.count"] = None if effects is None else len(effects)
+    v["insats.expected_effects.count"] = len(effects or ())
     iid = v["insats.id"]
     if iid is not None:
         if iid in seen:

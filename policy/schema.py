@@ -48,7 +48,7 @@ def _group_schema(prefix: str) -> dict:
         field = F.FIELDS.get(path)
         if field is None:
             props[name] = {"oneOf": [_group_schema(path), {"type": "null"}]}
-        elif not field.computed or field.context:
+        elif not field.computed or field.context or path.split(".", 1)[0] in T.DOCUMENT_ROOTS:  # as the YAML tests allow
             props[name] = {**_type_schema(field.type), "description": field.en}
     return {"type": "object", "properties": props, "additionalProperties": False}
 
