@@ -13,7 +13,9 @@ from pathlib import Path
 import click
 
 from engine import Engine
+from engine.agreement import agreement_case, findings, insats_cases, read_agreement
 from engine.batch import Tasks, evaluate_delivery
+from engine.case import huvudman_case
 from engine.workers import WorkerPool, default_workers
 from engine.compile import compile_diagnostics
 from engine.delivery import org_number, read_delivery
@@ -304,6 +306,69 @@ def _csv_line(cells: list) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow(cells)
     return buf.getvalue()
+
+
+@cli.group()
+def agreement() -> None:
+    """Överenskommelser: check an agreement and its åtgärdsplan against the pack."""
+
+
+@agreement.command("check")
+@click.argument("document", metavar="ÖK_FILE", type=click.Path(path_type=Path))
+@click.option("--delivery", "delivery_path", type=click.Path(path_type=Path), help="The delivery with the huvudman's facts.")
+@PACK_OPTION
+@LANG_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | None, pack_ref: str | None, lang: str, fmt: str) -> None:
+    """Check every requirement of the pack on an agreement; exit 1 if one is broken.
+
+    Flags (a cost above the estimate, the economic dilemmas) are reported and do not fail the check.
+    Without --delivery, requirements that need the huvudman's facts are reported as not assessed.
+    """
+    diags = Diagnostics()
+    registry = Registry.load([ctx.obj["rules"]], diags)
+    doc = read_agreement(document, diags)
+    if doc is None or diags.has_errors():
+        _fail(diags)
+    facts: dict = {}
+    date = doc.values.get("agreement.signed_on") or doc.values.get("agreement.starts")
+    if delivery_path is not None:
+        delivered = read_delivery(delivery_path, diags)
+        if delivered is None:
+            _fail(diags)
+        owner = next((h for h in delivered.huvudman if h["id"] == (org_number(doc.huvudman_id) or doc.huvudman_id)), None)
+        if owner is None:
+            click.echo(f"Error: the delivery has no huvudman `{doc.huvudman_id}` (agreement.huvudman_id)", err=True)
+            sys.exit(1)
+        case = huvudman_case({"huvudman": owner, "delivery": delivered.header}, {}, delivered.unknown.get(owner["id"]))
+        facts = {p: v for p, v in case.values.items() if p.startswith(("huvudman.", "delivery."))}
+    try:
+        pack = registry.get(pack_ref) if pack_ref else registry.in_force(date or "")
+    except PackNotFound as e:
+        raise click.UsageError(f"{e} ({e.hint})" if e.hint else str(e))
+    engine = Engine(pack)
+    if "agreement" not in engine.scopes:
+        raise click.UsageError(f"the pack {pack.ref} has no requirements on agreements")
+    records = [engine.evaluate(agreement_case(doc, facts))] + [engine.evaluate(c) for c in insats_cases(doc, facts)]
+    found = findings(records)
+    broken = [f for f in found if f.verdict == "non_compliant"]
+    errors = [r for r in records if r.get("error")]
+    if fmt == "json":
+        click.echo(json.dumps({"agreement": doc.id, "huvudman_id": doc.huvudman_id,
+                               "pack": {"id": pack.meta.id, "version": pack.meta.version, "sha256": pack.sha256},
+                               "compliant": not broken and not errors, "findings": [f.to_json() for f in found],
+                               "records": records}, ensure_ascii=False, indent=2))
+    else:
+        labels = {"non_compliant": "FAIL", "flagged": "FLAG", "not_assessed": "NOT ASSESSED"}
+        click.echo(f"{doc.id} ({doc.huvudman_id}) against {pack.ref}: "
+                   f"{len(records)} parts checked, {len(broken)} requirement(s) broken")
+        for f in found:
+            why = f"needs {', '.join(f.fields)}" if f.verdict == "not_assessed" else f"field {', '.join(f.fields)}"
+            click.echo(f"{labels[f.verdict]} {f.kind} {f.id}: {f.rule} — {f.text[lang]} ({why}; {'; '.join(f.source)})")
+        for r in errors:
+            click.echo(f"ERROR {r['kind']} {r['id']}: {r['error']['message']}")
+    sys.exit(1 if broken or errors else 0)
 
 
 @cli.command("replay")

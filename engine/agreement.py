@@ -229,3 +229,53 @@ def case_from_facts(scope: str, facts: Mapping[str, Any]) -> Case:
 
 
 __all__ = ["case_from_facts", "Agreement", "agreement_case", "insats_cases", "read_agreement"]
+
+
+@attrs.frozen
+class Finding:
+    """One requirement of the check that is broken, flagged or not assessed, for one document part."""
+
+    kind: str          #: agreement | insats
+    id: str
+    rule: str
+    verdict: str       #: non_compliant | flagged | not_assessed
+    fields: tuple[str, ...]
+    text: dict
+    source: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "id": self.id, "rule": self.rule, "verdict": self.verdict,
+                "fields": list(self.fields), "text": self.text, "source": list(self.source)}
+
+
+def _fields(condition: dict) -> list[str]:
+    """The fact paths of the leaves that made a condition true."""
+    out: list[str] = []
+    for group in ("all", "any"):
+        for item in condition.get(group, []):
+            if item.get("result") == "true":
+                out += [p for p in _fields(item) if p not in out]
+    if "not" in condition:
+        return []
+    for key in ("fact", "known", "unknown"):
+        if key in condition and isinstance(condition[key], str) and condition.get("result") == "true":
+            out.append(condition[key])
+    return out
+
+
+def findings(records: list[dict]) -> list[Finding]:
+    """What an agreement check reports, from the records of the agreement and its insatser."""
+    out = []
+    for r in records:
+        for e in r["trace"]:
+            outcome = e["effect"].get("outcome")
+            if e["status"] == "fired" and outcome in ("non_compliant", "flagged"):
+                verdict, fields = outcome, _fields(e["condition"])
+            elif e["status"] == "unknown":
+                verdict = "not_assessed"
+                fields = [m.get("fact") or m.get("param") or m.get("national_average") or m.get("derived") for m in e.get("missing", [])]
+            else:
+                continue
+            out.append(Finding(r["kind"], r["id"], e["rule"], verdict, tuple(fields), e["text"],
+                               tuple(f"{s['doc']} {s['section']}" for s in e["source"])))
+    return out

@@ -362,3 +362,86 @@ class TestReplay:
         result = run("replay", str(bad))
         assert 1 == result.exit_code
         assert f"{bad}:2: not a JSON record" in result.stderr
+
+
+class TestAgreementCheck:
+    AGREEMENTS = FIXTURES / "agreements"
+    FIELDS = {  # variant -> the rule it breaks and the field its finding names
+        "longer-than-three-years": ("agreement-longer-than-three-years", "agreement.duration_years"),
+        "responsibilities-missing": ("agreement-responsibilities-missing", "agreement.responsibilities.skolverket.count"),
+        "not-signed-by-highest": ("agreement-not-signed-by-highest", "agreement.signed_by.highest_responsible"),
+        "pupils-not-heard": ("agreement-pupils-not-heard", "agreement.pupils_heard"),
+        "plan-not-attached": ("agreement-plan-not-attached", "action_plan.present"),
+        "plan-without-problems": ("plan-without-problems", "action_plan.problems.count"),
+        "plan-without-risks": ("plan-without-strengths-or-risks", "action_plan.risks.count"),
+        "plan-without-insatser": ("plan-without-insatser", "action_plan.insatser.count"),
+        "insats-type-missing": ("insats-type-missing", "insats.type"),
+        "insats-programme-missing": ("insats-programme-missing", "insats.programme"),
+        "insats-provider-missing": ("insats-provider-missing", "insats.provider"),
+        "insats-not-tied-to-problem": ("insats-not-tied-to-problem", "insats.addresses_known_problems"),
+        "insats-not-grounded": ("insats-not-grounded", "insats.grounding"),
+        "insats-level-missing": ("insats-level-missing", "insats.level"),
+        "insats-without-expected-effects": ("insats-without-expected-effects", "insats.expected_effects.count"),
+        "insats-follow-up-incomplete": ("insats-follow-up-incomplete", "insats.follow_up.responsible"),
+        "insats-plan-incomplete": ("insats-plan-incomplete", "insats.responsible"),
+        "insats-contribution-above-cost": ("insats-contribution-above-cost", "insats.skolverket_contribution_sek"),
+    }
+
+    def test_valid_agreement_passes(self, run):
+        """The complete agreement holds every requirement: exit 0; the economic one is not assessed without a delivery."""
+        result = run("agreement", "check", str(self.AGREEMENTS / "valid.yaml"))
+        assert 0 == result.exit_code
+        lines = result.stdout.splitlines()
+        assert "SBS-2016-017 (212000-0999) against sbs@2.0.0: 3 parts checked, 0 requirement(s) broken" == lines[0]
+        assert [line.split(" — ")[0] for line in lines[1:]] == ["NOT ASSESSED agreement SBS-2016-017: contribution-limited-by-economy"]
+        assert "needs huvudman.type" in lines[1]
+
+    def test_every_variant_fails_on_its_requirement(self, run):
+        """Each invalid variant breaks its requirement, named with the field it concerns: exit 1."""
+        assert sorted([*self.FIELDS, "plan-cost-above-estimate"]) == sorted(p.stem for p in (self.AGREEMENTS / "invalid").glob("*.yaml"))
+        for variant, (rule, field) in self.FIELDS.items():
+            result = run("agreement", "check", str(self.AGREEMENTS / "invalid" / f"{variant}.yaml"), "--format", "json")
+            assert 1 == result.exit_code, variant
+            out = json.loads(result.stdout)
+            broken = {f["rule"]: f for f in out["findings"] if f["verdict"] == "non_compliant"}
+            assert rule in broken, (variant, broken)
+            assert field in broken[rule]["fields"], (variant, broken[rule])
+            assert out["compliant"] is False
+
+    def test_cost_above_estimate_is_flagged_not_failed(self, run):
+        """A plan above 6 MSEK is flagged for review; the check passes."""
+        result = run("agreement", "check", str(self.AGREEMENTS / "invalid" / "plan-cost-above-estimate.yaml"))
+        assert 0 == result.exit_code
+        assert "FLAG agreement SBS-2016-017: plan-cost-above-estimate" in result.stdout
+
+    def test_economic_dilemma_with_the_delivery(self, run, tmp_path):
+        """With the delivery, an enskild huvudman under vite gets its contribution flagged; nothing is left unassessed."""
+        doc = tmp_path / "ok.yaml"
+        doc.write_text((self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8").replace('huvudman_id: "212000-0999"', 'huvudman_id: "556000-1001"'), encoding="utf-8")
+        result = run("agreement", "check", str(doc), "--delivery", str(FIXTURES / "sample" / "delivery.yaml"), "--lang", "en")
+        assert 0 == result.exit_code
+        assert "FLAG agreement SBS-2016-017: contribution-limited-by-economy — Skolverket's financial contribution" in result.stdout
+        assert "NOT ASSESSED" not in result.stdout
+
+    def test_huvudman_not_in_delivery(self, run, tmp_path):
+        """An agreement whose huvudman the delivery lacks: an error, exit 1."""
+        doc = tmp_path / "ok.yaml"
+        doc.write_text((self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8").replace('"212000-0999"', '"212000-0998"'), encoding="utf-8")
+        result = run("agreement", "check", str(doc), "--delivery", str(FIXTURES / "sample" / "delivery.yaml"))
+        assert 1 == result.exit_code
+        assert "the delivery has no huvudman `212000-0998` (agreement.huvudman_id)" in result.stderr
+
+    def test_malformed_document(self, run, tmp_path):
+        """A malformed agreement: the field path and its place, exit 1."""
+        doc = tmp_path / "bad.yaml"
+        doc.write_text((self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8").replace("estimated_cost_sek: 850000", "estimated_cost_sek: mycket"), encoding="utf-8")
+        result = run("agreement", "check", str(doc))
+        assert 1 == result.exit_code
+        assert "bad.yaml:36:27: schema_wrong_type: `insats.estimated_cost_sek` must be a number in SEK, not `mycket`" in result.stderr
+
+    def test_signing_date_picks_the_pack(self, run, tmp_path):
+        """An agreement signed under the 2019 assignment is checked against sbs@3.0.0."""
+        doc = tmp_path / "ok.yaml"
+        doc.write_text((self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8").replace("signed_on: 2016-05-30", "signed_on: 2019-09-30"), encoding="utf-8")
+        result = run("agreement", "check", str(doc), "--format", "json")
+        assert (0, "3.0.0") == (result.exit_code, json.loads(result.stdout)["pack"]["version"])
