@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 RULES = ROOT / "policy" / "rules"
 
-HEAD = """\
+PACK_META = """\
 pack:
   id: demo
   version: 1.0.0
@@ -27,6 +27,8 @@ pack:
   title: {sv: Exempel, en: Example}
   sources:
     GP2016: {title: Genomförandeplan}
+"""
+HEAD = PACK_META + """\
 outcomes:
   unit: {precedence: [excluded, deferred, not_eligible, manual_review, eligible], default: not_eligible, on_unknown: manual_review}
   huvudman: {precedence: [deferred, manual_review, not_proposed, proposed], default: not_proposed, on_unknown: manual_review}

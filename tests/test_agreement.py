@@ -8,7 +8,7 @@ import pytest
 from engine.agreement import _years, agreement_case, insats_cases, read_agreement
 from policy import Diagnostics
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, PACK_META
 
 VALID = FIXTURES / "agreements" / "valid.yaml"
 
@@ -88,14 +88,6 @@ class TestYears:
 
 class TestRules:
     PACK = """\
-    pack:
-      id: demo
-      version: 1.0.0
-      format: 1
-      valid_from: 2016-01-01
-      title: {sv: Exempel, en: Example}
-      sources:
-        GP2016: {title: Genomförandeplan}
     outcomes:
       agreement: {precedence: [non_compliant, manual_review, flagged, compliant], default: compliant, on_unknown: manual_review}
       insats: {precedence: [non_compliant, manual_review, flagged, compliant], default: compliant, on_unknown: manual_review}
@@ -130,7 +122,7 @@ class TestRules:
         from engine import Engine
         from engine.packtests import run_tests
 
-        pack, diags = load_text(self.PACK, head=False)
+        pack, diags = load_text(textwrap.indent(PACK_META, "    ") + self.PACK, head=False)
         assert pack is not None, [d.render() for d in diags]
         engine = Engine(pack, host)
         assert ("agreement", "insats") == engine.scopes
