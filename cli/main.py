@@ -16,7 +16,6 @@ from engine import Engine
 from engine.agreement import agreement_case, findings, insats_cases, read_agreement
 from engine.batch import Tasks, evaluate_delivery
 from engine.case import huvudman_case
-from engine.workers import WorkerPool, default_workers
 from engine.compile import compile_diagnostics
 from engine.delivery import org_number, read_delivery
 from engine.diff import decision_changes
@@ -26,6 +25,7 @@ from engine.packtests import coverage, run_tests
 from engine.record import dumps
 from engine.render import CSV_COLUMNS, Summary, csv_row, html, markdown
 from engine.replay import replay
+from engine.workers import WorkerPool, default_workers
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
 
@@ -172,21 +172,40 @@ def _fail(diags: Diagnostics) -> None:
     sys.exit(1)
 
 
-def _prepare(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None):
-    """The checked delivery, the pack (named, or in force on the delivery date) and the checked overrides."""
+def _delivery(ctx: click.Context, path: Path):
+    """The registry of packs and the checked delivery (every defect printed, exit 1, if it has any)."""
     diags = Diagnostics()
     registry = Registry.load([ctx.obj["rules"]], diags)
-    doc = read_delivery(delivery, diags)
+    doc = read_delivery(path, diags)
     if diags.has_errors() or doc is None:
         _fail(diags)
+    return registry, doc
+
+
+def _pack(registry: Registry, ref: str | None, date: str):
+    """The pack named `ID@VERSION`, or the one in force on `date`; a usage error if there is none."""
     try:
-        pack = registry.get(pack_ref) if pack_ref else registry.in_force(doc.date)
+        return registry.get(ref) if ref else registry.in_force(date)
     except PackNotFound as e:
         raise click.UsageError(f"{e} ({e.hint})" if e.hint else str(e))
-    overrides = read_overrides(overrides_path, pack, doc.targets(), diags) if overrides_path else []
+
+
+def _overrides(path: Path | None, pack, doc) -> list:
+    """The checked overrides for this pack and delivery (every defect printed, exit 1, if it has any)."""
+    if path is None:
+        return []
+    diags = Diagnostics()
+    overrides = read_overrides(path, pack, doc.targets(), diags)
     if diags.has_errors():
         _fail(diags)
-    return doc, pack, overrides
+    return overrides
+
+
+def _prepare(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None):
+    """The checked delivery, the pack (named, or in force on the delivery date) and the checked overrides."""
+    registry, doc = _delivery(ctx, delivery)
+    pack = _pack(registry, pack_ref, doc.date)
+    return doc, pack, _overrides(overrides_path, pack, doc)
 
 
 PACK_OPTION = click.option("--pack", "pack_ref", metavar="ID@VERSION", help="The pack to use (default: the one in force on the delivery date).")
@@ -228,10 +247,11 @@ def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | No
 @click.pass_context
 def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrides_path: Path | None, fmt: str) -> None:
     """Which decisions of a delivery change between two pack versions, and the rules that made the difference."""
+    registry, doc = _delivery(ctx, delivery)
     runs = []
     for ref in (from_ref, to_ref):
-        doc, pack, overrides = _prepare(ctx, delivery, ref, overrides_path)
-        runs.append((pack, list(evaluate_delivery(Engine(pack), doc, overrides))))
+        pack = _pack(registry, ref, doc.date)
+        runs.append((pack, list(evaluate_delivery(Engine(pack), doc, _overrides(overrides_path, pack, doc)))))
     (old_pack, before), (new_pack, after) = runs
     changed = decision_changes(before, after)
     if fmt == "json":
@@ -337,16 +357,13 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
         delivered = read_delivery(delivery_path, diags)
         if delivered is None:
             _fail(diags)
-        owner = next((h for h in delivered.huvudman if h["id"] == (org_number(doc.huvudman_id) or doc.huvudman_id)), None)
+        owner = next((h for h in delivered.huvudman if h["id"] == doc.huvudman_id), None)
         if owner is None:
             click.echo(f"Error: the delivery has no huvudman `{doc.huvudman_id}` (agreement.huvudman_id)", err=True)
             sys.exit(1)
         case = huvudman_case({"huvudman": owner, "delivery": delivered.header}, {}, delivered.unknown.get(owner["id"]))
         facts = {p: v for p, v in case.values.items() if p.startswith(("huvudman.", "delivery."))}
-    try:
-        pack = registry.get(pack_ref) if pack_ref else registry.in_force(date or "")
-    except PackNotFound as e:
-        raise click.UsageError(f"{e} ({e.hint})" if e.hint else str(e))
+    pack = _pack(registry, pack_ref, date or "")
     engine = Engine(pack)
     if "agreement" not in engine.scopes:
         raise click.UsageError(f"the pack {pack.ref} has no requirements on agreements")

@@ -21,7 +21,8 @@ from policy.diagnostics import Diagnostics, Location
 from policy.reader import OPTIONAL, REQUIRED, Reader
 from policy.yamlsafe import MAP, SCALAR, YNode, load_file
 
-from .case import Case, check_value
+from .case import Case, check_value, flatten_facts
+from .delivery import org_number
 
 DOCUMENT_KEYS = {"agreement": REQUIRED, "action_plan": OPTIONAL}
 AGREEMENT_KEYS = {
@@ -150,6 +151,7 @@ def read_agreement(path: str | Path, diags: Diagnostics) -> Agreement | None:
             v[f"action_plan.{key}"] = float(sum(amounts)) if None not in amounts else None  # no insatser: 0
     if diags.has_errors() or v["agreement.id"] is None or v["agreement.huvudman_id"] is None:
         return None
+    v["agreement.huvudman_id"] = org_number(v["agreement.huvudman_id"]) or v["agreement.huvudman_id"]  # as deliveries store it
     values = {k: x for k, x in v.items() if x is not None}
     return Agreement(str(path), v["agreement.id"], v["agreement.huvudman_id"], values, tuple(insatser))
 
@@ -212,18 +214,8 @@ def insats_cases(doc: Agreement, facts: Mapping[str, Any] | None = None) -> list
 def case_from_facts(scope: str, facts: Mapping[str, Any]) -> Case:
     """An agreement or insats case from facts as a pack's YAML tests give them (nested by fact path)."""
     values: dict[str, Any] = {}
-
-    def flatten(prefix: str, group: Any) -> None:
-        for key, value in (group or {}).items():
-            path = f"{prefix}.{key}"
-            if path in F.FIELDS:
-                if value is not None:
-                    values[path] = value if F.FIELDS[path].type.kind == F.DATE else check_value(path, value, F.FIELDS[path].type)
-            else:
-                flatten(path, value)
-
     for root in F.SCOPE_ROOTS[scope]:
-        flatten(root, facts.get(root))
+        flatten_facts(root, facts.get(root), values, computed_given=True)
     own = values.get(f"{scope}.id") if scope == "insats" else values.get("agreement.id")
     return Case(scope, str(own or ""), values.get("agreement.huvudman_id") or values.get("huvudman.id"), values, {})
 

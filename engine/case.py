@@ -101,7 +101,9 @@ def check_value(path: str, value: Any, ftype: F.FactType) -> Any:
     raise FactError(path, ftype.describe(), value)
 
 
-def _flatten(prefix: str, group: Mapping[str, Any] | None, out: dict[str, Any]) -> None:
+def flatten_facts(prefix: str, group: Mapping[str, Any] | None, out: dict[str, Any], computed_given: bool = False) -> None:
+    """Nested facts into `out` by fact path, each checked; computed facts only when `computed_given`
+    (an agreement document's counts and sums, as a pack's YAML tests state them)."""
     if group is None:
         return
     if not isinstance(group, Mapping):
@@ -110,12 +112,12 @@ def _flatten(prefix: str, group: Mapping[str, Any] | None, out: dict[str, Any]) 
         path = f"{prefix}.{key}"
         field = F.FIELDS.get(path)
         if field is not None:
-            if field.computed:
+            if field.computed and not computed_given:
                 raise FactError(path, "left out (it is computed)", value)
             if value is not None:
                 out[path] = check_value(path, value, field.type)
         elif any(p.startswith(path + ".") for p in F.FIELDS):
-            _flatten(path, value, out)
+            flatten_facts(path, value, out, computed_given)
         else:
             raise FactError(path, "a field of the delivery model", key)
 
@@ -180,7 +182,7 @@ def unit_case(facts: Mapping[str, Any], unknown: Mapping[str, str] | None = None
     values: dict[str, Any] = {}
     roots = {k: facts.get(k) or {} for k in ("unit", "huvudman", "delivery")}
     for root, group in roots.items():
-        _flatten(root, group, values)
+        flatten_facts(root, group, values)
     _presence(values, roots)
     _with_context(values, {"unit.same_building_eligible": False, **(context or {})}, "unit")
     why = dict(unknown or {})
@@ -194,7 +196,7 @@ def huvudman_case(facts: Mapping[str, Any], aggregates: Mapping[str, Any], unkno
     values: dict[str, Any] = {}
     roots = {k: facts.get(k) or {} for k in ("huvudman", "delivery")}
     for root, group in roots.items():
-        _flatten(root, group, values)
+        flatten_facts(root, group, values)
     _presence(values, roots)
     _with_context(values, aggregates, "huvudman")
     hid = str(values.get("huvudman.id", ""))

@@ -14,7 +14,6 @@ from typing import Any, Iterator
 
 import attrs
 
-from policy import facts as F
 from policy.diagnostics import Diagnostics, Location
 from policy.reader import OPTIONAL, REQUIRED
 from policy.testcases import TestCaseReader
@@ -82,7 +81,7 @@ class _RecordReader(TestCaseReader):
             return None
         fields = YNode(MAP, {k: v for k, v in node.value.items() if k != "extra"}, node.loc,
                        {k: v for k, v in node.key_locs.items() if k != "extra"})
-        return self._group(fields, prefix)
+        return self.group(fields, prefix)
 
 
 def _located(diags: Diagnostics, scratch: Diagnostics, who: str) -> None:
@@ -176,7 +175,7 @@ def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, 
                             "the date picks the pack in force" if key == "date" else "")
                 header = None
                 break
-    averages = r._averages(top["national_averages"]) if "national_averages" in top else None
+    averages = r.averages(top["national_averages"]) if "national_averages" in top else None
 
     huvudman: list[dict[str, Any]] = []
     seen: dict[str, Location] = {}

@@ -62,17 +62,18 @@ class TestCaseReader(Reader):
         parts: list[Any] = []
         for root, value in m.items():
             if root == "national_averages":
-                out[root] = self._averages(value)
+                out[root] = self.averages(value)
                 parts.append(out[root])
             elif root == "units":
-                out[root] = [self._group(n, "unit") for n in self.seq(value, "`units`") or []]
+                out[root] = [self.group(n, "unit") for n in self.seq(value, "`units`") or []]
                 parts.extend(out[root])
             else:
-                out[root] = self._group(value, root)
+                out[root] = self.group(value, root)
                 parts.append(out[root])
         return None if any(p is None for p in parts) else out
 
-    def _averages(self, node: YNode) -> dict | None:
+    def averages(self, node: YNode) -> dict | None:
+        """National averages, each checked against its indicator's unit (explicit nulls kept as unknown)."""
         keys = {k: OPTIONAL for k in (*F.INDICATORS, "school_year")}
         m = self.mapping(node, keys, "`national_averages`")
         if m is None:
@@ -87,7 +88,8 @@ class TestCaseReader(Reader):
                 out[k] = v.value
         return out
 
-    def _group(self, node: YNode, prefix: str) -> dict | None:
+    def group(self, node: YNode, prefix: str) -> dict | None:
+        """A group of facts (`unit`, `huvudman`, …), every field checked against the catalogue and located."""
         names = children(prefix)
         m = self.mapping(node, {k: OPTIONAL for k in names}, f"`{prefix}`")
         if m is None:
@@ -108,7 +110,7 @@ class TestCaseReader(Reader):
             elif field is not None:
                 self.d.error("schema_unknown_key", f"`{path}` is computed by the engine, not given", node.key_locs[key])
             else:
-                out[key] = self._group(value, path)
+                out[key] = self.group(value, path)
         return out
 
     def _value_ok(self, node: YNode, ftype: F.FactType, path: str) -> bool:
