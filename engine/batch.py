@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Callable, Iterable, Iterator
 
-from .case import aggregates, huvudman_case, unit_summary
+from .case import Aggregated, Case, aggregates, delivery_summary, huvudman_case, sibling_context, unit_summary
 from .delivery import Delivery
 from .overrides import Override
 from .record import error_record
@@ -31,25 +31,34 @@ def _neighbours(delivery: Delivery) -> dict[str, list[str]]:
     return {k: sorted(set(v)) for k, v in out.items()}
 
 
-class _Complement:
-    """`unit.same_building_eligible` for a unit, from its neighbours' decisions on their own criteria."""
+class _Context:
+    """What the delivery's other units tell a unit: its huvudman's counts and the same-building complement."""
 
     def __init__(self, engine: Engine, delivery: Delivery, overrides: list[Override]) -> None:
         self.engine, self.delivery, self.overrides = engine, delivery, overrides
         self.units = {u["id"]: u for u in delivery.units}
         self.neighbours = _neighbours(delivery)
         self._own: dict[str, str | None] = {}
+        by_owner: dict[str, list[dict]] = defaultdict(list)
+        for u in delivery.units:
+            by_owner[u["huvudman_id"]].append(delivery_summary(u))
+        self._siblings: dict[str, Aggregated] = {h: sibling_context(us) for h, us in by_owner.items()}
+
+    def case(self, unit: dict[str, Any], context: dict[str, Any], why: dict[str, str] | None = None) -> Case:
+        """The unit's case with `context` (the complement) and its huvudman's counts."""
+        sib = self._siblings[unit["huvudman_id"]]
+        return self.delivery.unit_case(unit, self.delivery.owner(unit), {**sib.values, **context},
+                                       {**sib.unknown, **(why or {})}, sib.bounds, sib.members)
 
     def own_outcome(self, unit_id: str) -> str | None:
         """The unit's outcome without any complement (None: it could not be decided)."""
         if unit_id not in self._own:
-            u = self.units[unit_id]
-            case = self.delivery.unit_case(u, self.delivery.owner(u), {"unit.same_building_eligible": False})
+            case = self.case(self.units[unit_id], {"unit.same_building_eligible": False})
             self._own[unit_id] = self.engine.evaluate(case, self.overrides).get("outcome")
         return self._own[unit_id]
 
-    def context(self, unit: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        """The unit's context fact, and why it is unknown when it is."""
+    def complement(self, unit: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The unit's `unit.same_building_eligible`, and why it is unknown when it is."""
         unknown: list[str] = []
         for other in self.neighbours.get(unit["id"], ()):
             n = self.units.get(other)
@@ -79,14 +88,14 @@ class Tasks:
 
     def __init__(self, engine: Engine, delivery: Delivery, overrides: list[Override] = ()) -> None:
         self.engine, self.delivery, self.overrides = engine, delivery, list(overrides)
-        self.complement = _Complement(engine, delivery, self.overrides)
+        self.context = _Context(engine, delivery, self.overrides)
 
     def run(self, task: tuple) -> dict:
         """The record of one task."""
         if task[0] == "unit":
             unit = self.delivery.units[task[1]]
-            context, why = self.complement.context(unit)
-            return self.engine.evaluate(self.delivery.unit_case(unit, self.delivery.owner(unit), context, why), self.overrides)
+            context, why = self.context.complement(unit)
+            return self.engine.evaluate(self.context.case(unit, context, why), self.overrides)
         case = self._huvudman_case(task)
         failed = [u["id"] for u in task[2] if u["outcome"] is None]
         if failed:
@@ -98,7 +107,7 @@ class Tasks:
         if task[0] == "unit":
             unit = self.delivery.units[task[1]]
             reason = {"unit.same_building_eligible": "not computed: the evaluation of this unit was stopped"}
-            case = self.delivery.unit_case(unit, self.delivery.owner(unit), {"unit.same_building_eligible": None}, reason)
+            case = self.context.case(unit, {"unit.same_building_eligible": None}, reason)
         else:
             case = self._huvudman_case(task)
         return self._error(case, code, message)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import attrs
 
@@ -40,6 +40,10 @@ class Case:
     values: Mapping[str, Any]
     averages: Mapping[str, float]
     unknown: Mapping[str, str] = attrs.field(factory=dict)
+    #: an unknown count over other cases, with what is known of it: (at least, at most; None = no upper bound)
+    bounds: Mapping[str, tuple[int, int | None]] = attrs.field(factory=dict)
+    #: for a count over the delivery's units: the ids counted and the ids whose value is unknown
+    members: Mapping[str, Mapping[str, list[str]]] = attrs.field(factory=dict)
 
     @property
     def school_form(self) -> str | None:
@@ -47,6 +51,13 @@ class Case:
 
     def value(self, path: str) -> Any:
         return self.values.get(path)
+
+    def interval(self, path: str) -> tuple[Any, Any] | None:
+        """(at least, at most) of a fact: its value twice when known, its bounds when only those are known."""
+        v = self.values.get(path)
+        if v is not None:
+            return v, v
+        return self.bounds.get(path)
 
     def reason(self, path: str) -> str:
         """Why a fact is unknown ("missing" unless the input said more, e.g. a suppressed statistic)."""
@@ -62,6 +73,10 @@ class Case:
         context = {p: v for p, v in sorted(self.values.items()) if F.FIELDS[p].context}
         if context or self.scope == "huvudman":
             out["context"] = context
+        if self.bounds:
+            out["bounds"] = {p: list(b) for p, b in sorted(self.bounds.items())}
+        if self.members:
+            out["members"] = {p: dict(m) for p, m in sorted(self.members.items())}
         return out
 
     @functools.cached_property
@@ -133,22 +148,40 @@ def _presence(values: dict[str, Any], roots: Mapping[str, Any]) -> None:
         values[f"{group}.present"] = isinstance(node, Mapping)
 
 
-_GRADES = re.compile(r"^\s*(F|\d{1,2})\s*-\s*(\d{1,2})\s*$")
+#: A range of school years: "F-3", "4-9", "7–9" (en dash), "F - 6"; F (förskoleklass) is year 0.
+_GRADES = re.compile(r"^\s*(F|\d{1,2})\s*[-\u2010-\u2015\u2212]\s*(\d{1,2})\s*$", re.IGNORECASE)
+#: The results that show a unit teaches a year, when `unit.grades` does not say.
+YEAR_RESULTS = {
+    9: ("merit_value_y9", "share_eligible_vocational_y9", "share_passed_all_subjects_y9"),
+    6: ("grade_value_y6_swedish", "grade_value_y6_maths"),
+    3: ("share_passed_national_test_y3_swedish", "share_passed_national_test_y3_maths"),
+}
 
 
 def _teaches(values: dict[str, Any], unknown: dict[str, str]) -> None:
-    """`unit.teaches_y3/6/9` from `unit.grades` ("F-3", "4-9"); unknown, with the reason, if it is not a range."""
+    """`unit.teaches_y3/6/9` from `unit.grades` ("F-3", "4-9", "7–9"), or else from the results given.
+
+    Without a range of grades, a unit whose results of a year are given teaches that year (a school
+    without a year 9 has no merit value). Only when neither settles it is the year unknown, with the reason.
+    """
     grades = values.get("unit.grades")
     m = _GRADES.match(grades) if grades is not None else None
     for year in (3, 6, 9):
         path = f"unit.teaches_y{year}"
         if m is not None:
-            low, high = 0 if m.group(1) == "F" else int(m.group(1)), int(m.group(2))
+            low, high = 0 if m.group(1).upper() == "F" else int(m.group(1)), int(m.group(2))
             values[path] = low <= year <= high
+            continue
+        given = [k for k in YEAR_RESULTS[year]  # a suppressed statistic (`..`) shows the year is taught too
+                 if values.get(f"unit.results.{k}") is not None or unknown.get(f"unit.results.{k}", MISSING) != MISSING]
+        if given:
+            values[path] = True
         elif grades is not None:
-            unknown.setdefault(path, f"unit.grades `{grades}` is not a range of school years such as 4-9")
+            unknown.setdefault(path, f"unit.grades `{grades}` is not a range of school years such as 4-9, "
+                                     f"and no result of year {year} is given")
         else:
-            unknown.setdefault(path, f"unit.grades is {unknown.get('unit.grades', MISSING)}")
+            unknown.setdefault(path, f"unit.grades is {unknown.get('unit.grades', MISSING)}, "
+                                     f"and no result of year {year} is given")
 
 
 def _averages(raw: Mapping[str, Any] | None) -> dict[str, float]:
@@ -173,65 +206,199 @@ def _with_context(values: dict[str, Any], context: Mapping[str, Any], scope: str
 
 
 def unit_case(facts: Mapping[str, Any], unknown: Mapping[str, str] | None = None,
-              context: Mapping[str, Any] | None = None) -> Case:
+              context: Mapping[str, Any] | None = None, bounds: Mapping[str, Any] | None = None,
+              members: Mapping[str, Any] | None = None) -> Case:
     """A unit case from delivery-shaped facts: `unit`, `huvudman`, `delivery`, `national_averages`.
 
-    `context` holds what the delivery's other units tell about this one (`unit.same_building_eligible`);
-    left out, it is false: no unit shares its buildings.
+    `context` holds what the delivery's other units tell about this one (`unit.same_building_eligible`,
+    the `unit.huvudman_units_*` counts; `bounds` and `members` as for a huvudman's counts). Left out,
+    `unit.same_building_eligible` is false (no unit shares its buildings) and the counts are unknown.
     """
     values: dict[str, Any] = {}
     roots = {k: facts.get(k) or {} for k in ("unit", "huvudman", "delivery")}
     for root, group in roots.items():
         flatten_facts(root, group, values)
     _presence(values, roots)
-    _with_context(values, {"unit.same_building_eligible": False, **(context or {})}, "unit")
+    given = dict(context or {})
+    bounds = _checked_bounds(bounds or {}, "unit")
     why = dict(unknown or {})
+    _with_context(values, {"unit.same_building_eligible": False, **given}, "unit")
     _teaches(values, why)
     return Case("unit", str(values.get("unit.id", "")), values.get("unit.huvudman_id") or values.get("huvudman.id"),
-                values, _averages(facts.get("national_averages")), why)
+                values, _averages(facts.get("national_averages")), why, bounds, dict(members or {}))
 
 
-def huvudman_case(facts: Mapping[str, Any], aggregates: Mapping[str, Any], unknown: Mapping[str, str] | None = None) -> Case:
-    """A huvudman case: its own facts, the delivery, and the `units.*` aggregates of its unit decisions."""
+def huvudman_case(facts: Mapping[str, Any], aggregates: "Mapping[str, Any] | Aggregated",
+                  unknown: Mapping[str, str] | None = None) -> Case:
+    """A huvudman case: its own facts, the delivery, and the `units.*` aggregates of its unit decisions.
+
+    `aggregates` is what `aggregates()` gives (known counts, bounds of unknown ones, the units counted),
+    or a mapping of known values alone.
+    """
+    agg = aggregates if isinstance(aggregates, Aggregated) else Aggregated(dict(aggregates))
     values: dict[str, Any] = {}
     roots = {k: facts.get(k) or {} for k in ("huvudman", "delivery")}
     for root, group in roots.items():
         flatten_facts(root, group, values)
     _presence(values, roots)
-    _with_context(values, aggregates, "huvudman")
+    _with_context(values, agg.values, "huvudman")
+    bounds = _checked_bounds(agg.bounds, "huvudman")
     hid = str(values.get("huvudman.id", ""))
-    return Case("huvudman", hid, hid, values, _averages(facts.get("national_averages")), dict(unknown or {}))
+    return Case("huvudman", hid, hid, values, _averages(facts.get("national_averages")),
+                {**agg.unknown, **(unknown or {})}, bounds, dict(agg.members))
 
 
-def aggregates(units: list[Mapping[str, Any]]) -> dict[str, int]:
-    """The `units.*` facts of a huvudman from its units' decisions.
+def _checked_bounds(bounds: Mapping[str, Any], scope: str) -> dict[str, tuple[int, int | None]]:
+    out: dict[str, tuple[int, int | None]] = {}
+    for path, b in bounds.items():
+        field = F.FIELDS.get(path)
+        if field is None or not field.context or F.lookup(path, scope) is None or field.type.kind != F.NUMBER:
+            raise FactError(path, f"a count a {scope} case takes from the rest of the delivery", path)
+        if not isinstance(b, (list, tuple)) or len(b) != 2:
+            raise FactError(path, "bounds [at least, at most]", b)
+        lo = check_value(path, b[0], field.type)
+        hi = None if b[1] is None else check_value(path, b[1], field.type)
+        if hi is not None and hi < lo:
+            raise FactError(path, "bounds with at least ≤ at most", b)
+        out[path] = (lo, hi)
+    return out
+
+
+# --- counts over the delivery's units, three-valued -------------------------------------------------
+
+@attrs.frozen
+class Aggregated:
+    """Counts over units: the known ones, the bounds of the unknown ones, the units behind each, and why unknown."""
+
+    values: dict[str, Any]
+    bounds: dict[str, tuple[int, int | None]] = attrs.field(factory=dict)
+    members: dict[str, dict[str, list[str]]] = attrs.field(factory=dict)
+    unknown: dict[str, str] = attrs.field(factory=dict)
+
+
+def _k_and(*vs: bool | None) -> bool | None:
+    if any(v is False for v in vs):
+        return False
+    return None if any(v is None for v in vs) else True
+
+
+def _is(outcome: str) -> Callable[[Mapping[str, Any]], bool | None]:
+    return lambda u: u["outcome"] == outcome
+
+
+def _derived(name: str, want: bool) -> Callable[[Mapping[str, Any]], bool | None]:
+    def test(u: Mapping[str, Any]) -> bool | None:
+        derived = u.get("derived") or {}
+        if name not in derived:  # the pack does not derive it: nothing to count
+            return False
+        v = derived[name]
+        return None if v not in ("true", "false") else (v == "true") == want
+    return test
+
+
+def fine_open(u: Mapping[str, Any]) -> bool | None:
+    """An injunction with a fine whose supervision is not concluded (None: the delivery does not say)."""
+    if not u.get("injunction_present"):
+        return False
+    concluded = u.get("supervision_concluded")
+    return _k_and(u.get("fine"), None if concluded is None else not concluded)
+
+
+def fine_any(u: Mapping[str, Any]) -> bool | None:
+    """An injunction with a fine, concluded or not."""
+    return u.get("fine") if u.get("injunction_present") else False
+
+
+#: Each `units.*` count: what a unit must be to count (True, False or None for unknown).
+COUNTS: dict[str, Callable[[Mapping[str, Any]], bool | None]] = {
+    "units.count": lambda u: True,
+    "units.in_underlag": lambda u: u["in_underlag"],
+    "units.eligible": _is("eligible"),
+    "units.eligible_in_underlag": lambda u: _k_and(u["outcome"] == "eligible", u["in_underlag"]),
+    "units.manual_review": _is("manual_review"),
+    "units.manual_review_in_underlag": lambda u: _k_and(u["outcome"] == "manual_review", u["in_underlag"]),
+    "units.deferred_in_underlag": lambda u: _k_and(u["outcome"] == "deferred", u["in_underlag"]),
+    "units.low_results": _derived(F.AGGREGATED_DERIVED[0], True),
+    "units.results_not_low": _derived(F.AGGREGATED_DERIVED[0], False),
+    "units.results_well_below": _derived(F.AGGREGATED_DERIVED[1], True),
+    "units.results_well_above": _derived(F.AGGREGATED_DERIVED[2], True),
+    "units.fine_open": fine_open,
+    "units.fine": fine_any,
+}
+#: Counts whose units are listed in the record (`input.members`), so a reviewer sees which units they are.
+LISTED = tuple(p for p in COUNTS if p != "units.count")
+
+
+def count_units(units: list[Mapping[str, Any]], counts: Mapping[str, Callable], listed: tuple[str, ...]) -> Aggregated:
+    """Three-valued counts: known when every unit's value is known, else bounds and the units unknown."""
+    values: dict[str, Any] = {}
+    bounds: dict[str, tuple[int, int | None]] = {}
+    members: dict[str, dict[str, list[str]]] = {}
+    unknown: dict[str, str] = {}
+    for path, test in counts.items():
+        yes, maybe = [], []
+        for u in units:
+            v = test(u)
+            if v is True:
+                yes.append(u["id"])
+            elif v is None:
+                maybe.append(u["id"])
+        if maybe:
+            bounds[path] = (len(yes), len(yes) + len(maybe))
+            n = len(maybe)
+            unknown[path] = (f"between {len(yes)} and {len(yes) + n}: "
+                             f"{n} unit{'s' if n != 1 else ''} unknown ({', '.join(sorted(maybe))})")
+        else:
+            values[path] = len(yes)
+        if path in listed and (yes or maybe):
+            members[path] = {"counted": sorted(yes), **({"unknown": sorted(maybe)} if maybe else {})}
+    return Aggregated(values, bounds, members, unknown)
+
+
+def aggregates(units: list[Mapping[str, Any]]) -> Aggregated:
+    """The `units.*` facts of a huvudman from its units' decisions, three-valued.
 
     Each unit is given as `unit_summary` makes it from a record: outcome, derived facts, whether it is in
-    the underlag, its pupils. Criterion 1 per unit is the `low_results` the unit rules derived; a unit
-    where it is unknown counts in neither `units.low_results` nor `units.results_not_low`.
+    the underlag, its injunction, its pupils. A unit whose value is unknown (criterion 1 unknown, the
+    underlag not stated) makes the count unknown with its bounds, never smaller.
     """
-    def count(outcome: str, underlag_only: bool = False) -> int:
-        return sum(1 for u in units if u["outcome"] == outcome and (not underlag_only or u["in_underlag"] is True))
-
-    low = [(u.get("derived") or {}).get("low_results") for u in units]
-    out = {
-        "units.count": len(units),
-        "units.in_underlag": sum(1 for u in units if u["in_underlag"] is True),
-        "units.eligible": count("eligible"),
-        "units.eligible_in_underlag": count("eligible", True),
-        "units.manual_review_in_underlag": count("manual_review", True),
-        "units.deferred_in_underlag": count("deferred", True),
-        "units.low_results": low.count("true"),
-        "units.results_not_low": low.count("false"),
-    }
+    agg = count_units(units, COUNTS, LISTED)
     pupils = [u["pupils"] for u in units if u["outcome"] == "eligible"]
-    if None not in pupils:  # one eligible unit of unknown size makes the sum unknown, not smaller
-        out["units.pupils_eligible"] = sum(pupils)
-    return out
+    known = sum(p for p in pupils if p is not None)
+    if None not in pupils:
+        agg.values["units.pupils_eligible"] = known
+    else:  # one eligible unit of unknown size makes the sum unknown, never smaller
+        agg.bounds["units.pupils_eligible"] = (known, None)
+        n = pupils.count(None)
+        agg.unknown["units.pupils_eligible"] = f"at least {known}: the size of {n} eligible unit{'s' if n != 1 else ''} is unknown"
+    return agg
 
 
 def unit_summary(record: Mapping[str, Any]) -> dict[str, Any]:
     """What a huvudman's aggregates need of one unit's record (small enough to keep for a whole delivery)."""
     facts = record["input"]["facts"]
     return {"id": record["id"], "outcome": record.get("outcome"), "derived": record.get("derived") or {},
-            "in_underlag": facts.get("unit.in_underlag"), "pupils": facts.get("unit.pupils")}
+            "in_underlag": facts.get("unit.in_underlag"), "pupils": facts.get("unit.pupils"),
+            "injunction_present": facts.get("unit.injunction.present"), "fine": facts.get("unit.injunction.fine"),
+            "supervision_concluded": facts.get("unit.injunction.supervision_concluded")}
+
+
+def delivery_summary(unit: Mapping[str, Any]) -> dict[str, Any]:
+    """What a unit's siblings need of it, from its delivery facts (before any unit is decided)."""
+    injunction = unit.get("injunction")
+    present = isinstance(injunction, Mapping)
+    return {"id": unit.get("id"), "in_underlag": unit.get("in_underlag"), "injunction_present": present,
+            "fine": injunction.get("fine") if present else None,
+            "supervision_concluded": injunction.get("supervision_concluded") if present else None}
+
+
+#: A unit's counts over the units of its huvudman in the delivery (itself included).
+SIBLING_COUNTS: dict[str, Callable[[Mapping[str, Any]], bool | None]] = {
+    "unit.huvudman_units_in_underlag": lambda u: u["in_underlag"],
+    "unit.huvudman_units_fine_open": fine_open,
+}
+
+
+def sibling_context(units: list[Mapping[str, Any]]) -> Aggregated:
+    """`unit.huvudman_units_*` for the units of one huvudman, from their delivery facts (`delivery_summary`)."""
+    return count_units(units, SIBLING_COUNTS, tuple(SIBLING_COUNTS))

@@ -110,26 +110,69 @@ class Compiled:
             value = case.values.get(path)
             if value is not None:
                 fact[key(path)] = date_number(value) if F.FIELDS[path].type.kind == F.DATE else value
+            if path in F.BOUNDED:
+                interval = case.interval(path)
+                if interval is not None:
+                    _put_interval(fact, key(path), interval)
         for slot, c in self.slots:
             sign = _sign(c, case, self.pack)
             if sign is not None:
-                fact[slot] = sign
+                _put_interval(fact, slot, sign)
         return fact
 
 
-def _sign(c: Compare, case: Case, pack: Pack) -> int | None:
-    """-1, 0 or 1 as the fact is below, equal to or above the other fact (times its ratio); None if unknown."""
+def _put_interval(fact: dict, k: str, interval: tuple) -> None:
+    """`k__lo` and `k__hi` of a value known to lie in [at least, at most]; no `k__hi` without an upper bound."""
+    fact[k + "__lo"] = interval[0]
+    if interval[1] is not None:
+        fact[k + "__hi"] = interval[1]
+
+
+def _sign(c: Compare, case: Case, pack: Pack) -> tuple[int, int] | None:
+    """The sign of fact minus the other fact (times its ratio) as (lowest, highest) of -1, 0, 1; None if unknown.
+
+    Exact values give one sign twice; a count known only by its bounds gives the signs of the least and
+    the greatest difference its bounds allow.
+    """
     right = c.right
     assert isinstance(right, FactRef)
-    left, other = case.values.get(c.fact), case.values.get(right.path)
-    if right.times is not None and other is not None:
+    ratio = 1
+    if right.times is not None:
         ratio = parameter_value(pack.parameter(right.times), case)
-        other = None if ratio is None else other * ratio
-    if left is None or other is None:
+        if ratio is None:
+            return None
+    left, other = case.values.get(c.fact), case.values.get(right.path)
+    if left is not None and other is not None:
+        other = other * ratio if right.times is not None else other
+        if F.FIELDS[c.fact].type.kind in (F.NUMBER, F.DATE):
+            s = (left > other) - (left < other)
+        else:
+            s = 0 if left == other else 1
+        return s, s
+    lb, rb = case.interval(c.fact), case.interval(right.path)
+    if lb is None or rb is None:
         return None
-    if F.FIELDS[c.fact].type.kind in (F.NUMBER, F.DATE):
-        return (left > other) - (left < other)
-    return 0 if left == other else 1
+    inf = float("inf")
+    rlo, rhi = rb[0] * ratio, inf if rb[1] is None else rb[1] * ratio
+    llo, lhi = lb[0], inf if lb[1] is None else lb[1]
+    low, high = llo - rhi, lhi - rlo
+
+    def sign(x: float) -> int:
+        return (x > 0) - (x < 0)
+
+    return sign(low), sign(high)
+
+
+def interval_test(k: str, op: str, v: Any) -> dict:
+    """The durable test that `k op v` surely holds when k is only known to lie in [`k__lo`, `k__hi`]."""
+    lo, hi = k + "__lo", k + "__hi"
+    if op in ("lt", "le"):
+        return {_OPS[op]: {hi: v}}
+    if op in ("gt", "ge"):
+        return {_OPS[op]: {lo: v}}
+    if op == "eq":
+        return {"$and": [{"$eq": {lo: v}}, {"$eq": {hi: v}}]}
+    return {"$or": [{"$lt": {hi: v}}, {"$gt": {lo: v}}]}
 
 
 class _Compiler:
@@ -218,9 +261,9 @@ class _Compiler:
         if isinstance(c.right, FactRef):
             slot = f"x__{len(self.slots)}"
             self.slots.append((slot, c))
-            return {_OPS[c.op]: {slot: 0}}, {_OPS[_NEGATE[c.op]]: {slot: 0}}
+            return interval_test(slot, c.op, 0), interval_test(slot, _NEGATE[c.op], 0)
         branches = self.right_values(c)
-        return self.branch(k, c.op, branches), self.branch(k, _NEGATE[c.op], branches)
+        return self.branch(k, c.op, branches, c.fact in F.BOUNDED), self.branch(k, _NEGATE[c.op], branches, c.fact in F.BOUNDED)
 
     def right_values(self, c: Compare) -> list[tuple[str | None, Any]]:
         """The compared value as constants: [(None, v)] for every case, or [(school form, v), …, ("*", default)]."""
@@ -250,22 +293,30 @@ class _Compiler:
             out.append(("*", p.value))
         return out
 
-    def branch(self, k: str, op: str, values: list[tuple[str | None, Any]]) -> dict:
-        """`k op value`, the value chosen by the school form when it depends on it; never true without a value."""
+    def branch(self, k: str, op: str, values: list[tuple[str | None, Any]], bounded: bool = False) -> dict:
+        """`k op value`, the value chosen by the school form when it depends on it; never true without a value.
+
+        A `bounded` fact (a count over other cases) is tested on its bounds, so a count that is unknown
+        but settled by what is known of it still decides.
+        """
         if not values:
             return NEVER
         for _, v in values:
             self.constants[(k, v)] += 1
+
+        def test(v: Any) -> dict:
+            return interval_test(k, op, v) if bounded else {_OPS[op]: {k: v}}
+
         if values[0][0] is None:
-            return {_OPS[op]: {k: values[0][1]}}
+            return test(values[0][1])
         sf = key("unit.school_form")
         listed = [form for form, _ in values if form != "*"]
         alternatives = []
         for form, v in values:
             if form == "*":
-                alternatives.append({"$and": [*({"$neq": {sf: f}} for f in listed), {_OPS[op]: {k: v}}]})
+                alternatives.append({"$and": [*({"$neq": {sf: f}} for f in listed), test(v)]})
             else:
-                alternatives.append({"$and": [{"$eq": {sf: form}}, {_OPS[op]: {k: v}}]})
+                alternatives.append({"$and": [{"$eq": {sf: form}}, test(v)]})
         return {"$or": alternatives}
 
     # --- the ruleset -------------------------------------------------------------------------------
@@ -314,7 +365,7 @@ class _Compiler:
     def check_limits(self, ruleset: dict, identical: Counter, first_rule: dict[str, Rule]) -> None:
         where = self.rules[0].loc if self.rules else self.pack.meta.loc
         derived = {r.then.derive for r in self.rules if r.then.derive}
-        n_keys = 2 + len(self.fields) + len(self.slots) + len(derived)
+        n_keys = 2 + len(self.fields) + 2 * len(F.BOUNDED & self.fields) + 2 * len(self.slots) + len(derived)
         if n_keys > MAX_FACT_KEYS:
             self.error(f"the {self.scope} rules read {n_keys} facts and values; durable_rules takes at most {MAX_FACT_KEYS} per case", where, "split the pack or read fewer facts")
         if len(ruleset) > MAX_RULES:

@@ -61,11 +61,13 @@ class Delivery:
         return self._huvudman_by_id[unit["huvudman_id"]]
 
     def unit_case(self, unit: dict[str, Any], owner: dict[str, Any], context: dict[str, Any] | None = None,
-                  why: dict[str, str] | None = None) -> Case:
-        """The case of one unit, with its huvudman, the header and the national averages (`why`: more reasons for unknowns)."""
+                  why: dict[str, str] | None = None, bounds: dict[str, Any] | None = None,
+                  members: dict[str, Any] | None = None) -> Case:
+        """The case of one unit, with its huvudman, the header and the national averages (`why`: more reasons
+        for unknowns; `bounds` and `members` of the counts in `context`)."""
         reasons = {**self.unknown.get(unit["id"], {}), **(why or {})}
         return unit_case({"unit": unit, "huvudman": owner, "delivery": self.header, "national_averages": self.averages},
-                         reasons, context)
+                         reasons, context, bounds, members)
 
     def targets(self) -> dict[str, str]:
         """Every id of the delivery and its kind, for checking overrides."""

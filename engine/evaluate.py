@@ -13,7 +13,9 @@ from policy.model import All, Any_, Compare, Condition, Derived, FactRef, Known,
 
 from .case import Case, parameter_value
 from .compile import Compiled
-from .logic import derived_value, k_and, k_not, k_or
+from policy import facts as F
+
+from .logic import derived_value, interval_compare, k_and, k_not, k_or
 
 _COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
@@ -32,6 +34,7 @@ class Detail(NamedTuple):
     op: str | None = None
     right: dict | None = None
     missing: tuple[dict, ...] = ()
+    bounds: tuple | None = None  #: what is known of an unknown count: (at least, at most)
 
     def missing_data(self) -> list[dict]:
         """The missing values that made this node unknown (nothing if it is known)."""
@@ -41,6 +44,14 @@ class Detail(NamedTuple):
         for item in self.items:
             out.extend(m for m in item.missing_data() if m not in out)
         return out
+
+
+def _missing(case: Case, fact: str) -> dict:
+    """A missing fact as the trace names it, with what is known of it (its bounds) when anything is."""
+    out = {"fact": fact, "reason": case.reason(fact)}
+    if fact in case.bounds:
+        out["bounds"] = list(case.bounds[fact])
+    return out
 
 
 class RuleResult(NamedTuple):
@@ -130,6 +141,8 @@ class Evaluator:
             return member
         compare_fn = _COMPARE[op]
         operand = self._operand(c.right)
+        if fact in F.BOUNDED or (isinstance(c.right, FactRef) and c.right.path in F.BOUNDED):
+            return self._bounded(c, operand)
 
         def comparison(case: Case, values: dict, set_aside: frozenset) -> Detail:
             left = case.values.get(fact)
@@ -138,6 +151,35 @@ class Evaluator:
             if left is None or right_value is None:
                 return Detail("compare", None, (), fact, left, op, right, tuple(missing))
             return Detail("compare", compare_fn(left, right_value), (), fact, left, op, right)
+
+        return comparison
+
+    def _bounded(self, c: Compare, operand: Callable) -> Node:
+        """A comparison of a count over other cases, which may be unknown and still bounded (Kleene on ranges)."""
+        fact, op = c.fact, c.op
+        right_path = c.right.path if isinstance(c.right, FactRef) else None
+        ratio_of = c.right.times if isinstance(c.right, FactRef) else None
+
+        def comparison(case: Case, values: dict, set_aside: frozenset) -> Detail:
+            left = case.values.get(fact)
+            lb = case.interval(fact)
+            missing: list[dict] = [] if left is not None else [_missing(case, fact)]
+            right, right_value = operand(case, missing)
+            rb: tuple | None = None if right_value is None else (right_value, right_value)
+            if right_path is not None and right_value is None and case.bounds.get(right_path) is not None:
+                rb = case.bounds[right_path]
+                if ratio_of is not None:
+                    r = self._param(ratio_of, case, [])
+                    rb = None if r is None else (rb[0] * r, None if rb[1] is None else rb[1] * r)
+                if rb is not None:  # the operand's own missing entry stays: its value is not known
+                    right = {**right, "bounds": list(rb)}
+            if lb is None or rb is None:
+                return Detail("compare", None, (), fact, left, op, right, tuple(missing))
+            result = interval_compare(op, lb, rb)
+            bounds = None if left is not None else lb
+            if result is not None:
+                missing = []
+            return Detail("compare", result, (), fact, left, op, right, tuple(missing), bounds)
 
         return comparison
 

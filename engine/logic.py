@@ -43,3 +43,27 @@ def derived_value(name: str, derivers: Mapping[str, tuple[str, ...]], values: Ma
                   exceptions: Mapping[str, tuple[str, ...]], set_aside: frozenset[str] = frozenset()) -> bool | None:
     """A derived fact holds when the effect of one of the rules deriving it applies."""
     return k_or(effective(r, values, exceptions, set_aside) for r in derivers.get(name, ()))
+
+
+def interval_compare(op: str, left: tuple, right: tuple) -> bool | None:
+    """`left op right` where each side is only known to lie in [at least, at most] (at most None: no bound).
+
+    True when every pair of values in the two ranges satisfies `op`, false when none does, otherwise
+    unknown. Two exact values (at least = at most) compare as numbers do.
+    """
+    inf = float("inf")
+    llo, lhi = left[0], inf if left[1] is None else left[1]
+    rlo, rhi = right[0], inf if right[1] is None else right[1]
+    if op == "lt":
+        return True if lhi < rlo else False if llo >= rhi else None
+    if op == "le":
+        return True if lhi <= rlo else False if llo > rhi else None
+    if op == "gt":
+        return True if llo > rhi else False if lhi <= rlo else None
+    if op == "ge":
+        return True if llo >= rhi else False if lhi < rlo else None
+    same = True if llo == lhi == rlo == rhi else False if (lhi < rlo or llo > rhi) else None
+    if op == "eq":
+        return same
+    assert op == "ne", op
+    return None if same is None else not same

@@ -9,7 +9,7 @@ from policy import facts as F
 from policy.model import Pack, TestCase
 
 from .agreement import case_from_facts
-from .case import aggregates, huvudman_case, unit_case, unit_summary
+from .case import Aggregated, aggregates, delivery_summary, huvudman_case, sibling_context, unit_case, unit_summary
 from .runner import Engine
 
 
@@ -28,11 +28,19 @@ class TestResult:
         return not self.failures
 
 
-def _check(case: TestCase, record: dict) -> TestResult:
+#: Outcomes that refuse a case: each must be given by a rule that names the reason and its source.
+REFUSALS = ("not_eligible", "not_proposed", "excluded", "non_compliant")
+
+
+def _check(case: TestCase, record: dict, default_refusals: bool = False) -> TestResult:
     statuses = {e["rule"]: e["status"] for e in record["trace"]}
     failures = []
     if "error" in record:
         failures.append(f"engine error: {record['error']['message']}")
+    forced = any(o["action"] == "force" for o in record.get("overrides", ()))
+    if not default_refusals and record.get("outcome") in REFUSALS and not record.get("decided_by") and not forced:
+        failures.append(f"refused by the default outcome: no rule gives `{record['outcome']}` here, so the record "
+                        "names no reason; add a rule that does, with its source")
     e = case.expect
     if e.outcome is not None and record["outcome"] != e.outcome:
         failures.append(f"outcome is {record['outcome']}, expected {e.outcome}")
@@ -43,15 +51,30 @@ def _check(case: TestCase, record: dict) -> TestResult:
     return TestResult(case, tuple(failures), statuses)
 
 
-def _unit_case(facts: dict):
-    """A unit case from test facts, which may state the context the rest of a delivery would give."""
+def _unit_case(facts: dict, siblings: Aggregated | None = None):
+    """A unit case from test facts, which may state the context the rest of a delivery would give.
+
+    In a huvudman test, `siblings` are the counts over the units it lists (what its delivery would give);
+    a unit's own statement of them wins.
+    """
     unit = dict(facts.get("unit") or {})
     context = {f"unit.{k}": unit.pop(k) for k in list(unit) if F.FIELDS.get(f"unit.{k}") and F.FIELDS[f"unit.{k}"].context}
-    return unit_case({**facts, "unit": unit}, context=context)
+    if siblings is None:
+        return unit_case({**facts, "unit": unit}, context=context)
+    stated = set(context)
+    bounds = {p: b for p, b in siblings.bounds.items() if p not in stated}
+    why = {p: r for p, r in siblings.unknown.items() if p not in stated}
+    return unit_case({**facts, "unit": unit}, why, {**{p: v for p, v in siblings.values.items() if p not in stated}, **context},
+                     bounds, {p: m for p, m in siblings.members.items() if p not in stated})
 
 
-def run_tests(pack: Pack, engine: Engine | None = None, cases: Iterable[TestCase] | None = None) -> list[TestResult]:
-    """Evaluate each test case of the pack (unit and huvudman scopes) and compare with its expectation."""
+def run_tests(pack: Pack, engine: Engine | None = None, cases: Iterable[TestCase] | None = None,
+              default_refusals: bool = False) -> list[TestResult]:
+    """Evaluate each test case of the pack (unit and huvudman scopes) and compare with its expectation.
+
+    A test whose case is refused by the default outcome (no rule names the reason) fails, unless
+    `default_refusals` allows it (a replaced version, kept as it was for replay).
+    """
     engine = engine or Engine(pack)
     out = []
     for case in cases if cases is not None else pack.tests:
@@ -60,12 +83,14 @@ def run_tests(pack: Pack, engine: Engine | None = None, cases: Iterable[TestCase
             record = engine.evaluate(_unit_case(facts))
         elif case.scope == "huvudman":
             shared = {k: facts[k] for k in ("huvudman", "delivery", "national_averages") if k in facts}
-            units = [_unit_case({**shared, "unit": u}) for u in facts.get("units", [])]
+            listed = facts.get("units", [])
+            siblings = sibling_context([delivery_summary({**u, "id": u.get("id") or f"unit {i + 1}"}) for i, u in enumerate(listed)])
+            units = [_unit_case({**shared, "unit": u}, siblings) for u in listed]
             records = [engine.evaluate(u) for u in units] if "unit" in engine.scopes else []
             record = engine.evaluate(huvudman_case(facts, aggregates([unit_summary(r) for r in records])))
         else:
             record = engine.evaluate(case_from_facts(case.scope, facts))
-        out.append(_check(case, record))
+        out.append(_check(case, record, default_refusals))
     return out
 
 

@@ -33,6 +33,8 @@ def detail_json(d: Detail) -> dict:
         out = {"derived": d.fact, "result": show(d.result)}
     else:
         out = {"fact": d.fact, "value": d.value, "op": d.op, "right": d.right, "result": show(d.result)}
+        if d.bounds is not None:
+            out["bounds"] = list(d.bounds)
     if d.missing:
         out["missing"] = list(d.missing)
     return out
@@ -110,7 +112,7 @@ def decision_record(compiled: Compiled, case: Case, results: list[RuleResult], d
                     overrides: list[Override], engine_version: str, statics: dict[str, dict]) -> dict:
     by_id = {r.rule_id: r for r in results}
     missing: list[dict] = []
-    for rid in decision.hinges_on:
+    for rid in (*decision.hinges_on, *decision.priority_unknown):  # what the outcome, or the place in the round, hinges on
         for m in _data_missing(rid, by_id, compiled, set()):
             if m not in missing:
                 missing.append(m)

@@ -16,7 +16,7 @@ import attrs
 from policy import facts as F
 from policy.model import Pack
 
-from .case import Case, huvudman_case, unit_case
+from .case import Aggregated, Case, huvudman_case, unit_case
 from .overrides import Override
 from .record import dumps
 from .round import rank_round
@@ -54,9 +54,10 @@ def case_of(record: dict) -> Case:
     nested = _nest(given["facts"])
     facts = {**nested, "national_averages": given["national_averages"]}
     context = given.get("context", {})
+    bounds, members = given.get("bounds", {}), given.get("members", {})
     if record["kind"] == "unit":
-        return unit_case(facts, given.get("unknown"), context)
-    return huvudman_case(facts, context, given.get("unknown"))
+        return unit_case(facts, given.get("unknown"), context, bounds, members)
+    return huvudman_case(facts, Aggregated(dict(context), dict(bounds), dict(members)), given.get("unknown"))
 
 
 def _overrides(record: dict) -> list[Override]:

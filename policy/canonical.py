@@ -123,6 +123,8 @@ def canonical(pack: Pack) -> dict:
     }
     if m.supersedes:
         meta["supersedes"] = m.supersedes
+    if m.replaces:
+        meta["replaces"] = list(m.replaces)
     return {
         "pack": meta,
         "parameters": {p.name: _parameter(p) for p in pack.parameters},

@@ -295,7 +295,8 @@ class Checker:
             where = self.rule_by_id[cycle[0]].loc
             self.d.error("rule_derive_cycle", "derived facts depend on themselves: " + " → ".join(cycle + [cycle[0]]), where, "a rule cannot, through others, read the fact it derives")
         for (scope, name), ids in sorted(derivers.items()):
-            if self.complete and (scope, name) not in read and not self.rule_by_id[ids[0]].then.outcome:
+            counted = scope == "unit" and name in F.AGGREGATED_DERIVED and any(r.scope == "huvudman" for r in self.rules)
+            if self.complete and (scope, name) not in read and not counted and not self.rule_by_id[ids[0]].then.outcome:
                 self.d.warning("derive_unused", f"`{name}` is derived but no {scope} rule reads it", self.rule_by_id[ids[0]].then.loc)
 
     def check_policies(self, policies: dict[str, OutcomePolicy]) -> None:

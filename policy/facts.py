@@ -135,6 +135,10 @@ _FIELDS: list[Field] = [
     Field("unit.same_building_eligible", BOOL, "a unit sharing its buildings (either names the other in "
           "same_building_as) is of the same huvudman and eligible from the underlag on its own criteria",
           computed=True, context=True),
+    *[Field(path, _n("count", True), en, computed=True, context=True) for path, en in (
+        ("unit.huvudman_units_in_underlag", "units of the unit's huvudman in the delivery (itself included) listed by Skolinspektionen"),
+        ("unit.huvudman_units_fine_open", "units of the unit's huvudman in the delivery (itself included) with a fine whose supervision is not concluded"),
+    )],
     *[Field(f"unit.results.{k}", INDICATORS[k], f"result: {k}") for k in RESULT_INDICATORS],
     *[Field(f"unit.socioeconomics.{k}", INDICATORS[k], f"socioeconomics: {k}") for k in SOCIOECONOMIC_INDICATORS],
     Field("huvudman.id", TXT, "organisationsnummer"),
@@ -156,10 +160,15 @@ _FIELDS: list[Field] = [
         ("units.in_underlag", "count", "of them, listed by Skolinspektionen"),
         ("units.eligible", "count", "of them, with outcome eligible"),
         ("units.eligible_in_underlag", "count", "eligible and in the underlag"),
+        ("units.manual_review", "count", "of them, with outcome manual_review"),
         ("units.manual_review_in_underlag", "count", "in the underlag with outcome manual_review"),
         ("units.deferred_in_underlag", "count", "in the underlag with outcome deferred"),
         ("units.low_results", "count", "units whose unit rules derived low_results (criterion 1 met)"),
         ("units.results_not_low", "count", "units whose unit rules found low_results false (criterion 1 not met)"),
+        ("units.results_well_below", "count", "units whose unit rules derived results_well_below (clearly below the national average)"),
+        ("units.results_well_above", "count", "units whose unit rules derived results_well_above (clearly above the national average)"),
+        ("units.fine_open", "count", "units with an injunction carrying a fine whose supervision is not concluded"),
+        ("units.fine", "count", "units with an injunction carrying a fine, concluded or not"),
         ("units.pupils_eligible", "pupils", "pupils in the eligible units"),
     )],
     Field("agreement.id", TXT, "the agreement's identifier"),
@@ -202,6 +211,10 @@ _FIELDS: list[Field] = [
 ]
 
 FIELDS: dict[str, Field] = {f.path: f for f in _FIELDS}
+#: Derived facts of unit rules that the huvudman's `units.*` counts read (`units.low_results`, …).
+AGGREGATED_DERIVED = ("low_results", "results_well_below", "results_well_above")
+#: Facts that may be unknown with bounds (counts over other cases): rules compare them three-valued.
+BOUNDED = frozenset(f.path for f in _FIELDS if f.context and f.type.kind == NUMBER)
 
 
 def visible_paths(scope: str) -> list[str]:

@@ -65,6 +65,9 @@ class PackMeta:
     supersedes: str | None = None
     format: int = FORMAT_VERSION
     loc: Location = _loc()
+    #: versions this one corrects for their whole validity: kept for replay and an explicit `--pack`,
+    #: never chosen by date
+    replaces: tuple[str, ...] = ()
 
     @property
     def ref(self) -> str:

@@ -27,7 +27,7 @@ FILE_KEYS = {
 }
 PACK_KEYS = {
     "id": REQUIRED, "version": REQUIRED, "format": REQUIRED, "valid_from": REQUIRED,
-    "valid_to": OPTIONAL, "title": REQUIRED, "sources": REQUIRED, "supersedes": OPTIONAL,
+    "valid_to": OPTIONAL, "title": REQUIRED, "sources": REQUIRED, "supersedes": OPTIONAL, "replaces": OPTIONAL,
 }
 SOURCE_KEYS = {"title": REQUIRED, "reference": OPTIONAL}
 CITATION_KEYS = {"doc": REQUIRED, "section": REQUIRED, "quote": OPTIONAL}
@@ -113,9 +113,10 @@ class Parser(TestCaseReader):
         title = self.text(m.get("title"), "the pack title")
         sources = self.sources(m["sources"]) if "sources" in m else ()
         supersedes = self.string(m.get("supersedes"), "supersedes", PACK_REF_RE, "sbs@1.0.0")
+        replaces = self.ids(m.get("replaces"), "replaces", PACK_REF_RE)
         if None in (pid, version, valid_from, title) or (fmt is not None and fmt.value != 1):
             return None
-        return PackMeta(pid, version, valid_from, valid_to, title, sources, supersedes, 1, node.loc)
+        return PackMeta(pid, version, valid_from, valid_to, title, sources, supersedes, 1, node.loc, replaces)
 
     def sources(self, node: YNode) -> tuple[Source, ...]:
         if node.kind != MAP:

@@ -72,16 +72,28 @@ class Registry:
         registry.check(diags)
         return registry
 
+    @property
+    def replaced(self) -> dict[str, str]:
+        """Each replaced version (`id@version`) and the version that replaces it."""
+        return {old: p.ref for p in self.packs for old in p.meta.replaces}
+
     def check(self, diags: Diagnostics) -> None:
-        """Checks across packs: one version of an id once; validity periods of an id do not overlap."""
+        """Checks across packs: one version of an id once; validity periods of an id do not overlap.
+
+        A version another one `replaces` is out of the date check: it is kept for replay and for an
+        explicit `--pack`, and the replacing version is in force in its stead.
+        """
         by_id: dict[str, list[Pack]] = {}
         for p in self.packs:
             by_id.setdefault(p.meta.id, []).append(p)
+        replaced = self.replaced
         for versions in by_id.values():
             for i, a in enumerate(versions):
                 for b in versions[i + 1:]:
                     if a.meta.version == b.meta.version:
                         diags.error("registry_duplicate_version", f"`{b.ref}` is loaded twice", b.meta.loc, f"the other is {a.path}")
+                    elif a.ref in replaced or b.ref in replaced:
+                        continue
                     elif _overlap(a, b):
                         diags.error(
                             "registry_validity_overlap",
@@ -93,6 +105,12 @@ class Registry:
             for p in versions:
                 if p.meta.supersedes and p.meta.supersedes not in refs:
                     diags.warning("registry_unknown_superseded", f"`{p.ref}` supersedes `{p.meta.supersedes}`, which is not loaded", p.meta.loc)
+                for old in p.meta.replaces:
+                    if old.partition("@")[0] != p.meta.id:
+                        diags.error("registry_replaces_other_id", f"`{p.ref}` replaces `{old}`, a version of another pack", p.meta.loc,
+                                    "a version can only replace a version of its own id")
+                    elif old not in refs:
+                        diags.warning("registry_unknown_replaced", f"`{p.ref}` replaces `{old}`, which is not loaded", p.meta.loc)
 
     def get(self, ref: str) -> Pack:
         """The pack `id@version`, or the newest version of `id`."""
@@ -101,7 +119,8 @@ class Registry:
         if not versions:
             raise PackNotFound(f"no pack `{pid}`", did_you_mean(pid, {p.meta.id for p in self.packs}))
         if not version:
-            return versions[-1]
+            current = [p for p in versions if p.ref not in self.replaced]
+            return (current or versions)[-1]
         for p in versions:
             if p.meta.version == version:
                 return p
@@ -116,7 +135,8 @@ class Registry:
             if len(ids) != 1:
                 raise PackNotFound("several pack ids are loaded; name one", "ids: " + ", ".join(ids))
             pack_id = ids[0]
-        matches = [p for p in self.packs if p.meta.id == pack_id and _valid_on(p, date)]
+        replaced = self.replaced
+        matches = [p for p in self.packs if p.meta.id == pack_id and _valid_on(p, date) and p.ref not in replaced]
         if not matches:
             periods = "; ".join(f"{p.ref} {_period(p)}" for p in self.packs if p.meta.id == pack_id)
             raise PackNotFound(f"no version of `{pack_id}` is in force on {date}", periods)

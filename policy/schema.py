@@ -180,6 +180,10 @@ def pack_schema() -> dict:
                 "additionalProperties": _obj({"title": _str(), "reference": _str()}, P.SOURCE_KEYS),
             },
             "supersedes": {"oneOf": [_str(P.PACK_REF_RE.pattern), {"type": "null"}]},
+            "replaces": {
+                "oneOf": [_str(P.PACK_REF_RE.pattern), {"type": "array", "items": _str(P.PACK_REF_RE.pattern)}],
+                "description": "versions this one corrects for their whole validity (kept for replay, never chosen by date)",
+            },
         },
         P.PACK_KEYS,
         "identity and validity of the pack",

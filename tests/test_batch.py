@@ -69,8 +69,9 @@ class TestSample:
     def test_complement_in_the_same_building(self, sample_records):
         """Lindskolan F-6 shares buildings with the eligible Lindskolan 7-9 and is selected as its complement."""
         r = _by_id(sample_records)["48151624"]
-        assert ("eligible", ["same-building-complement"]) == (r["outcome"], r["decided_by"])
-        assert {"unit.same_building_eligible": True} == r["input"]["context"]
+        assert ("eligible", ["same-building-complement"]) == (r["outcome"], r["decided_by"])  # sbs@2.0.0; 2.1.0 asks an officer
+        assert True is r["input"]["context"]["unit.same_building_eligible"]
+        assert "fired" == next(e["status"] for e in r["trace"] if e["rule"] == "same-building-complement")
 
     def test_officer_set_aside_and_force(self, sample_records):
         """Byskolan's small-unit rule is set aside; Granby kommun is proposed by an officer, ranked first."""
@@ -93,15 +94,16 @@ class TestSample:
     def test_unknown_dialogue_is_listed_not_guessed(self, sample_records):
         """Region Norrmark's dialogue status is unknown: its priority says which rule it may lack."""
         r = _by_id(sample_records)["232100-1001"]
-        assert ["no-ongoing-dialogue"] == r["priority_unknown"] == r["ranking"]["priority_unknown"]
+        assert "no-ongoing-dialogue" in r["priority_unknown"] and r["priority_unknown"] == r["ranking"]["priority_unknown"]
+        assert {"fact": "huvudman.ongoing_sbs_dialogue", "reason": "missing"} in r["missing"]  # named, never guessed
 
 
 class TestRound:
     @pytest.fixture
     def small_round(self, tmp_path):
         """The reference pack with a round of 3 (a copy; the shipped pack is not touched)."""
-        copy = tmp_path / "sbs-2016"
-        shutil.copytree(RULES / "sbs-2016", copy)
+        copy = tmp_path / "sbs-2016-2.1"
+        shutil.copytree(RULES / "sbs-2016-2.1", copy)
         pack_yaml = copy / "pack.yaml"
         text = pack_yaml.read_text(encoding="utf-8")
         pack_yaml.write_text(text.replace("  round_capacity:\n    unit: count\n    value: 10", "  round_capacity:\n    unit: count\n    value: 3"), encoding="utf-8")
@@ -112,18 +114,25 @@ class TestRound:
     def test_beyond_capacity_is_waitlisted(self, small_round):
         """The first three ranked are proposed, the rest waitlisted, in rank order."""
         ranked = sorted((r for r in small_round if r.get("rank")), key=lambda r: r["rank"])
-        assert ["proposed"] * 3 + ["waitlisted"] * 4 == [r["outcome"] for r in ranked]
         assert [1, 2, 3, 4, 5, 6, 7] == [r["rank"] for r in ranked]
-        assert "waitlisted" == ranked[3]["ranking"]["result"]
+        assert 3 >= sum(r["outcome"] == "proposed" for r in ranked)
+        for r in ranked:  # sure of its side of the capacity, or an officer's: its best and worst place straddle it
+            if r["outcome"] == "manual_review":
+                assert r["ranking"]["best"] <= 3 < r["ranking"]["worst"]
+            else:
+                assert r["outcome"] == ("proposed" if r["ranking"].get("worst", r["rank"]) <= 3 else "waitlisted")
 
     def test_order_priority_then_pupils_then_id(self, small_round):
         """Forced first; then higher priority; then more pupils reached; unknown last."""
-        ranked = [r["id"] for r in sorted((r for r in small_round if r.get("rank")), key=lambda r: r["rank"])]
-        assert ["212000-1041", "212000-1061", "212000-0999", "212000-1051", "769600-1001", "212000-1001", "232100-1001"] == ranked
+        ranked = sorted((r for r in small_round if r.get("rank")), key=lambda r: r["rank"])
+        assert "212000-1041" == ranked[0]["id"]  # the forced proposal
+        keys = [(-r["priority"], -(r["input"]["context"].get("units.pupils_eligible") or -1), r["id"]) for r in ranked[1:]]
+        assert sorted(keys) == keys
 
     def test_not_ranked_outcomes_have_no_rank(self, small_round):
         """Huvudmän not proposed, deferred or under review get no rank."""
-        assert all(r.get("rank") is None for r in small_round if r["kind"] == "huvudman" and r["outcome"] in ("not_proposed", "deferred", "manual_review"))
+        assert all(r.get("rank") is None for r in small_round if r["kind"] == "huvudman" and r["outcome"] in ("not_proposed", "deferred", "manual_review")
+                   and "ranking" not in r)
 
 
 class TestNeighbours:

@@ -72,21 +72,23 @@ class TestHuvudmanCase:
                    {"outcome": "not_eligible", "derived": {"low_results": "false"}}]
         agg = aggregates([_summary(r, u) for r, u in zip(records, units)])
         assert {"units.count": 3, "units.in_underlag": 2, "units.eligible": 2, "units.eligible_in_underlag": 1,
-                "units.manual_review_in_underlag": 0, "units.deferred_in_underlag": 0,
-                "units.low_results": 2, "units.results_not_low": 1, "units.pupils_eligible": 340} == agg
+                "units.manual_review": 0, "units.manual_review_in_underlag": 0, "units.deferred_in_underlag": 0,
+                "units.low_results": 2, "units.results_not_low": 1, "units.pupils_eligible": 340,
+                "units.results_well_below": 0, "units.results_well_above": 0, "units.fine_open": 0, "units.fine": 0} == agg.values
+        assert {} == agg.bounds
         case = huvudman_case({"huvudman": {"id": "212000-0999"}}, agg)
         assert 340 == case.value("units.pupils_eligible")
 
     def test_review_deferred_and_unknown_criterion(self):
-        """Units under review or deferred count only from the underlag; an unknown criterion 1 counts nowhere."""
+        """Units under review or deferred count only from the underlag; an unknown criterion 1 makes the counts unknown, bounded."""
         units = [unit_case({"unit": {"in_underlag": True}}), unit_case({"unit": {"in_underlag": False}}),
                  unit_case({"unit": {"in_underlag": True}})]
         records = [{"outcome": "manual_review", "derived": {"low_results": "unknown"}},
                    {"outcome": "manual_review", "derived": {"low_results": "true"}},
                    {"outcome": "deferred", "derived": {"low_results": "false"}}]
         agg = aggregates([_summary(r, u) for r, u in zip(records, units)])
-        assert (1, 1, 1, 1) == (agg["units.manual_review_in_underlag"], agg["units.deferred_in_underlag"],
-                                agg["units.low_results"], agg["units.results_not_low"])
+        assert (1, 1) == (agg.values["units.manual_review_in_underlag"], agg.values["units.deferred_in_underlag"])
+        assert ((1, 2), (1, 2)) == (agg.bounds["units.low_results"], agg.bounds["units.results_not_low"])
 
     def test_context_only_from_the_delivery(self):
         """A unit case refuses a huvudman aggregate as context; a wrong type is an error."""
@@ -99,7 +101,8 @@ class TestHuvudmanCase:
     def test_unknown_size_makes_sum_unknown(self):
         """An eligible unit of unknown size makes the pupil sum unknown, never smaller."""
         agg = aggregates([_summary({"outcome": "eligible"}, unit_case({"unit": {"in_underlag": True}}))])
-        assert "units.pupils_eligible" not in agg
+        assert "units.pupils_eligible" not in agg.values
+        assert (0, None) == agg.bounds["units.pupils_eligible"]
 
 
 class TestHuvudmanCaseFacts:

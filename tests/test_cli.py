@@ -24,7 +24,7 @@ class TestValidate:
         result = run("validate", str(RULES))
         assert 0 == result.exit_code
         assert "" == result.stdout
-        assert "3 valid packs" in result.stderr
+        assert "6 valid packs" in result.stderr
 
     def test_error_format_and_exit_1(self, run):
         """An error prints `file:line:col: code: message` and the hint; exit 1."""
@@ -76,15 +76,17 @@ class TestPacks:
         assert 0 == result.exit_code
         rows = json.loads(result.stdout)
         assert rows and all({"id", "version", "valid_from", "valid_to", "sha256"} == set(r) for r in rows)
-        assert [("sbs", "1.0.0", "2015-01-01", "2015-12-31"), ("sbs", "2.0.0", "2016-01-01", "2019-06-30"),
-                ("sbs", "3.0.0", "2019-07-01", None)] == [(r["id"], r["version"], r["valid_from"], r["valid_to"]) for r in rows]
+        assert [("sbs", "1.0.0", "2015-01-01", "2015-12-31"), ("sbs", "1.1.0", "2015-01-01", "2015-08-27"),
+                ("sbs", "2.0.0", "2016-01-01", "2019-06-30"), ("sbs", "2.1.0", "2015-08-28", "2019-06-30"),
+                ("sbs", "3.0.0", "2019-07-01", None), ("sbs", "3.1.0", "2019-07-01", None)] == [
+            (r["id"], r["version"], r["valid_from"], r["valid_to"]) for r in rows]
 
     def test_text_table(self, run):
         """The text listing has a header and one line per pack, open validity written `open`."""
         result = run("packs")
         header, *rows = result.stdout.splitlines()
         assert header.split() == ["id", "version", "valid_from", "valid_to", "sha256"]
-        assert ["2015-12-31", "2019-06-30", "open"] == [row.split()[3] for row in rows]
+        assert ["2015-12-31", "2015-08-27", "2019-06-30", "2019-06-30", "open", "open"] == [row.split()[3] for row in rows]
 
     def test_other_rules_directory(self, run):
         """`--rules DIR` lists the packs there; invalid ones are reported and exit 1."""
@@ -146,7 +148,7 @@ class TestEvaluate:
         assert 0 == result.exit_code
         records = [json.loads(line) for line in result.stdout.splitlines()]
         assert 44 == len(records)
-        assert "units: 30 (eligible 11, not_eligible 5, excluded 7, deferred 2, manual_review 5)" in result.stderr
+        assert "units: 30 (eligible 10, not_eligible 6, excluded 7, deferred 2, manual_review 5)" in result.stderr
         assert "records: 44, of them engine errors: 0" in result.stderr
         assert "input rows 44 = 44 decisions + 0 engine-error records (every row accounted for)" in result.stderr
         assert {"sbs"} == {r["pack"]["id"] for r in records}
@@ -219,7 +221,8 @@ class TestEvaluate:
         assert 1 == result.exit_code
         assert "ov.yaml:1:" in result.stderr and "override_unknown_rule" in result.stderr and "did you mean `small-unit`?" in result.stderr
 
-    @pytest.mark.parametrize("date, version", [("2015-08-28", "1.0.0"), ("2016-01-28", "2.0.0"), ("2019-09-02", "3.0.0")])
+    @pytest.mark.parametrize("date, version", [("2015-06-01", "1.1.0"), ("2015-08-27", "1.1.0"), ("2015-08-28", "2.1.0"),
+                                               ("2016-01-28", "2.1.0"), ("2019-09-02", "3.1.0")])
     def test_delivery_date_picks_the_pack(self, run, tmp_path, date, version):
         """Without --pack, the version in force on the delivery date decides, and every record names it."""
         d = tmp_path / "d.yaml"
@@ -250,7 +253,7 @@ class TestExplain:
         assert "    unit.pupils: 110 < parameter small_unit_pupils = 50 → falskt" in lines
         assert "- unit.results.grade_value_y6_swedish: missing" in lines
         assert any(line.startswith("- [ej uppfylld] small-unit — ") and "(GP2016 2.3.2 punkt 4; GP2016 2.3.3 Små skolenheter)" in line for line in lines)
-        assert lines[2].startswith("regelpaket sbs@2.0.0 sha256 ") and "; indata sha256 " in lines[2]
+        assert lines[2].startswith("regelpaket sbs@2.1.0 sha256 ") and "; indata sha256 " in lines[2]
 
     def test_override_and_english(self, run):
         """An officer's set-aside shows with who, when and why; --lang en gives the English texts."""
@@ -301,16 +304,21 @@ class TestDiff:
         rules = tmp_path / "rules"
         shutil.copytree(RULES, rules)
         draft = rules / "sbs-2016-draft"
-        shutil.copytree(RULES / "sbs-2016", draft)
+        shutil.copytree(RULES / "sbs-2016-2.1", draft)
         text = (draft / "pack.yaml").read_text(encoding="utf-8")
         text = text.replace("  id: sbs\n", "  id: sbs-draft\n")  # a draft has its own id: it may overlap the versions in force
+        text = text.replace("  replaces: [sbs@2.0.0]\n", "")
         text = text.replace("  round_capacity:\n    unit: count\n    value: 10", "  round_capacity:\n    unit: count\n    value: 5")
         (draft / "pack.yaml").write_text(text, encoding="utf-8")
-        result = run("--rules", str(rules), "diff", str(self.SAMPLE / "delivery.yaml"), "--from", "sbs@2.0.0", "--to", "sbs-draft@2.0.0",
+        result = run("--rules", str(rules), "diff", str(self.SAMPLE / "delivery.yaml"), "--from", "sbs@2.1.0", "--to", "sbs-draft@2.1.0",
                      "--overrides", str(self.SAMPLE / "overrides.yaml"), "--format", "json")
         assert 0 == result.exit_code, result.stderr
         changed = json.loads(result.stdout)["changed"]
-        assert [("huvudman", "proposed", "waitlisted")] * 2 == [(c["kind"], c["from"], c["to"]) for c in changed]
+        moved = [(c["kind"], c["from"], c["to"]) for c in changed]
+        # seven huvudmän were proposed: two no longer fit, and those whose place could fall on either side
+        # of the new capacity (a priority that is unknown) go to an officer instead of being guessed
+        assert moved and all(("huvudman", "proposed") == m[:2] and m[2] in ("waitlisted", "manual_review") for m in moved)
+        assert 2 <= len(moved) and ("huvudman", "proposed", "manual_review") in moved
 
 
 class TestReplay:
@@ -344,7 +352,7 @@ class TestReplay:
         (2, lambda r: r["trace"][3]["text"].__setitem__("sv", "ändrad text"),
          "unit 48151624: trace differs (first at rule `vite-not-concluded`)"),
         (3, lambda r: r["pack"].__setitem__("sha256", "0" * 64),
-         "unit 48151625: pack not found: sbs@2.0.0 sha256 " + "0" * 64),
+         "unit 48151625: pack not found: sbs@2.1.0 sha256 " + "0" * 64),
         (44, lambda r: r.__setitem__("rank", 2),
          "huvudman 232100-1001: rank differs: recorded 2, replayed 7 (the round needs every huvudman record of the delivery)"),
     ])
@@ -392,7 +400,7 @@ class TestAgreementCheck:
         result = run("agreement", "check", str(self.AGREEMENTS / "valid.yaml"))
         assert 0 == result.exit_code
         lines = result.stdout.splitlines()
-        assert "SBS-2016-017 (212000-0999) against sbs@2.0.0: 3 parts checked, 0 requirement(s) broken" == lines[0]
+        assert "SBS-2016-017 (212000-0999) against sbs@2.1.0: 3 parts checked, 0 requirement(s) broken" == lines[0]
         assert [line.split(" — ")[0] for line in lines[1:]] == ["NOT ASSESSED agreement SBS-2016-017: contribution-limited-by-economy"]
         assert "needs huvudman.type" in lines[1]
 
@@ -444,4 +452,4 @@ class TestAgreementCheck:
         doc = tmp_path / "ok.yaml"
         doc.write_text((self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8").replace("signed_on: 2016-05-30", "signed_on: 2019-09-30"), encoding="utf-8")
         result = run("agreement", "check", str(doc), "--format", "json")
-        assert (0, "3.0.0") == (result.exit_code, json.loads(result.stdout)["pack"]["version"])
+        assert (0, "3.1.0") == (result.exit_code, json.loads(result.stdout)["pack"]["version"])

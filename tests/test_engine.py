@@ -367,7 +367,8 @@ class TestPackTests:
 
         registry = Registry.load([RULES], Diagnostics())
         for pack in registry.packs:
-            failures = [(r.case.name, r.failures) for r in run_tests(pack) if not r.passed]
+            replaced = pack.ref in registry.replaced  # kept as it was: its tests may reach a refusal by default
+            failures = [(r.case.name, r.failures) for r in run_tests(pack, default_refusals=replaced) if not r.passed]
             assert [] == failures, pack.ref
 
     def test_failure_reported(self, decide_engine):
