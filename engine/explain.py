@@ -20,7 +20,9 @@ WORDS = {
         "all": "alla av", "any": "någon av", "not": "inte", "known": "är känd", "unknown_test": "är okänd",
         "derived": "härlett", "param": "parameter", "average": "riksgenomsnitt", "error": "motorfel",
         "ranking": "rangordning", "of": "av", "capacity": "kapacitet", "unit": "skolenhet", "huvudman": "huvudman",
-        "derived_facts": "Härledda uppgifter",
+        "derived_facts": "Härledda uppgifter", "between": "mellan {lo} och {hi}", "at_least": "minst {lo}",
+        "counted": "skolenheter", "unknown_units": "okända", "best_worst": "bästa möjliga plats {best}, sämsta {worst}",
+        "round_result": "omgångens utfall",
     },
     "en": {
         "outcome": "outcome", "decided_by": "decided by", "hinges_on": "hinges on missing data in",
@@ -33,7 +35,9 @@ WORDS = {
         "all": "all of", "any": "any of", "not": "not", "known": "is known", "unknown_test": "is unknown",
         "derived": "derived", "param": "parameter", "average": "national average", "error": "engine error",
         "ranking": "ranking", "of": "of", "capacity": "capacity", "unit": "unit", "huvudman": "huvudman",
-        "derived_facts": "Derived facts",
+        "derived_facts": "Derived facts", "between": "between {lo} and {hi}", "at_least": "at least {lo}",
+        "counted": "units", "unknown_units": "unknown", "best_worst": "best possible place {best}, worst {worst}",
+        "round_result": "result in the round",
     },
 }
 
@@ -42,6 +46,11 @@ def _value(v: Any, w: dict) -> str:
     if isinstance(v, bool):
         return w["true"] if v else w["false"]
     return "?" if v is None else str(v)
+
+
+def _bounds(b: list, w: dict) -> str:
+    """What is known of an unknown count: `between 1 and 3`, or `at least 2` without an upper bound."""
+    return w["at_least"].format(lo=b[0]) if b[1] is None else w["between"].format(lo=b[0], hi=b[1])
 
 
 def _right(right: dict, w: dict) -> str:
@@ -53,6 +62,8 @@ def _right(right: dict, w: dict) -> str:
         base = f"{w['average']} {right['national_average']} = {_value(right['value'], w)}"
     elif "fact" in right:
         base = f"{right['fact']} = {_value(right['value'], w)}"
+        if right.get("bounds") is not None:
+            base += f" ({_bounds(right['bounds'], w)})"
     else:
         return _value(right.get("value"), w)
     if "times" in right:
@@ -60,14 +71,18 @@ def _right(right: dict, w: dict) -> str:
     return base
 
 
-def condition_lines(c: dict, w: dict, indent: str) -> list[str]:
-    """An evaluated condition as indented lines, each ending in its result."""
+def condition_lines(c: dict, w: dict, indent: str, members: dict | None = None) -> list[str]:
+    """An evaluated condition as indented lines, each ending in its result.
+
+    `members` (the record's `input.members`) names the units behind a count, so a reviewer sees which
+    unit's fine or outcome a huvudman rule rests on.
+    """
     result = w.get(c["result"], c["result"])
     for group in ("all", "any", "not"):
         if group in c:
             lines = [f"{indent}{w[group]} → {result}"]
             for item in c[group]:
-                lines += condition_lines(item, w, indent + "  ")
+                lines += condition_lines(item, w, indent + "  ", members)
             return lines
     if "known" in c or "unknown" in c:
         path = c.get("known") or c.get("unknown")
@@ -75,10 +90,15 @@ def condition_lines(c: dict, w: dict, indent: str) -> list[str]:
         return [f"{indent}{path}: {_value(c['value'], w)}; {test} → {result}"]
     if "derived" in c:
         return [f"{indent}{w['derived']} {c['derived']} → {result}"]
-    line = f"{indent}{c['fact']}: {_value(c['value'], w)} {OPERATORS[c['op']]} {_right(c['right'], w)} → {result}"
+    left = _value(c["value"], w) if c.get("bounds") is None else f"? ({_bounds(c['bounds'], w)})"
+    line = f"{indent}{c['fact']}: {left} {OPERATORS[c['op']]} {_right(c['right'], w)} → {result}"
     for m in c.get("missing", []):
         what = m.get("fact") or m.get("param") or m.get("national_average") or m.get("derived")
         line += f"  [{what}: {m['reason']}]"
+    units = (members or {}).get(c["fact"])
+    if units:
+        line += f"  ({w['counted']}: {', '.join(units['counted']) or '–'}"
+        line += f"; {w['unknown_units']}: {', '.join(units['unknown'])})" if units.get("unknown") else ")"
     return [line]
 
 
@@ -113,6 +133,8 @@ def explain_text(record: dict, lang: str = "sv") -> str:
             out.append(f"{w['rank']}: {record['rank']} {w['of']} {r['of']} ({w['capacity']} {r['capacity']['value']}); "
                        f"{w['priority']} {record['priority']}"
                        + "".join(f"; {t['fact']} = {_value(t['value'], w)}" for t in r["then_by"]))
+            if "best" in r:
+                out.append(f"{w['best_worst'].format(best=r['best'], worst=r['worst'])}; {w['round_result']}: {r['result']}")
     p = record["pack"]
     out.append(f"{w['pack']} {p['id']}@{p['version']} sha256 {p['sha256']}; {w['input']} sha256 {record['input_sha256']}; "
                f"{w['engine']} {record['engine_version']}")
@@ -130,7 +152,7 @@ def explain_text(record: dict, lang: str = "sv") -> str:
         elif by:
             out.append(f"    {w['exception']} {by['rule']}")
         if "condition" in e:
-            out += condition_lines(e["condition"], w, "    ")
+            out += condition_lines(e["condition"], w, "    ", record["input"].get("members"))
     if record.get("missing"):
         out += ["", f"{w['missing']}:"]
         out += [f"- {m.get('fact') or m.get('param') or m.get('national_average')}: {m['reason']}" for m in record["missing"]]

@@ -103,6 +103,10 @@ def rank_round(records: list[dict], pack: Pack) -> None:
             record["hinges_on"] = list(record.get("priority_unknown", ()))
             record["decided_by"] = []
             why["missing"] = record["missing"]
+            # the huvudmän whose order against this one the known facts do not settle
+            why["uncertain_against"] = sorted(
+                o["id"] for o in ranked if o is not record
+                and keys[id(o)][1] < worst_key and not keys[id(o)][2] < best_key)
         _place(record, position, why, result)
 
 

@@ -23,7 +23,7 @@ SAMPLE = FIXTURES / "sample"
 GOLDEN = SAMPLE / "decisions.golden.json"
 
 
-def _load(delivery: Path = SAMPLE / "delivery.yaml", pack_dir: Path = RULES / "sbs-2016", overrides: Path | None = SAMPLE / "overrides.yaml"):
+def _load(delivery: Path = SAMPLE / "delivery.yaml", pack_dir: Path = RULES / "sbs-2016-2.1", overrides: Path | None = SAMPLE / "overrides.yaml"):
     diags = Diagnostics()
     doc = read_delivery(delivery, diags)
     pack = load_pack(pack_dir, diags)
@@ -67,11 +67,15 @@ class TestSample:
         assert ["unit"] * 30 + ["huvudman"] * 14 == [r["kind"] for r in sample_records]
 
     def test_complement_in_the_same_building(self, sample_records):
-        """Lindskolan F-6 shares buildings with the eligible Lindskolan 7-9 and is selected as its complement."""
+        """Lindskolan F-6 shares buildings with the eligible Lindskolan 7-9: the complement goes to an officer, whose force selects it."""
         r = _by_id(sample_records)["48151624"]
-        assert ("eligible", ["same-building-complement"]) == (r["outcome"], r["decided_by"])  # sbs@2.0.0; 2.1.0 asks an officer
+        assert ("eligible", []) == (r["outcome"], r["decided_by"])
+        assert ["same-building-complement:force"] == [o["rule"] + ":" + o["action"] for o in r["overrides"]]
+        doc, pack, _ = _load(overrides=None)
+        alone = _by_id(list(evaluate_delivery(Engine(pack), doc)))["48151624"]
+        assert ("manual_review", ["same-building-complement"]) == (alone["outcome"], alone["decided_by"])  # never eligible by itself
         assert True is r["input"]["context"]["unit.same_building_eligible"]
-        assert "fired" == next(e["status"] for e in r["trace"] if e["rule"] == "same-building-complement")
+        assert "overridden" == next(e["status"] for e in r["trace"] if e["rule"] == "same-building-complement")
 
     def test_officer_set_aside_and_force(self, sample_records):
         """Byskolan's small-unit rule is set aside; Granby kommun is proposed by an officer, ranked first."""

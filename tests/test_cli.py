@@ -148,7 +148,7 @@ class TestEvaluate:
         assert 0 == result.exit_code
         records = [json.loads(line) for line in result.stdout.splitlines()]
         assert 44 == len(records)
-        assert "units: 30 (eligible 10, not_eligible 6, excluded 7, deferred 2, manual_review 5)" in result.stderr
+        assert "units: 30 (eligible 11, not_eligible 6, excluded 7, deferred 2, manual_review 4)" in result.stderr
         assert "records: 44, of them engine errors: 0" in result.stderr
         assert "input rows 44 = 44 decisions + 0 engine-error records (every row accounted for)" in result.stderr
         assert {"sbs"} == {r["pack"]["id"] for r in records}

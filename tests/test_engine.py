@@ -440,3 +440,69 @@ class TestFactReferences:
         record = engine.evaluate(unit_case({"unit": {"results": {"grade_value_y6_maths": 6.0, "grade_value_y6_swedish": 13.0}}}))
         entry = next(e for e in record["trace"] if e["rule"] == "maths-below-half-swedish")
         assert {"fact": "unit.results.grade_value_y6_swedish", "value": 13.0, "times": {"param": "half", "value": 0.5}, "product": 6.5} == entry["condition"]["right"]
+
+
+class TestBoundedCounts:
+    """A count over a huvudman's units that is unknown but bounded: both evaluators read it three-valued."""
+
+    PACK = """\
+        parameters:
+          min_units: {unit: count, value: 1, source: GP2016 2.3.2 punkt 3}
+          ratio: {unit: ratio, value: 1, source: GP2016 2.3.2 punkt 1}
+        rules:
+          - id: in-underlag
+            scope: huvudman
+            text: {sv: Minst en enhet i underlaget., en: At least one unit in the underlag.}
+            source: GP2016 2.3.2 punkt 3
+            when: {fact: units.in_underlag, ge: {param: min_units}}
+            then: {outcome: proposed}
+          - id: none-in-underlag
+            scope: huvudman
+            text: {sv: Ingen enhet i underlaget., en: No unit in the underlag.}
+            source: GP2016 2.3.2 punkt 3
+            when: {fact: units.in_underlag, lt: {param: min_units}}
+            then: {outcome: not_proposed}
+          - id: more-low
+            scope: huvudman
+            text: {sv: Fler låga än inte., en: More low than not.}
+            source: GP2016 2.3.2 punkt 1
+            when: {fact: units.low_results, gt: {fact: units.results_not_low, times: ratio}}
+            then: {priority: 10}
+        """
+
+    @pytest.mark.parametrize("bounds, expected", [
+        ({"units.in_underlag": (0, 2)}, {"in-underlag": "unknown", "none-in-underlag": "unknown"}),
+        ({"units.in_underlag": (1, 3)}, {"in-underlag": "fired", "none-in-underlag": "not_fired"}),
+        ({"units.low_results": (2, 3), "units.results_not_low": (0, 1)}, {"more-low": "fired"}),
+        ({"units.low_results": (0, 1), "units.results_not_low": (1, 2)}, {"more-low": "not_fired"}),
+        ({"units.low_results": (1, 2), "units.results_not_low": (1, 2)}, {"more-low": "unknown"}),
+        ({"units.low_results": (0, None), "units.results_not_low": (1, 1)}, {"more-low": "unknown"}),
+    ])
+    def test_bounds_decide_when_they_settle_it(self, engine_for, bounds, expected):
+        """A count known to lie in a range decides a comparison the range settles; otherwise the rule is unknown."""
+        from engine import huvudman_case
+        from engine.case import Aggregated
+
+        engine = engine_for(self.PACK)
+        known = {"units.in_underlag": 1, "units.low_results": 0, "units.results_not_low": 0}
+        agg = Aggregated({k: v for k, v in known.items() if k not in bounds}, dict(bounds),
+                         unknown={k: "between the bounds" for k in bounds})
+        record = engine.evaluate(huvudman_case({"huvudman": {"id": "212000-0999"}}, agg))
+        assert "error" not in record, record.get("error")  # durable_rules and the cross-check agree
+        got = statuses_of(record)
+        assert expected == {k: got[k] for k in expected}
+        assert {p: list(b) for p, b in bounds.items()} == record["input"]["bounds"]
+
+    def test_unsettled_count_is_missing_with_its_bounds(self, engine_for):
+        """An outcome that hinges on a bounded count names the count, why it is unknown and its bounds."""
+        from engine import huvudman_case
+        from engine.case import aggregates
+
+        engine = engine_for(self.PACK)
+        units = [{"id": "48151623", "outcome": "eligible", "in_underlag": None, "pupils": 100},
+                 {"id": "48151624", "outcome": "not_eligible", "in_underlag": False, "pupils": 50}]
+        record = engine.evaluate(huvudman_case({"huvudman": {"id": "212000-0999"}}, aggregates(units)))
+        assert "manual_review" == record["outcome"]
+        missing = next(m for m in record["missing"] if m.get("fact") == "units.in_underlag")
+        assert [0, 1] == missing["bounds"] and "48151623" in missing["reason"]
+        assert {"counted": [], "unknown": ["48151623"]} == record["input"]["members"]["units.in_underlag"]

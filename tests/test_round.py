@@ -1,0 +1,65 @@
+"""The round (engine/round.py): ranks, the capacity, and places that unknown priorities leave open."""
+from __future__ import annotations
+
+import pytest
+
+from engine import Engine, huvudman_case
+from engine.case import Aggregated
+from engine.round import rank_round
+from policy import Diagnostics, load_pack
+
+from .conftest import RULES
+
+PROPOSED = {"units.count": 1, "units.in_underlag": 1, "units.eligible": 1, "units.eligible_in_underlag": 1,
+            "units.manual_review": 0, "units.manual_review_in_underlag": 0, "units.deferred_in_underlag": 0,
+            "units.low_results": 1, "units.results_not_low": 0, "units.results_well_below": 1,
+            "units.results_well_above": 0, "units.fine_open": 0, "units.fine": 0}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return Engine(load_pack(RULES / "sbs-2016-2.1", Diagnostics()))
+
+
+def _huvudman(engine: Engine, n: int, dialogue: bool | None, pupils: int) -> dict:
+    facts = {"huvudman": {"id": f"212000-{n:04d}", "type": "kommun", "ongoing_sbs_dialogue": dialogue,
+                          "in_newcomer_programme": False, "ska_deficiencies": False},
+             "delivery": {"id": "SI-TEST", "date": "2016-01-28"}}
+    return engine.evaluate(huvudman_case(facts, Aggregated({**PROPOSED, "units.pupils_eligible": pupils})))
+
+
+class TestUnknownPriority:
+    def test_a_place_on_both_sides_of_the_capacity_goes_to_manual_review(self, engine):
+        """Nine sure huvudmän without a dialogue, one unknown, two with a dialogue: the unknown one could be 10th or 12th."""
+        records = [_huvudman(engine, n, False, 500 - n) for n in range(1, 10)]
+        records += [_huvudman(engine, 20, None, 100), _huvudman(engine, 21, True, 900), _huvudman(engine, 22, True, 800)]
+        assert {"proposed"} == {r["outcome"] for r in records}
+        rank_round(records, engine.pack)
+        by_id = {r["id"]: r for r in records}
+        unknown = by_id["212000-0020"]
+        assert "manual_review" == unknown["outcome"]
+        assert (10, 12) == (unknown["ranking"]["best"], unknown["ranking"]["worst"])
+        assert ["no-ongoing-dialogue"] == unknown["hinges_on"]
+        assert {"fact": "huvudman.ongoing_sbs_dialogue", "reason": "missing"} in unknown["missing"]
+        # the two with a dialogue could be overtaken or not: their place straddles the capacity too
+        assert "manual_review" == by_id["212000-0021"]["outcome"]
+        assert ["212000-0020"] == by_id["212000-0021"]["ranking"]["uncertain_against"]
+        assert "waitlisted" == by_id["212000-0022"]["outcome"]
+        assert all("proposed" == by_id[f"212000-{n:04d}"]["outcome"] for n in range(1, 10))
+
+    def test_a_place_that_stands_anyway_is_kept_and_lists_what_was_unknown(self, engine):
+        """Five huvudmän, one with an unknown dialogue: whatever it is, all five fit in a round of ten."""
+        records = [_huvudman(engine, n, False, 300) for n in range(1, 5)] + [_huvudman(engine, 9, None, 400)]
+        rank_round(records, engine.pack)
+        r = next(r for r in records if r["id"] == "212000-0009")
+        assert ("proposed", 5) == (r["outcome"], r["rank"])
+        assert (1, 5) == (r["ranking"]["best"], r["ranking"]["worst"])
+        assert ["no-ongoing-dialogue"] == r["ranking"]["priority_unknown"]
+        assert {"fact": "huvudman.ongoing_sbs_dialogue", "reason": "missing"} in r["missing"]
+
+    def test_known_places_have_no_range(self, engine):
+        """Without unknowns every place is sure: no best or worst in the ranking."""
+        records = [_huvudman(engine, n, False, 300 + n) for n in range(1, 4)]
+        rank_round(records, engine.pack)
+        assert all("best" not in r["ranking"] for r in records)
+        assert [3, 2, 1] == [r["rank"] for r in records]  # more pupils reached first
