@@ -13,9 +13,8 @@ from pathlib import Path
 import click
 
 from engine import Engine
-from engine.agreement import agreement_case, findings, insats_cases, read_agreement
+from engine.agreement import agreement_case, delivery_facts, findings, insats_cases, read_agreement
 from engine.batch import Tasks, evaluate_delivery
-from engine.case import huvudman_case
 from engine.compile import compile_diagnostics
 from engine.delivery import org_number, read_delivery
 from engine.diff import decision_changes
@@ -365,8 +364,7 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
         if owner is None:
             click.echo(f"Error: the delivery has no huvudman `{doc.huvudman_id}` (agreement.huvudman_id)", err=True)
             sys.exit(1)
-        case = huvudman_case({"huvudman": owner, "delivery": delivered.header}, {}, delivered.unknown.get(owner["id"]))
-        facts = {p: v for p, v in case.values.items() if p.startswith(("huvudman.", "delivery."))}
+        facts = delivery_facts(delivered, owner)
     pack = _pack(registry, pack_ref, date or "")
     engine = Engine(pack)
     if "agreement" not in engine.scopes:

@@ -21,7 +21,7 @@ from policy.diagnostics import Diagnostics, Location
 from policy.reader import OPTIONAL, REQUIRED, Reader
 from policy.yamlsafe import MAP, SCALAR, YNode, load_file
 
-from .case import Case, check_value, flatten_facts
+from .case import Case, check_value, delivery_summary, fine_any, flatten_facts, huvudman_case, presence
 from .delivery import org_number
 
 DOCUMENT_KEYS = {"agreement": REQUIRED, "action_plan": OPTIONAL}
@@ -36,6 +36,7 @@ PROBLEM_KEYS = {"id": REQUIRED, "description": OPTIONAL, "causes": OPTIONAL}
 INSATS_KEYS = {
     "id": REQUIRED, "type": OPTIONAL, "programme": OPTIONAL, "provider": OPTIONAL, "level": OPTIONAL,
     "addresses": OPTIONAL, "grounding": OPTIONAL, "expected_effects": OPTIONAL, "follow_up": OPTIONAL,
+    "participants": OPTIONAL, "scope": OPTIONAL, "goals": OPTIONAL,
     "responsible": OPTIONAL, "timeline": OPTIONAL, "estimated_cost_sek": OPTIONAL, "skolverket_contribution_sek": OPTIONAL,
 }
 FOLLOW_UP_KEYS = {"how": OPTIONAL, "when": OPTIONAL, "responsible": OPTIONAL}
@@ -134,7 +135,8 @@ def read_agreement(path: str | Path, diags: Diagnostics) -> Agreement | None:
         r.wrong(plan_node, "`action_plan`", "a mapping with problems, strengths, risks and insatser")
     if v["action_plan.present"]:
         plan = r.mapping(plan_node, PLAN_KEYS, "`action_plan`") or {}
-        problems = _problems(r, plan.get("problems"))
+        problems, without_causes = _problems(r, plan.get("problems"))
+        v["action_plan.problems_without_causes.count"] = without_causes
         for key in ("strengths", "risks"):
             items = r.texts(plan.get(key), f"`action_plan.{key}`")
             v[f"action_plan.{key}.count"] = len(items or ())
@@ -146,6 +148,9 @@ def read_agreement(path: str | Path, diags: Diagnostics) -> Agreement | None:
             if insats is not None:
                 insatser.append(insats)
         v["action_plan.insatser.count"] = len(insatser)
+        levels = [i.get("insats.level") for i in insatser]
+        for level in ("huvudman", "school"):  # unknown while an insats does not state its level
+            v[f"action_plan.insatser_{level}_level.count"] = None if None in levels else levels.count(level)
         for key in ("estimated_cost_sek", "skolverket_contribution_sek"):
             amounts = [i.get(f"insats.{key}") for i in insatser]
             v[f"action_plan.{key}"] = float(sum(amounts)) if None not in amounts else None  # no insatser: 0
@@ -156,10 +161,12 @@ def read_agreement(path: str | Path, diags: Diagnostics) -> Agreement | None:
     return Agreement(str(path), v["agreement.id"], v["agreement.huvudman_id"], values, tuple(insatser))
 
 
-def _problems(r: _Reader, node: YNode | None) -> set[str] | None:
+def _problems(r: _Reader, node: YNode | None) -> tuple[set[str] | None, int]:
+    """The ids of the plan's problems, and how many of them name no cause."""
     if node is None or (node.kind == SCALAR and node.value is None):
-        return None
+        return None, 0
     ids: set[str] = set()
+    without_causes = 0
     for item in r.seq(node, "`action_plan.problems`") or []:
         m = r.mapping(item, PROBLEM_KEYS, "a problem of the nulägesanalys")
         if m is None:
@@ -167,12 +174,13 @@ def _problems(r: _Reader, node: YNode | None) -> set[str] | None:
         pid = r.string(m.get("id"), "the problem's id")
         if m.get("description") is not None:
             r.string(m["description"], "the problem's description")
-        r.texts(m.get("causes"), "the problem's causes")
+        causes = r.texts(m.get("causes"), "the problem's causes")
+        without_causes += not causes
         if pid is not None:
             if pid in ids:
                 r.d.error("agreement_duplicate_id", f"problem `{pid}` is listed twice", m["id"].loc)
             ids.add(pid)
-    return ids
+    return ids, without_causes
 
 
 def _insats(r: _Reader, node: YNode, problems: set[str], seen: dict[str, Location]) -> dict[str, Any] | None:
@@ -180,7 +188,8 @@ def _insats(r: _Reader, node: YNode, problems: set[str], seen: dict[str, Locatio
     if m is None:
         return None
     v: dict[str, Any] = {}
-    for key in ("id", "type", "programme", "provider", "level", "grounding", "responsible", "estimated_cost_sek", "skolverket_contribution_sek"):
+    for key in ("id", "type", "programme", "provider", "level", "grounding", "responsible", "scope",
+                "estimated_cost_sek", "skolverket_contribution_sek"):
         v[f"insats.{key}"] = r.leaf(m.get(key), f"insats.{key}")
     for group, keys in (("follow_up", FOLLOW_UP_KEYS), ("timeline", TIMELINE_KEYS)):
         g = m.get(group)
@@ -190,8 +199,9 @@ def _insats(r: _Reader, node: YNode, problems: set[str], seen: dict[str, Locatio
     addresses = r.texts(m.get("addresses"), "`insats.addresses`")
     v["insats.addresses.count"] = len(addresses or ())
     v["insats.addresses_known_problems"] = all(a in problems for a in addresses or ())
-    effects = r.texts(m.get("expected_effects"), "`insats.expected_effects`")
-    v["insats.expected_effects.count"] = len(effects or ())
+    for key in ("expected_effects", "participants", "goals"):
+        items = r.texts(m.get(key), f"`insats.{key}`")
+        v[f"insats.{key}.count"] = len(items or ())
     iid = v["insats.id"]
     if iid is not None:
         if iid in seen:
@@ -211,11 +221,29 @@ def insats_cases(doc: Agreement, facts: Mapping[str, Any] | None = None) -> list
     return [Case("insats", str(i.get("insats.id", "")), doc.huvudman_id, {**dict(facts or {}), **own, **i}, {}) for i in doc.insatser]
 
 
+def delivery_facts(delivery: Any, huvudman: Mapping[str, Any]) -> dict[str, Any]:
+    """What a delivery tells an agreement check of its huvudman: its facts and the fines on its units.
+
+    `huvudman.units_with_fine` counts the huvudman's units with a fine, concluded or not; it is left
+    unknown when a unit's injunction does not say whether it carries one.
+    """
+    case = huvudman_case({"huvudman": huvudman, "delivery": delivery.header}, {}, delivery.unknown.get(huvudman["id"]))
+    facts = {p: v for p, v in case.values.items() if p.startswith(("huvudman.", "delivery."))}
+    fines = [fine_any(delivery_summary(u)) for u in delivery.units if u["huvudman_id"] == huvudman["id"]]
+    if None not in fines:
+        facts["huvudman.units_with_fine"] = sum(1 for f in fines if f)
+    return facts
+
+
 def case_from_facts(scope: str, facts: Mapping[str, Any]) -> Case:
     """An agreement or insats case from facts as a pack's YAML tests give them (nested by fact path)."""
     values: dict[str, Any] = {}
     for root in F.SCOPE_ROOTS[scope]:
         flatten_facts(root, facts.get(root), values, computed_given=True)
+    groups: dict[str, Any] = {}  # an absent injunction or annex is none on record, as in a delivery
+    presence(groups, {r: facts.get(r) or {} for r in ("huvudman",)})
+    for path, present in groups.items():
+        values.setdefault(path, present)
     own = values.get(f"{scope}.id") if scope == "insats" else values.get("agreement.id")
     return Case(scope, str(own or ""), values.get("agreement.huvudman_id") or values.get("huvudman.id"), values, {})
 

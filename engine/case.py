@@ -137,7 +137,8 @@ def flatten_facts(prefix: str, group: Mapping[str, Any] | None, out: dict[str, A
             raise FactError(path, "a field of the delivery model", key)
 
 
-def _presence(values: dict[str, Any], roots: Mapping[str, Any]) -> None:
+def presence(values: dict[str, Any], roots: Mapping[str, Any]) -> None:
+    """`<group>.present` of each optional group under `roots`: an absent group is none on record."""
     for group in F.EVENT_GROUPS:
         root, _, rest = group.partition(".")
         if root not in roots:
@@ -218,7 +219,7 @@ def unit_case(facts: Mapping[str, Any], unknown: Mapping[str, str] | None = None
     roots = {k: facts.get(k) or {} for k in ("unit", "huvudman", "delivery")}
     for root, group in roots.items():
         flatten_facts(root, group, values)
-    _presence(values, roots)
+    presence(values, roots)
     given = dict(context or {})
     bounds = _checked_bounds(bounds or {}, "unit")
     why = dict(unknown or {})
@@ -240,7 +241,7 @@ def huvudman_case(facts: Mapping[str, Any], aggregates: "Mapping[str, Any] | Agg
     roots = {k: facts.get(k) or {} for k in ("huvudman", "delivery")}
     for root, group in roots.items():
         flatten_facts(root, group, values)
-    _presence(values, roots)
+    presence(values, roots)
     _with_context(values, agg.values, "huvudman")
     bounds = _checked_bounds(agg.bounds, "huvudman")
     hid = str(values.get("huvudman.id", ""))

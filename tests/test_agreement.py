@@ -59,7 +59,7 @@ class TestDefects:
     @pytest.mark.parametrize("old, new, expected", [
         ("  pupils_heard:", "  pupil_heard:", ":13:3: schema_unknown_key: unknown key `pupil_heard` in `agreement`"),
         ("kind: insatser", "kind: insats", ":4:9: schema_wrong_type: `agreement.kind` must be an agreement kind, not `insats`"),
-        ("estimated_cost_sek: 850000", "estimated_cost_sek: mycket", ":36:27: schema_wrong_type: `insats.estimated_cost_sek` must be a number in SEK, not `mycket`"),
+        ("estimated_cost_sek: 850000", "estimated_cost_sek: mycket", ":39:27: schema_wrong_type: `insats.estimated_cost_sek` must be a number in SEK, not `mycket`"),
         ("ends: 2019-05-31\n  responsibilities", "ends: 2016-05-31\n  responsibilities", ":9:9: schema_bad_value: the agreement ends (2016-05-31) before it starts (2016-06-01)"),
         ("    - id: I2\n", "    - id: I1\n", ": agreement_duplicate_id: insats `I1` is listed twice"),
     ])

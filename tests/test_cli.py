@@ -393,6 +393,11 @@ class TestAgreementCheck:
         "insats-follow-up-incomplete": ("insats-follow-up-incomplete", "insats.follow_up.responsible"),
         "insats-plan-incomplete": ("insats-plan-incomplete", "insats.responsible"),
         "insats-contribution-above-cost": ("insats-contribution-above-cost", "insats.skolverket_contribution_sek"),
+        "plan-problems-without-causes": ("plan-problems-without-causes", "action_plan.problems_without_causes.count"),
+        "plan-insatser-one-level": ("plan-insatser-one-level", "action_plan.insatser_huvudman_level.count"),
+        "insats-participants-or-scope-missing": ("insats-participants-or-scope-missing", "insats.participants.count"),
+        "insats-without-goals": ("insats-without-goals", "insats.goals.count"),
+        "insats-outside-agreement-period": ("insats-outside-agreement-period", "insats.timeline.ends"),
     }
 
     def test_valid_agreement_passes(self, run):
@@ -431,6 +436,27 @@ class TestAgreementCheck:
         assert "FLAG agreement SBS-2016-017: contribution-limited-by-economy — Skolverket's financial contribution" in result.stdout
         assert "NOT ASSESSED" not in result.stdout
 
+    def test_a_fine_on_a_unit_limits_the_contribution(self, run, tmp_path):
+        """An enskild huvudman without a fine of its own, profit or dividends, whose unit had a fine: flagged."""
+        import yaml
+
+        sample = yaml.safe_load((FIXTURES / "sample" / "delivery.yaml").read_text(encoding="utf-8"))
+        for h in sample["huvudman"]:
+            if h["id"] == "556000-1001":
+                h["injunction"] = None
+                h["economy"]["profit_sek"] = 0
+        delivery = tmp_path / "delivery.json"
+        delivery.write_text(json.dumps(sample, default=str, ensure_ascii=False), encoding="utf-8")
+        doc = tmp_path / "ok.yaml"
+        doc.write_text((self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8").replace('huvudman_id: "212000-0999"', 'huvudman_id: "556000-1001"'), encoding="utf-8")
+        result = run("agreement", "check", str(doc), "--delivery", str(delivery), "--lang", "en")
+        assert 0 == result.exit_code, result.stderr
+        assert "FLAG agreement SBS-2016-017: contribution-limited-by-economy" in result.stdout
+        sample["units"] = [u for u in sample["units"] if u["id"] != "48151661"]
+        delivery.write_text(json.dumps(sample, default=str, ensure_ascii=False), encoding="utf-8")
+        result = run("agreement", "check", str(doc), "--delivery", str(delivery), "--lang", "en")
+        assert "contribution-limited-by-economy" not in result.stdout
+
     def test_huvudman_not_in_delivery(self, run, tmp_path):
         """An agreement whose huvudman the delivery lacks: an error, exit 1."""
         doc = tmp_path / "ok.yaml"
@@ -445,7 +471,7 @@ class TestAgreementCheck:
         doc.write_text((self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8").replace("estimated_cost_sek: 850000", "estimated_cost_sek: mycket"), encoding="utf-8")
         result = run("agreement", "check", str(doc))
         assert 1 == result.exit_code
-        assert "bad.yaml:36:27: schema_wrong_type: `insats.estimated_cost_sek` must be a number in SEK, not `mycket`" in result.stderr
+        assert "bad.yaml:39:27: schema_wrong_type: `insats.estimated_cost_sek` must be a number in SEK, not `mycket`" in result.stderr
 
     def test_signing_date_picks_the_pack(self, run, tmp_path):
         """An agreement signed under the 2019 assignment is checked against sbs@3.0.0."""
