@@ -91,10 +91,11 @@ def packs(ctx: click.Context, fmt: str) -> None:
     """List the packs found: id, version, validity period, content hash."""
     diags = Diagnostics()
     registry = Registry.load([ctx.obj["rules"]], diags)
+    replaced = registry.replaced
     if fmt == "json":
         rows = [
             {"id": p.meta.id, "version": p.meta.version, "valid_from": p.meta.valid_from,
-             "valid_to": p.meta.valid_to, "sha256": p.sha256}
+             "valid_to": p.meta.valid_to, "sha256": p.sha256, "replaced_by": replaced.get(p.ref)}
             for p in registry.packs
         ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -102,8 +103,9 @@ def packs(ctx: click.Context, fmt: str) -> None:
         header = ("id", "version", "valid_from", "valid_to", "sha256")
         rows = [(p.meta.id, p.meta.version, p.meta.valid_from, p.meta.valid_to or "open", p.sha256) for p in registry.packs]
         widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-        for r in [header, *rows]:
-            click.echo("  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip())
+        for r, p in zip([header, *rows], [None, *registry.packs]):
+            note = f"  replaced by {replaced[p.ref]} (kept for replay; never chosen by date)" if p is not None and p.ref in replaced else ""
+            click.echo(("  ".join(str(v).ljust(w) for v, w in zip(r, widths)) + note).rstrip())
     if diags.has_errors():
         _echo_diagnostics(diags, err=True)
         click.echo(f"{len(diags.errors)} invalid pack file(s) not listed; run `sbs validate`", err=True)

@@ -9,14 +9,14 @@ from policy.registry import version_key
 from .conftest import FIXTURES, RULES
 
 
-def _version(tmp_path, version: str, valid_from: str, valid_to: str = ""):
+def _version(tmp_path, version: str, valid_from: str, valid_to: str = "", extra: str = "", pack_id: str = "sbs"):
     body = f"""\
 pack:
-  id: sbs
+  id: {pack_id}
   version: {version}
   format: 1
   valid_from: {valid_from}
-  valid_to: {valid_to}
+  valid_to: {valid_to}{extra}
   title: {{sv: Version {version}, en: Version {version}}}
   sources:
     GP2016: {{title: Genomförandeplan}}
@@ -29,7 +29,7 @@ rules:
     when: {{fact: unit.school_form, in: [sameskola, specialskola]}}
     then: {{outcome: excluded}}
 """
-    path = tmp_path / f"sbs-{version}.yaml"
+    path = tmp_path / f"{pack_id}-{version}.yaml"
     path.write_text(body, encoding="utf-8")
     return path
 
@@ -132,3 +132,47 @@ class TestLookupErrors:
         with pytest.raises(PackNotFound) as e:
             three.get("sb@1.0.0")
         assert "did you mean `sbs`?" == e.value.hint
+
+
+class TestReplaces:
+    def test_a_correction_takes_over_the_whole_period(self, tmp_path):
+        """A version that replaces another may share its period; it is in force, the replaced one is kept."""
+        _version(tmp_path, "2.0.0", "2016-01-01", "2019-06-30")
+        _version(tmp_path, "2.1.0", "2015-08-28", "2019-06-30", "\n  replaces: [sbs@2.0.0]")
+        diags = Diagnostics()
+        registry = Registry.load([tmp_path], diags)
+        assert [] == [d.render() for d in diags]
+        assert "2.1.0" == registry.in_force("2016-03-01").meta.version
+        assert "2.1.0" == registry.in_force("2015-09-01").meta.version
+        assert "2.0.0" == registry.get("sbs@2.0.0").meta.version  # still there, for replay and an explicit --pack
+        assert {"sbs@2.0.0": "sbs@2.1.0"} == registry.replaced
+
+    def test_without_replaces_the_overlap_is_an_error(self, tmp_path):
+        """Two versions in force on one day, neither replacing the other: refused."""
+        _version(tmp_path, "2.0.0", "2016-01-01", "2019-06-30")
+        _version(tmp_path, "2.1.0", "2015-08-28", "2019-06-30")
+        diags = Diagnostics()
+        Registry.load([tmp_path], diags)
+        assert ["registry_validity_overlap"] == [d.code for d in diags.errors]
+
+    def test_replacing_another_id_is_an_error(self, tmp_path):
+        """A version can only replace a version of its own pack id."""
+        _version(tmp_path, "2.0.0", "2016-01-01", "2019-06-30", "\n  replaces: [other@1.0.0]")
+        diags = Diagnostics()
+        Registry.load([tmp_path], diags)
+        assert ["registry_replaces_other_id"] == [d.code for d in diags.errors]
+
+    def test_replacing_a_version_not_loaded_is_a_warning(self, tmp_path):
+        """Naming a version that is not loaded is reported, not fatal."""
+        _version(tmp_path, "2.1.0", "2016-01-01", "2019-06-30", "\n  replaces: [sbs@2.0.0]")
+        diags = Diagnostics()
+        Registry.load([tmp_path], diags)
+        assert ([], ["registry_unknown_replaced"]) == ([d.code for d in diags.errors], [d.code for d in diags.warnings])
+
+    def test_the_shipped_corrections(self):
+        """The shipped packs: 1.1.0, 2.1.0 and 3.1.0 are in force; the versions they replace stay loaded."""
+        diags = Diagnostics()
+        registry = Registry.load([RULES], diags)
+        assert not diags.has_errors()
+        assert [("2015-08-27", "1.1.0"), ("2015-08-28", "2.1.0"), ("2019-06-30", "2.1.0"), ("2019-07-01", "3.1.0")] == [
+            (d, registry.in_force(d).meta.version) for d in ("2015-08-27", "2015-08-28", "2019-06-30", "2019-07-01")]
