@@ -16,7 +16,8 @@ from engine import Engine
 from engine.agreement import agreement_case, delivery_facts, findings, insats_cases, read_agreement
 from engine.batch import Tasks, evaluate_delivery
 from engine.compile import compile_diagnostics
-from engine.delivery import org_number, read_delivery
+from engine.delivery import clobbers, input_files, org_number, read_delivery
+from engine.encoding import ENCODINGS
 from engine.diff import decision_changes
 from engine.explain import explain_text
 from engine.overrides import read_overrides
@@ -181,7 +182,7 @@ def _delivery(ctx: click.Context, path: Path):
     """The registry of packs and the checked delivery (every defect printed, exit 1, if it has any)."""
     diags = Diagnostics()
     registry = Registry.load([ctx.obj["rules"]], diags)
-    doc = read_delivery(path, diags)
+    doc = read_delivery(path, diags, ctx.obj.get("encoding"))
     if diags.has_errors() or doc is None:
         _fail(diags)
     return registry, doc
@@ -216,12 +217,17 @@ def _prepare(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
 PACK_OPTION = click.option("--pack", "pack_ref", metavar="ID@VERSION", help="The pack to use (default: the one in force on the delivery date).")
 OVERRIDES_OPTION = click.option("--overrides", "overrides_path", type=click.Path(path_type=Path), help="Officers' overrides (YAML).")
 LANG_OPTION = click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Language of the text.")
+ENCODING_OPTION = click.option(
+    "--encoding", type=click.Choice(ENCODINGS), default=None, expose_value=False, is_eager=True,
+    callback=lambda ctx, _param, value: ctx.ensure_object(dict).__setitem__("encoding", value),
+    help="Encoding of CSV tables that are not UTF-8: cp1252 reads such a file as Windows-1252.")
 
 
 @cli.command()
 @click.argument("delivery", type=click.Path(path_type=Path))
 @click.argument("case_id", metavar="UNIT_ID")
 @PACK_OPTION
+@ENCODING_OPTION
 @OVERRIDES_OPTION
 @LANG_OPTION
 @click.pass_context
@@ -248,6 +254,7 @@ def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | No
 @click.option("--from", "from_ref", required=True, metavar="ID@V1", help="The pack in force now.")
 @click.option("--to", "to_ref", required=True, metavar="ID@V2", help="The pack to compare with.")
 @OVERRIDES_OPTION
+@ENCODING_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrides_path: Path | None, fmt: str) -> None:
@@ -282,10 +289,15 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
               help="Worker processes (default: one per core); 0 evaluates in this process, without the watchdog.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds a case may take before the watchdog stops it (an engine-error record).")
+@ENCODING_OPTION
 @click.pass_context
 def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None, out: Path | None,
              fmt: str, lang: str, workers: int | None, timeout: float) -> None:
     """Evaluate every unit and huvudman of a delivery; records with traces out, a summary on stderr."""
+    if out is not None:
+        hit = clobbers(out, [*input_files(delivery), *([overrides_path] if overrides_path else [])])
+        if hit is not None:
+            raise click.UsageError(f"--out `{out}` would overwrite the input `{hit}`; write the records to another file")
     doc, pack, overrides = _prepare(ctx, delivery, pack_ref, overrides_path)
     summary = Summary()
     output = _Output(out)
@@ -342,6 +354,7 @@ def agreement() -> None:
 @click.argument("document", metavar="ÖK_FILE", type=click.Path(path_type=Path))
 @click.option("--delivery", "delivery_path", type=click.Path(path_type=Path), help="The delivery with the huvudman's facts.")
 @PACK_OPTION
+@ENCODING_OPTION
 @LANG_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
@@ -359,7 +372,7 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
     facts: dict = {}
     date = doc.values.get("agreement.signed_on") or doc.values.get("agreement.starts")
     if delivery_path is not None:
-        delivered = read_delivery(delivery_path, diags)
+        delivered = read_delivery(delivery_path, diags, ctx.obj.get("encoding"))
         if delivered is None:
             _fail(diags)
         owner = next((h for h in delivered.huvudman if h["id"] == doc.huvudman_id), None)

@@ -101,12 +101,39 @@ def _records(node: YNode | None, what: str, r: _RecordReader) -> Iterator[YNode]
     yield from node.value
 
 
-def read_delivery(path: str | Path, diags: Diagnostics) -> Delivery | None:
-    """Read and check a delivery; None (with every defect in `diags`) if it cannot be evaluated."""
+#: The files a CSV delivery directory is read from.
+TABLE_FILES = ("units.csv", "huvudman.csv", "delivery.yaml")
+
+
+def input_files(path: str | Path) -> list[Path]:
+    """The files reading the delivery at `path` opens: the file itself, or the tables of a CSV directory."""
+    p = Path(path)
+    return [p / name for name in TABLE_FILES] if p.is_dir() else [p]
+
+
+def clobbers(out: str | Path, inputs: list[str | Path]) -> Path | None:
+    """The input that writing `out` would overwrite (the same file, also through a symlink or a hard link)."""
+    o = Path(out)
+    for i in map(Path, inputs):
+        if not i.exists():
+            continue
+        if o.exists():
+            if o.samefile(i):
+                return i
+        elif o.resolve() == i.resolve():
+            return i
+    return None
+
+
+def read_delivery(path: str | Path, diags: Diagnostics, encoding: str | None = None) -> Delivery | None:
+    """Read and check a delivery; None (with every defect in `diags`) if it cannot be evaluated.
+
+    `encoding` `cp1252` lets a CSV table that is not UTF-8 be read as Windows-1252 (engine/encoding.py).
+    """
     path = Path(path)
     reasons: dict[str, dict[str, str]] = {}
     if path.is_dir() or path.suffix.lower() == ".xlsx":
-        root, reasons = table_document(path, diags)
+        root, reasons = table_document(path, diags, encoding)
     elif not path.exists():
         diags.error("file_not_found", "no such file or directory", Location(str(path)),
                     "a delivery is a .yaml or .json file, a directory with units.csv, huvudman.csv and delivery.yaml, or an .xlsx workbook")

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Iterator
 from policy import facts as F
 from policy.diagnostics import Diagnostics, Location
 from policy.yamlsafe import MAP, SCALAR, SEQ, YNode, load_file
+from .encoding import decode_table
 
 SCHOOL_FORM_CODES = {
     "GR": "grundskola", "GRS": "grundsarskola", "GY": "gymnasieskola", "GYS": "gymnasiesarskola",
@@ -44,13 +45,6 @@ class Table:
         self.file, self.header, self.rows = file, header, rows
 
 
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252")
-
-
 def _columns_of(line: str, sep: str) -> list[int]:
     """1-based character columns where each cell of a physical line starts (quotes respected)."""
     starts, quoted = [1], False
@@ -62,7 +56,7 @@ def _columns_of(line: str, sep: str) -> list[int]:
     return starts
 
 
-def read_csv(path: Path, diags: Diagnostics) -> Table | None:
+def read_csv(path: Path, diags: Diagnostics, encoding: str | None = None) -> Table | None:
     """A CSV table; the separator is `;` if the header has one, else `,`."""
     try:
         raw = path.read_bytes()
@@ -72,7 +66,9 @@ def read_csv(path: Path, diags: Diagnostics) -> Table | None:
     if len(raw) > MAX_TABLE_BYTES:
         diags.error("yaml_too_large", f"the file is larger than {MAX_TABLE_BYTES // (1024 * 1024)} MiB", Location(str(path)))
         return None
-    text = _decode(raw)
+    text = decode_table(raw, str(path), diags, encoding)
+    if text is None:
+        return None
     lines = text.splitlines()
     if not lines:
         diags.error("schema_missing_key", "the table is empty; the first line names the columns", Location(str(path), 1, 1))
@@ -189,11 +185,11 @@ def _records(table: Table, root: str, unknown: dict[str, dict[str, str]]) -> YNo
     return YNode(SEQ, items, Location(table.file, 1, 1))
 
 
-def table_document(path: Path, diags: Diagnostics) -> tuple[YNode | None, dict[str, dict[str, str]]]:
+def table_document(path: Path, diags: Diagnostics, encoding: str | None = None) -> tuple[YNode | None, dict[str, dict[str, str]]]:
     """A CSV directory or an XLSX workbook as a delivery document, and the reasons of unknown cells by record id."""
     unknown: dict[str, dict[str, str]] = {}
     if path.is_dir():
-        units, owners = read_csv(path / "units.csv", diags), read_csv(path / "huvudman.csv", diags)
+        units, owners = read_csv(path / "units.csv", diags, encoding), read_csv(path / "huvudman.csv", diags, encoding)
         head = load_file(str(path / "delivery.yaml"), diags)
     else:
         try:

@@ -481,3 +481,38 @@ class TestAgreementCheck:
         doc.write_text((self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8").replace("signed_on: 2016-05-30", "signed_on: 2019-09-30"), encoding="utf-8")
         result = run("agreement", "check", str(doc), "--format", "json")
         assert (0, "3.1.0") == (result.exit_code, json.loads(result.stdout)["pack"]["version"])
+
+
+class TestOutputNeverOverwritesInput:
+    """`--out` naming an input (also through a symlink or a hard link) is a usage error before anything is read."""
+
+    SAMPLE = FIXTURES / "sample"
+
+    def _copy(self, tmp_path):
+        import shutil
+        shutil.copytree(self.SAMPLE, tmp_path / "sample")
+        return tmp_path / "sample"
+
+    @pytest.mark.parametrize("target", ["delivery", "overrides", "csv table", "symlink", "hard link"])
+    def test_refused_and_input_untouched(self, run, tmp_path, target):
+        """The delivery, the overrides file and a table of a CSV delivery are never overwritten: exit 2."""
+        import os
+        sample = self._copy(tmp_path)
+        delivery, overrides = sample / "delivery.yaml", sample / "overrides.yaml"
+        args = [str(delivery)]
+        out = delivery
+        if target == "overrides":
+            out = overrides
+        elif target == "csv table":
+            args, out = [str(sample / "csv")], sample / "csv" / "units.csv"
+        elif target == "symlink":
+            out = tmp_path / "link.jsonl"
+            out.symlink_to(delivery)
+        elif target == "hard link":
+            out = tmp_path / "hard.jsonl"
+            os.link(delivery, out)
+        before = {p: p.read_bytes() for p in sample.rglob("*") if p.is_file()}
+        result = run("evaluate", *args, "--overrides", str(overrides), "--out", str(out))
+        assert 2 == result.exit_code, result.stderr
+        assert "--out" in result.stderr and "would overwrite" in result.stderr
+        assert before == {p: p.read_bytes() for p in sample.rglob("*") if p.is_file()}

@@ -149,3 +149,66 @@ def _excel(cell: str):
         return int(cell) if cell.isdigit() and len(cell) < 8 else float(cell) if "." in cell else cell
     except ValueError:
         return cell
+
+
+class TestEncoding:
+    """A table is UTF-8 whenever it is; Windows-1252 only when nothing in it is UTF-8 or the analyst says so."""
+
+    UNITS = "id;name;huvudman_id;school_form\n48151623;Ängskolan Östra;212000-0999;grundskola\n48151624;Åsens skola;212000-0999;grundskola\n"
+
+    def _mixed(self, tmp_path):
+        """A UTF-8 file with one stray Windows-1252 byte (an `é` typed in another program) on line 3."""
+        d = _dir(tmp_path, self.UNITS)
+        raw = (d / "units.csv").read_bytes().replace("Åsens".encode(), "Åsens".encode() + b" caf\xe9")
+        (d / "units.csv").write_bytes(raw)
+        return d
+
+    def test_a_stray_byte_in_utf8_is_refused_at_its_place(self, tmp_path):
+        """Never re-decoded whole as Windows-1252 (mojibake in every å, ä, ö): the byte's line and column."""
+        doc, errors = _read(self._mixed(tmp_path))
+        assert doc is None
+        assert ["units.csv:3:19: file_encoding: byte 0xE9 is not UTF-8, yet the file has UTF-8 text elsewhere"] == [e.split("\n")[0] for e in errors]
+
+    def test_the_analyst_may_say_the_file_is_windows_1252(self, tmp_path):
+        """`--encoding cp1252`: the mixed file is read as Windows-1252, as the analyst asked."""
+        diags = Diagnostics()
+        doc = read_delivery(self._mixed(tmp_path), diags, "cp1252")
+        assert not diags.has_errors()
+        assert "Ã…sens café skola" == doc.units[1]["name"]  # what the analyst asked for: the whole file as cp1252
+
+    def test_a_file_without_utf8_text_is_windows_1252(self, tmp_path):
+        """An old export with no UTF-8 sequence at all reads as Windows-1252 by itself."""
+        doc, errors = _read(_dir(tmp_path, self.UNITS, encoding="cp1252"))
+        assert ([], ["Ängskolan Östra", "Åsens skola"]) == (errors, [u["name"] for u in doc.units])
+
+    @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+    def test_utf16_is_named_with_the_fix(self, tmp_path, encoding):
+        """A UTF-16 file (with or without BOM) is named as such, with how to save it."""
+        d = _dir(tmp_path, self.UNITS)
+        (d / "units.csv").write_bytes(self.UNITS.encode(encoding))
+        diags = Diagnostics()
+        assert read_delivery(d, diags) is None
+        [e] = diags.errors
+        assert ("file_encoding", "the file is UTF-16, not UTF-8", "save it as UTF-8 (in Excel: Save as › CSV UTF-8)") == (e.code, e.message, e.hint)
+
+    @pytest.mark.parametrize("byte", [0x81, 0x8D, 0x8F, 0x90, 0x9D])
+    def test_a_byte_undefined_in_windows_1252_is_an_error_at_its_place(self, tmp_path, byte):
+        """Neither UTF-8 nor Windows-1252: located, never a traceback."""
+        d = _dir(tmp_path, self.UNITS, encoding="cp1252")
+        raw = (d / "units.csv").read_bytes().replace(b"skola", b"sk" + bytes([byte]) + b"la")
+        (d / "units.csv").write_bytes(raw)
+        doc, errors = _read(d)
+        assert doc is None
+        assert [f"units.csv:2:15: file_encoding: byte 0x{byte:02X} is neither UTF-8 nor Windows-1252"] == [e.split("\n")[0] for e in errors]
+
+    def test_evaluate_takes_the_encoding(self, tmp_path):
+        """`sbs evaluate --encoding cp1252` reads the mixed file; without it, exit 1 with the located error."""
+        from click.testing import CliRunner
+
+        from cli.main import cli
+
+        d = self._mixed(tmp_path)
+        plain = CliRunner().invoke(cli, ["evaluate", str(d)])
+        assert 1 == plain.exit_code and "file_encoding" in plain.stderr
+        told = CliRunner().invoke(cli, ["evaluate", str(d), "--encoding", "cp1252"])
+        assert "file_encoding" not in told.stderr
