@@ -216,6 +216,7 @@ def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, 
             _move_reasons(reasons, node, rec["id"], unknown)
     owners = {h["id"] for h in huvudman}
     units: list[dict[str, Any]] = []
+    nodes: dict[str, YNode] = {}
     seen = {}
     for i, node in enumerate(_records(top.get("units"), "units", r)):
         rec = _checked(node, "unit", i, diags, seen)
@@ -231,10 +232,48 @@ def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, 
                         "add it under `huvudman:` or correct the organisation number")
             continue
         units.append(rec)
+        nodes[rec["id"]] = node
         _move_reasons(reasons, node, rec["id"], unknown)
+    _neighbours(units, nodes, diags)
+    _counts(top, header, diags)
     if diags.has_errors() or header is None or averages is None:
         return None
     return Delivery(path, header, averages, tuple(huvudman), tuple(units), unknown)
+
+
+def _neighbours(units: list[dict[str, Any]], nodes: dict[str, YNode], diags: Diagnostics) -> None:
+    """`same_building_as` names another unit of the delivery by its skolenhetskod, like `huvudman_id` its huvudman."""
+    ids = {u["id"] for u in units}
+    for u in units:
+        other = u.get("same_building_as")
+        if other is None:
+            continue
+        where = nodes[u["id"]].value["same_building_as"].loc
+        if not UNIT_ID_RE.match(str(other)):
+            diags.error("delivery_bad_id", f"unit {u['id']}: same_building_as `{other}` is not an 8-digit skolenhetskod", where,
+                        "write it in quotes, e.g. \"48151623\"")
+        elif other == u["id"]:
+            diags.error("delivery_unknown_unit", f"unit {u['id']}: same_building_as names the unit itself", where,
+                        "name the other unit in the same buildings, or leave the field out")
+        elif other not in ids:
+            diags.error("delivery_unknown_unit", f"unit {u['id']}: same_building_as `{other}` is not a unit of the delivery", where,
+                        "add that unit, or correct its skolenhetskod")
+
+
+def _counts(top: dict[str, YNode], header: dict[str, Any] | None, diags: Diagnostics) -> None:
+    """A delivery that states how many units and huvudmän it holds must hold as many (a file cut short is refused)."""
+    if header is None:
+        return
+    for key, what in (("units", "units"), ("huvudman", "huvudmän")):
+        stated = header.get(key)
+        if stated is None:
+            continue
+        node = top.get(key)
+        held = len(node.value) if node is not None and node.kind == SEQ else 0
+        if held != stated:
+            where = top["delivery"].value[key].loc if isinstance(top["delivery"].value, dict) and key in top["delivery"].value else top["delivery"].loc
+            diags.error("delivery_count_mismatch", f"the delivery states {stated} {what} (`delivery.{key}`) but holds {held}", where,
+                        "the file may be cut short or rows lost: compare it with what Skolinspektionen delivered")
 
 
 def _move_reasons(reasons: dict[str, dict[str, str]], node: YNode, rid: str, into: dict[str, dict[str, str]]) -> None:

@@ -17,6 +17,8 @@ from policy.model import Pack
 from policy.reader import OPTIONAL, REQUIRED, Reader
 from policy.yamlsafe import SEQ, load_file
 
+from .delivery import org_number
+
 OVERRIDE_KEYS = {
     "target": REQUIRED, "rule": REQUIRED, "action": REQUIRED, "outcome": OPTIONAL,
     "reason": REQUIRED, "decided_by": REQUIRED, "decided_on": REQUIRED,
@@ -57,8 +59,7 @@ def read_overrides(path: str | Path, pack: Pack, targets: Mapping[str, str] | No
         m = r.mapping(item, OVERRIDE_KEYS, "an override")
         if m is None:
             continue
-        target = m.get("target")
-        target_id = str(target.value) if target is not None and target.kind == "scalar" else None
+        target_id = _target(r, m.get("target"))
         rule_id = r.string(m.get("rule"), "the rule")
         action = r.choice(m.get("action"), "the action", ACTIONS)
         reason = r.string(m.get("reason"), "the reason")
@@ -93,6 +94,18 @@ def read_overrides(path: str | Path, pack: Pack, targets: Mapping[str, str] | No
             out.append(Override(target_id, rule_id, action, outcome, reason, author, date, item.loc))
     _check_duplicates(out, diags)
     return out
+
+
+def _target(r: Reader, node) -> str | None:
+    """The id an override names: a skolenhetskod or an organisation number (normalised with its hyphen)."""
+    if node is None:
+        return None
+    value = node.value if node.kind == "scalar" else None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        r.wrong(node, "the target", "a skolenhetskod or an organisation number, in quotes")
+        return None
+    text = str(value).strip()
+    return org_number(text) or text  # the one normalisation every organisation number gets
 
 
 def _check_duplicates(overrides: Iterable[Override], diags: Diagnostics) -> None:

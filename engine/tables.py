@@ -39,10 +39,17 @@ MAX_TABLE_BYTES = 256 * 1024 * 1024
 
 
 class Table:
-    """Rows of one table, each with its line and the located cells of its columns."""
+    """Rows of one table, each with its line and the located cells of its columns.
 
-    def __init__(self, file: str, header: list[str], rows: Iterable[tuple[int, list[Any], list[int]]]) -> None:
+    `header_starts` are the 1-based columns where the header's names start; `padded` says the reader pads
+    every row to one width (a workbook), so only cells past the header are a defect, not short rows.
+    """
+
+    def __init__(self, file: str, header: list[str], rows: Iterable[tuple[int, list[Any], list[int]]],
+                 header_starts: list[int] | None = None, padded: bool = False) -> None:
         self.file, self.header, self.rows = file, header, rows
+        self.header_starts = header_starts or list(range(1, len(header) + 1))
+        self.padded = padded
 
 
 def _columns_of(line: str, sep: str) -> list[int]:
@@ -76,6 +83,7 @@ def read_csv(path: Path, diags: Diagnostics, encoding: str | None = None) -> Tab
     sep = ";" if ";" in lines[0] else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     header = next(reader)
+    header_starts = _columns_of(lines[0], sep)
 
     def rows() -> Iterator[tuple[int, list[Any], list[int]]]:
         for cells in reader:
@@ -85,7 +93,7 @@ def read_csv(path: Path, diags: Diagnostics, encoding: str | None = None) -> Tab
             physical = lines[line - 1] if line - 1 < len(lines) else ""
             yield line, cells, _columns_of(physical, sep)
 
-    return Table(str(path), header, rows())
+    return Table(str(path), header, rows(), header_starts)
 
 
 def read_sheet(book: Any, name: str, file: str, diags: Diagnostics) -> Table | None:
@@ -103,7 +111,7 @@ def read_sheet(book: Any, name: str, file: str, diags: Diagnostics) -> Table | N
             if any(str(c).strip() for c in cells):
                 yield n, cells, list(range(1, len(cells) + 1))
 
-    return Table(f"{file}[{name}]", header, rows())
+    return Table(f"{file}[{name}]", header, rows(), padded=True)
 
 
 def _number(text: str) -> Any:
@@ -142,16 +150,42 @@ def _cell(value: Any, field: F.Field | None, percent: bool) -> tuple[Any, str | 
     return text, None
 
 
-def _records(table: Table, root: str, unknown: dict[str, dict[str, str]]) -> YNode:
-    """The table's rows as located records of `root` (`unit` or `huvudman`)."""
+def _header(table: Table, root: str, diags: Diagnostics) -> list[tuple[str, F.Field | None, bool, int]]:
+    """The columns of a table: name, field, whether it holds percentages, index. Defects of the header located."""
     columns = []
+    first: dict[str, int] = {}
     for i, name in enumerate(table.header):
         clean = PERCENT.sub("", name).strip()
-        path = f"{root}.{clean}"
-        columns.append((clean, F.FIELDS.get(path), bool(PERCENT.search(name)), i))
+        field = F.FIELDS.get(f"{root}.{clean}")
+        percent = bool(PERCENT.search(name))
+        where = Location(table.file, 1, table.header_starts[i] if i < len(table.header_starts) else i + 1)
+        if clean in first:
+            diags.error("delivery_duplicate_column", f"column `{clean}` appears twice (columns {first[clean] + 1} and {i + 1})", where,
+                        "each field has one column; remove or rename the other")
+        first.setdefault(clean, i)
+        if percent and field is not None and not (field.type.kind == F.NUMBER and field.type.unit == "share"):
+            unit = field.type.unit if field.type.kind == F.NUMBER else field.type.kind
+            diags.error("delivery_bad_percent", f"column `{clean}` is in {unit}, not a share: `(%)` does not apply", where,
+                        "percentages are only for share columns (for example results.share_degree_within_3y (%))")
+        columns.append((clean, field, percent, i))
+    return columns
+
+
+def _records(table: Table, root: str, unknown: dict[str, dict[str, str]], diags: Diagnostics) -> YNode:
+    """The table's rows as located records of `root` (`unit` or `huvudman`); a row of the wrong width is an error."""
+    columns = _header(table, root, diags)
+    width = len(table.header)
+    id_at = next((i for clean, _, _, i in columns if clean == "id"), None)
     items = []
     for line, cells, starts in table.rows:
         loc = Location(table.file, line, 1)
+        extra = [c for c in cells[width:] if str(c).strip()]
+        if (len(cells) != width and not table.padded) or extra:
+            rid = str(cells[id_at]).strip() if id_at is not None and id_at < len(cells) else ""
+            n = width + len(extra) if table.padded else len(cells)
+            diags.error("delivery_row_length", f"line {line} ({f'record {rid}' if rid else 'a record'}) has {n} cells; the header has {width}",
+                        loc, "a row cut short, or a separator too many: every row has one cell per column")
+            continue
         record: dict[str, YNode] = {}
         key_locs: dict[str, Location] = {}
         reasons: dict[str, str] = {}
@@ -203,19 +237,19 @@ def table_document(path: Path, diags: Diagnostics, encoding: str | None = None) 
             diags.error("file_unreadable", f"not an XLSX workbook: {e}", Location(str(path)))
             return None, unknown
         units, owners = read_sheet(book, "units", str(path), diags), read_sheet(book, "huvudman", str(path), diags)
-        head = _header_sheet(read_sheet(book, "delivery", str(path), diags))
+        head = _header_sheet(read_sheet(book, "delivery", str(path), diags), diags)
     if units is None or owners is None or head is None:
         return None, unknown
     if head.kind != MAP:
         diags.error("schema_wrong_type", "the delivery header must be a mapping", head.loc)
         return None, unknown
     doc = dict(head.value)
-    doc["huvudman"] = _records(owners, "huvudman", unknown)
-    doc["units"] = _records(units, "unit", unknown)
+    doc["huvudman"] = _records(owners, "huvudman", unknown, diags)
+    doc["units"] = _records(units, "unit", unknown, diags)
     return YNode(MAP, doc, head.loc, {**head.key_locs, "huvudman": Location(owners.file, 1, 1), "units": Location(units.file, 1, 1)}), unknown
 
 
-def _header_sheet(table: Table | None) -> YNode | None:
+def _header_sheet(table: Table | None, diags: Diagnostics) -> YNode | None:
     """The `delivery` sheet: rows of `field` and `value`, fields named `delivery.id`, `national_averages.…`."""
     if table is None:
         return None
@@ -225,6 +259,10 @@ def _header_sheet(table: Table | None) -> YNode | None:
         loc = Location(table.file, line, 1)
         group, _, key = name.partition(".")
         node = doc.setdefault(group, YNode(MAP, {}, loc))
+        if key in node.value:
+            diags.error("delivery_duplicate_field", f"`{name}` is given twice (rows {node.key_locs[key].line} and {line})", loc,
+                        "each field has one row; remove the other")
+            continue
         if isinstance(value, str):
             value = value.strip() or None
             if value is not None and group == "national_averages" and key != "school_year":

@@ -117,6 +117,8 @@ _FIELDS: list[Field] = [
     Field("delivery.id", TXT, "the delivery's identifier"),
     Field("delivery.date", DAY, "the day the delivery was made"),
     Field("delivery.source", TXT, "who delivered it"),
+    Field("delivery.units", _n("count", True), "how many units the delivery says it holds (a file cut short is caught)"),
+    Field("delivery.huvudman", _n("count", True), "how many huvudmän the delivery says it holds"),
     Field("unit.id", TXT, "skolenhetskod (8 digits)"),
     Field("unit.name", TXT, "the unit's name"),
     Field("unit.huvudman_id", TXT, "the organisation number of the unit's huvudman"),

@@ -140,15 +140,19 @@ class TestRound:
 
 
 class TestNeighbours:
-    def test_neighbour_outside_the_delivery_is_unknown(self, tmp_path):
-        """A unit naming a neighbour the delivery lacks: the complement is unknown, with the reason."""
-        text = (SAMPLE / "delivery.yaml").read_text(encoding="utf-8").replace('same_building_as: "48151623"', 'same_building_as: "48159999"')
+    @pytest.mark.parametrize("other, message", [
+        ("48159999", "unit 48151624: same_building_as `48159999` is not a unit of the delivery"),
+        ("48151624", "unit 48151624: same_building_as names the unit itself"),
+        ("4815", "unit 48151624: same_building_as `4815` is not an 8-digit skolenhetskod"),
+    ])
+    def test_neighbour_must_be_another_unit_of_the_delivery(self, tmp_path, other, message):
+        """`same_building_as` names another unit of the delivery, like `huvudman_id` its huvudman: otherwise an error."""
+        text = (SAMPLE / "delivery.yaml").read_text(encoding="utf-8").replace('same_building_as: "48151623"', f'same_building_as: "{other}"')
         path = tmp_path / "d.yaml"
         path.write_text(text, encoding="utf-8")
-        doc, pack, ov = _load(delivery=path, overrides=None)
-        r = _by_id(list(evaluate_delivery(Engine(pack), doc)))["48151624"]
-        assert "manual_review" == r["outcome"]
-        assert {"fact": "unit.same_building_eligible", "reason": "unit 48159999, sharing its buildings, is not in the delivery"} in r["missing"]
+        diags = Diagnostics()
+        assert read_delivery(path, diags) is None
+        assert [message] == [d.message for d in diags.errors]
 
 
 class TestDeterminism:

@@ -71,6 +71,30 @@ class TestReadOverrides:
         assert ["override_duplicate"] == [d.code for d in diags.errors]
 
 
+class TestWrongTypes:
+    @pytest.mark.parametrize("target", ['{id: "48151623"}', '["48151623"]', "true"])
+    def test_a_target_of_the_wrong_type_is_an_error(self, tmp_path, pack, target):
+        """Never dropped silently: a target that is not an id is an error at its place."""
+        overrides, diags = _read(tmp_path, pack, GOOD.replace('"48151623"', target))
+        assert [] == overrides
+        assert [("schema_wrong_type", 1)] == [(d.code, d.location.line) for d in diags.errors]
+
+    def test_an_organisation_number_without_hyphen_is_normalised(self, tmp_path, pack):
+        """`2120000999` names the huvudman `212000-0999`, as in a delivery."""
+        text = GOOD.replace('"48151623"', '"2120000999"').replace("small-unit", "huvudman-state")
+        overrides, diags = _read(tmp_path, pack, text)
+        assert [] == diags.errors
+        assert ["212000-0999"] == [o.target for o in overrides]
+
+    @pytest.mark.parametrize("field, value", [("reason", "[a, b]"), ("decided_by", "{name: x}"), ("rule", "12")])
+    def test_other_fields_of_the_wrong_type(self, tmp_path, pack, field, value):
+        """Any field of the wrong type is an error; the override is not kept."""
+        lines = [f"  {field}: {value}" if line.strip().startswith(field + ":") else line for line in GOOD.splitlines()]
+        overrides, diags = _read(tmp_path, pack, "\n".join(lines) + "\n")
+        assert [] == overrides
+        assert ["schema_wrong_type"] == [d.code for d in diags.errors]
+
+
 class TestHuvudmanScope:
     def test_aggregates_reach_rules(self, engine_for):
         """A huvudman rule reads the aggregates of its units' decisions."""

@@ -212,3 +212,72 @@ class TestEncoding:
         assert 1 == plain.exit_code and "file_encoding" in plain.stderr
         told = CliRunner().invoke(cli, ["evaluate", str(d), "--encoding", "cp1252"])
         assert "file_encoding" not in told.stderr
+
+
+class TestNothingMisread:
+    """Defects that once changed decisions silently: each is now an error at its place."""
+
+    def test_a_duplicated_column_is_an_error_at_the_header(self, tmp_path):
+        """Two columns of one field: the second is located; the last one no longer wins."""
+        units = "id;huvudman_id;pupils;pupils\n48151623;212000-0999;310;31\n"
+        doc, errors = _read(_dir(tmp_path, units))
+        assert doc is None
+        assert ["units.csv:1:23: delivery_duplicate_column: column `pupils` appears twice (columns 3 and 4)"] == [e.split("\n")[0] for e in errors]
+
+    @pytest.mark.parametrize("row, cells", [("48151623;212000-0999;310;ja;extra", 5), ("48151623;212000-0999;310", 3)])
+    def test_a_row_of_the_wrong_width_is_an_error(self, tmp_path, row, cells):
+        """A cell too many (dropped before) or too few (padded with unknowns before, so a cut file evaluated)."""
+        units = f"id;huvudman_id;pupils;in_underlag\n48151624;212000-0999;200;nej\n{row}\n"
+        doc, errors = _read(_dir(tmp_path, units))
+        assert doc is None
+        assert [f"units.csv:3:1: delivery_row_length: line 3 (record 48151623) has {cells} cells; the header has 4"] == [e.split("\n")[0] for e in errors]
+
+    @pytest.mark.parametrize("column", ["results.merit_value_y9 (%)", "pupils [%]"])
+    def test_percent_only_on_shares(self, tmp_path, column):
+        """`(%)` on points or a count would divide it by 100: refused at the header."""
+        units = f"id;huvudman_id;{column}\n48151623;212000-0999;191\n"
+        doc, errors = _read(_dir(tmp_path, units))
+        assert doc is None and "delivery_bad_percent" in errors[0] and "not a share" in errors[0]
+        assert errors[0].startswith(f"units.csv:1:16: delivery_bad_percent: column `{column.split()[0]}` is in")
+
+    def test_stated_counts_catch_a_file_cut_short(self, tmp_path):
+        """A delivery that states its counts and holds fewer records is refused; without the counts it is read."""
+        d = _dir(tmp_path, "id;huvudman_id\n48151623;212000-0999\n")
+        (d / "delivery.yaml").write_text(HEAD.replace("source: Skolinspektionen}", "source: Skolinspektionen, units: 2, huvudman: 1}"), encoding="utf-8")
+        doc, errors = _read(d)
+        assert doc is None
+        assert ["delivery.yaml:1:78: delivery_count_mismatch: the delivery states 2 units (`delivery.units`) but holds 1"] == [e.split("\n")[0] for e in errors]
+
+    def test_stated_counts_in_yaml_and_json(self, tmp_path):
+        """The same for a YAML or JSON delivery cut short."""
+        doc = yaml.safe_load((SAMPLE / "delivery.yaml").read_text(encoding="utf-8"))
+        doc["delivery"].update(units=30, huvudman=14)
+        for form in ("yaml", "json"):
+            path = tmp_path / f"d.{form}"
+            cut = dict(doc, units=doc["units"][:29])
+            path.write_text(json.dumps(cut, default=str, ensure_ascii=False), encoding="utf-8")
+            diags = Diagnostics()
+            assert read_delivery(path, diags) is None
+            assert ["delivery_count_mismatch"] == [e.code for e in diags.errors]
+            path.write_text(json.dumps(doc, default=str, ensure_ascii=False), encoding="utf-8")
+            diags = Diagnostics()
+            assert read_delivery(path, diags) is not None, [e.render() for e in diags.errors]
+
+    def test_a_field_twice_in_the_delivery_sheet(self, tmp_path):
+        """A workbook's `delivery` sheet naming a field twice: an error naming both rows."""
+        openpyxl = pytest.importorskip("openpyxl")
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        book.create_sheet("units").append(["id", "huvudman_id"])
+        book["units"].append(["48151623", "212000-0999"])
+        book.create_sheet("huvudman").append(["id", "type"])
+        book["huvudman"].append(["212000-0999", "kommun"])
+        head = book.create_sheet("delivery")
+        for row in (["field", "value"], ["delivery.id", "SI-1"], ["delivery.date", "2016-01-28"], ["delivery.date", "2016-08-28"],
+                    ["national_averages.merit_value_y9", 224.4]):
+            head.append(row)
+        path = tmp_path / "d.xlsx"
+        book.save(path)
+        diags = Diagnostics()
+        assert read_delivery(path, diags) is None
+        assert ["`delivery.date` is given twice (rows 3 and 4)"] == [e.message for e in diags.errors]
