@@ -234,16 +234,18 @@ def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, 
         units.append(rec)
         nodes[rec["id"]] = node
         _move_reasons(reasons, node, rec["id"], unknown)
-    _neighbours(units, nodes, diags)
+    listed = {str(n.value["id"].value) for n in _records(top.get("units"), "units", _RecordReader(Diagnostics()))
+              if n.kind == MAP and "id" in n.value and n.value["id"].kind == SCALAR}  # a unit with a defect of its own still exists
+    _neighbours(units, nodes, listed, diags)
     _counts(top, header, diags)
     if diags.has_errors() or header is None or averages is None:
         return None
     return Delivery(path, header, averages, tuple(huvudman), tuple(units), unknown)
 
 
-def _neighbours(units: list[dict[str, Any]], nodes: dict[str, YNode], diags: Diagnostics) -> None:
+def _neighbours(units: list[dict[str, Any]], nodes: dict[str, YNode], listed: set[str], diags: Diagnostics) -> None:
     """`same_building_as` names another unit of the delivery by its skolenhetskod, like `huvudman_id` its huvudman."""
-    ids = {u["id"] for u in units}
+    ids = {u["id"] for u in units} | listed
     for u in units:
         other = u.get("same_building_as")
         if other is None:
