@@ -387,16 +387,20 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
     records = [engine.evaluate(agreement_case(doc, facts))] + [engine.evaluate(c) for c in insats_cases(doc, facts)]
     found = findings(records)
     broken = [f for f in found if f.verdict == "non_compliant"]
+    unassessed = [f for f in found if f.verdict == "not_assessed"]
     errors = [r for r in records if r.get("error")]
     if fmt == "json":
         click.echo(json.dumps({"agreement": doc.id, "huvudman_id": doc.huvudman_id,
                                "pack": {"id": pack.meta.id, "version": pack.meta.version, "sha256": pack.sha256},
-                               "compliant": not broken and not errors, "findings": [f.to_json() for f in found],
+                               # compliant only when every requirement was assessed and none is broken
+                               "compliant": not broken and not errors and not unassessed,
+                               "broken": len(broken), "not_assessed": len(unassessed), "findings": [f.to_json() for f in found],
                                "records": records}, ensure_ascii=False, indent=2))
     else:
         labels = {"non_compliant": "FAIL", "flagged": "FLAG", "not_assessed": "NOT ASSESSED"}
         click.echo(f"{doc.id} ({doc.huvudman_id}) against {pack.ref}: "
-                   f"{len(records)} parts checked, {len(broken)} requirement(s) broken")
+                   f"{len(records)} parts checked, {len(broken)} requirement(s) broken"
+                   + (f", {len(unassessed)} not assessed" if unassessed else ""))
         for f in found:
             why = f"needs {', '.join(f.fields)}" if f.verdict == "not_assessed" else f"field {', '.join(f.fields)}"
             click.echo(f"{labels[f.verdict]} {f.kind} {f.id}: {f.rule} — {f.text[lang]} ({why}; {'; '.join(f.source)})")

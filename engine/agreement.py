@@ -56,8 +56,13 @@ class Agreement:
 
 class _Reader(Reader):
     def leaf(self, node: YNode | None, path: str) -> Any:
-        """A scalar checked against the catalogue's type of `path` (None if absent, null or wrong)."""
+        """A scalar checked against the catalogue's type of `path` (None if absent, null, empty text or wrong).
+
+        Empty or blank text states nothing: `pupils_heard: ""` leaves the requirement as unmet as no text.
+        """
         if node is None or (node.kind == SCALAR and node.value is None):
+            return None
+        if node.kind == SCALAR and isinstance(node.value, str) and not node.value.strip():
             return None
         ftype = F.FIELDS[path].type
         if node.kind != SCALAR:
@@ -113,6 +118,12 @@ def read_agreement(path: str | Path, diags: Diagnostics) -> Agreement | None:
     v: dict[str, Any] = {}
     for key in ("id", "kind", "huvudman_id", "signed_on", "starts", "ends", "pupils_heard"):
         v[f"agreement.{key}"] = r.leaf(a.get(key), f"agreement.{key}")
+    for key in ("id", "huvudman_id"):  # the document's identity: never left unknown
+        if v[f"agreement.{key}"] is None and not diags.has_errors():
+            node = a.get(key)
+            diags.error("schema_missing_key" if node is None else "schema_bad_value",
+                        f"`agreement.{key}` is {'missing' if node is None else 'empty'}", node.loc if node is not None else top["agreement"].loc,
+                        "an agreement names itself (`id`) and its huvudman (`huvudman_id`, the organisation number)")
     signed = r.mapping(a["signed_by"], SIGNED_BY_KEYS, "`agreement.signed_by`") if a.get("signed_by") is not None and a["signed_by"].kind == MAP else None
     if a.get("signed_by") is not None and a["signed_by"].kind != MAP and a["signed_by"].value is not None:
         r.wrong(a["signed_by"], "`agreement.signed_by`", "a mapping with name, role and highest_responsible")

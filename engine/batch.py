@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Callable, Iterable, Iterator
 
-from .case import Aggregated, Case, aggregates, delivery_summary, huvudman_case, sibling_context, unit_summary
+from .case import Aggregated, Case, aggregates, delivery_summary, eligible_underlag, huvudman_case, sibling_context, unit_summary
 from .delivery import Delivery
 from .overrides import Override
 from .record import error_record
@@ -45,10 +45,22 @@ class _Context:
         self._siblings: dict[str, Aggregated] = {h: sibling_context(us) for h, us in by_owner.items()}
 
     def case(self, unit: dict[str, Any], context: dict[str, Any], why: dict[str, str] | None = None) -> Case:
-        """The unit's case with `context` (the complement) and its huvudman's counts."""
+        """The unit's case with `context` (the complement) and its huvudman's counts.
+
+        A unit outside the underlag is also told how many of its huvudman's underlag units are eligible on
+        their own criteria: it can only be selected through a huvudman that can be.
+        """
         sib = self._siblings[unit["huvudman_id"]]
-        return self.delivery.unit_case(unit, self.delivery.owner(unit), {**sib.values, **context},
-                                       {**sib.unknown, **(why or {})}, sib.bounds, sib.members)
+        values, unknown, bounds, members = dict(sib.values), dict(sib.unknown), dict(sib.bounds), dict(sib.members)
+        if unit.get("in_underlag") is False:
+            own = eligible_underlag([{"id": o["id"], "outcome": self.own_outcome(o["id"])} for o in self.delivery.units
+                                     if o["huvudman_id"] == unit["huvudman_id"] and o.get("in_underlag") is True])
+            values.update(own.values)
+            unknown.update(own.unknown)
+            bounds.update(own.bounds)
+            members.update(own.members)
+        return self.delivery.unit_case(unit, self.delivery.owner(unit), {**values, **context},
+                                       {**unknown, **(why or {})}, bounds, members)
 
     def own_outcome(self, unit_id: str) -> str | None:
         """The unit's outcome without any complement (None: it could not be decided)."""

@@ -169,8 +169,8 @@ def _teaches(values: dict[str, Any], unknown: dict[str, str]) -> None:
     m = _GRADES.match(grades) if grades is not None else None
     for year in (3, 6, 9):
         path = f"unit.teaches_y{year}"
-        if m is not None:
-            low, high = 0 if m.group(1).upper() == "F" else int(m.group(1)), int(m.group(2))
+        low, high = (0 if m.group(1).upper() == "F" else int(m.group(1)), int(m.group(2))) if m is not None else (0, -1)
+        if m is not None and low <= high:
             values[path] = low <= year <= high
             continue
         given = [k for k in YEAR_RESULTS[year]  # a suppressed statistic (`..`) shows the year is taught too
@@ -178,8 +178,9 @@ def _teaches(values: dict[str, Any], unknown: dict[str, str]) -> None:
         if given:
             values[path] = True
         elif grades is not None:
-            unknown.setdefault(path, f"unit.grades `{grades}` is not a range of school years such as 4-9, "
-                                     f"and no result of year {year} is given")
+            unknown.setdefault(path, f"unit.grades `{grades}` is not a range of school years such as 4-9"
+                                     + (" (its first year is after its last)" if m is not None else "")
+                                     + f", and no result of year {year} is given")
         else:
             unknown.setdefault(path, f"unit.grades is {unknown.get('unit.grades', MISSING)}, "
                                      f"and no result of year {year} is given")
@@ -288,7 +289,13 @@ def _is(outcome: str) -> Callable[[Mapping[str, Any]], bool | None]:
 
 
 def _derived(name: str, want: bool) -> Callable[[Mapping[str, Any]], bool | None]:
+    """A unit counts when its rules derived `name` as `want`; units of forms without results statistics never do."""
     def test(u: Mapping[str, Any]) -> bool | None:
+        form = u.get("school_form", F.RESULT_FORMS[0])
+        if form is None:
+            return None
+        if form not in F.RESULT_FORMS:  # a preschool or a fritidshem neither lowers nor spreads a huvudman's results
+            return False
         derived = u.get("derived") or {}
         if name not in derived:  # the pack does not derive it: nothing to count
             return False
@@ -365,13 +372,22 @@ def aggregates(units: list[Mapping[str, Any]]) -> Aggregated:
     """
     agg = count_units(units, COUNTS, LISTED)
     pupils = [u["pupils"] for u in units if u["outcome"] == "eligible"]
+    maybe = [u for u in units if u["outcome"] == "manual_review"]  # may turn out eligible: their pupils may count
     known = sum(p for p in pupils if p is not None)
-    if None not in pupils:
+    if None not in pupils and not maybe:
         agg.values["units.pupils_eligible"] = known
-    else:  # one eligible unit of unknown size makes the sum unknown, never smaller
-        agg.bounds["units.pupils_eligible"] = (known, None)
+        return agg
+    more = [u["pupils"] for u in maybe]
+    high = None if None in pupils or None in more else known + sum(more)
+    agg.bounds["units.pupils_eligible"] = (known, high)
+    why = []
+    if None in pupils:
         n = pupils.count(None)
-        agg.unknown["units.pupils_eligible"] = f"at least {known}: the size of {n} eligible unit{'s' if n != 1 else ''} is unknown"
+        why.append(f"the size of {n} eligible unit{'s' if n != 1 else ''} is unknown")
+    if maybe:
+        why.append(f"{len(maybe)} unit{'s' if len(maybe) != 1 else ''} under manual review may be eligible "
+                   f"({', '.join(sorted(u['id'] for u in maybe))})")
+    agg.unknown["units.pupils_eligible"] = (f"between {known} and {high}: " if high is not None else f"at least {known}: ") + "; ".join(why)
     return agg
 
 
@@ -380,6 +396,7 @@ def unit_summary(record: Mapping[str, Any]) -> dict[str, Any]:
     facts = record["input"]["facts"]
     return {"id": record["id"], "outcome": record.get("outcome"), "derived": record.get("derived") or {},
             "in_underlag": facts.get("unit.in_underlag"), "pupils": facts.get("unit.pupils"),
+            "school_form": facts.get("unit.school_form"),
             "injunction_present": facts.get("unit.injunction.present"), "fine": facts.get("unit.injunction.fine"),
             "supervision_concluded": facts.get("unit.injunction.supervision_concluded")}
 
@@ -398,6 +415,17 @@ SIBLING_COUNTS: dict[str, Callable[[Mapping[str, Any]], bool | None]] = {
     "unit.huvudman_units_in_underlag": lambda u: u["in_underlag"],
     "unit.huvudman_units_fine_open": fine_open,
 }
+
+
+def _eligible_on_its_own(u: Mapping[str, Any]) -> bool | None:
+    """An underlag unit's own outcome: eligible counts, under review (or undecided) may, anything else does not."""
+    return True if u["outcome"] == "eligible" else None if u["outcome"] in ("manual_review", None) else False
+
+
+def eligible_underlag(units: list[Mapping[str, Any]]) -> Aggregated:
+    """`unit.huvudman_units_eligible_in_underlag` of an added unit, from its huvudman's underlag units' own outcomes."""
+    return count_units(units, {"unit.huvudman_units_eligible_in_underlag": _eligible_on_its_own},
+                       ("unit.huvudman_units_eligible_in_underlag",))
 
 
 def sibling_context(units: list[Mapping[str, Any]]) -> Aggregated:

@@ -23,6 +23,8 @@ WORDS = {
         "derived_facts": "Härledda uppgifter", "between": "mellan {lo} och {hi}", "at_least": "minst {lo}",
         "counted": "skolenheter", "unknown_units": "okända", "best_worst": "bästa möjliga plats {best}, sämsta {worst}",
         "round_result": "omgångens utfall",
+        "straddles": "omgången kan inte placera huvudmannen: bästa möjliga plats {best}, sämsta {worst}, kapacitet {capacity}",
+        "against": "ordningen mot {ids} avgörs inte av kända uppgifter",
     },
     "en": {
         "outcome": "outcome", "decided_by": "decided by", "hinges_on": "hinges on missing data in",
@@ -38,6 +40,8 @@ WORDS = {
         "derived_facts": "Derived facts", "between": "between {lo} and {hi}", "at_least": "at least {lo}",
         "counted": "units", "unknown_units": "unknown", "best_worst": "best possible place {best}, worst {worst}",
         "round_result": "result in the round",
+        "straddles": "the round cannot place the huvudman: best possible place {best}, worst {worst}, capacity {capacity}",
+        "against": "its order against {ids} is not settled by known data",
     },
 }
 
@@ -119,7 +123,14 @@ def explain_text(record: dict, lang: str = "sv") -> str:
         out.append(f"{w['outcome']}: {w['error']}: {record['error']['message']}")
     else:
         forced = [o for o in record.get("overrides", []) if o["action"] == "force"]
-        if forced:
+        r = record.get("ranking") or {}
+        if "uncertain_against" in r and record["outcome"] == r.get("result"):
+            why = w["straddles"].format(best=r["best"], worst=r["worst"], capacity=r["capacity"]["value"])
+            if record["hinges_on"]:
+                why += f"; {w['hinges_on']} {', '.join(record['hinges_on'])}"
+            if r["uncertain_against"]:
+                why += "; " + w["against"].format(ids=", ".join(r["uncertain_against"]))
+        elif forced:
             why = f"{w['forced']}: {forced[0]['decided_by']}, {forced[0]['decided_on']}"
         elif record["decided_by"]:
             why = f"{w['decided_by']} {', '.join(record['decided_by'])}"
@@ -132,7 +143,8 @@ def explain_text(record: dict, lang: str = "sv") -> str:
             r = record["ranking"]
             out.append(f"{w['rank']}: {record['rank']} {w['of']} {r['of']} ({w['capacity']} {r['capacity']['value']}); "
                        f"{w['priority']} {record['priority']}"
-                       + "".join(f"; {t['fact']} = {_value(t['value'], w)}" for t in r["then_by"]))
+                       + "".join(f"; {t['fact']} = {_value(t['value'], w)}" + (f" ({_bounds(t['bounds'], w)})" if "bounds" in t else "")
+                                 for t in r["then_by"]))
             if "best" in r:
                 out.append(f"{w['best_worst'].format(best=r['best'], worst=r['worst'])}; {w['round_result']}: {r['result']}")
     p = record["pack"]

@@ -9,7 +9,9 @@ from policy import facts as F
 from policy.model import Pack, TestCase
 
 from .agreement import case_from_facts
-from .case import Aggregated, aggregates, delivery_summary, huvudman_case, sibling_context, unit_case, unit_summary
+from .case import (
+    Aggregated, aggregates, delivery_summary, eligible_underlag, huvudman_case, sibling_context, unit_case, unit_summary,
+)
 from .runner import Engine
 
 
@@ -68,6 +70,18 @@ def _unit_case(facts: dict, siblings: Aggregated | None = None):
                      bounds, {p: m for p, m in siblings.members.items() if p not in stated})
 
 
+def _unit_records(engine: Engine, shared: dict, listed: list[dict], siblings: Aggregated) -> list[dict]:
+    """The records of a huvudman test's units, as a delivery would decide them: the units outside the
+    underlag told which of the underlag units are eligible on their own."""
+    records = [engine.evaluate(_unit_case({**shared, "unit": u}, siblings)) if u.get("in_underlag") is not False else None
+               for u in listed]
+    own = eligible_underlag([{"id": u["id"], "outcome": r["outcome"]} for u, r in zip(listed, records)
+                             if r is not None and u.get("in_underlag") is True])
+    added = Aggregated({**siblings.values, **own.values}, {**siblings.bounds, **own.bounds},
+                       {**siblings.members, **own.members}, {**siblings.unknown, **own.unknown})
+    return [r if r is not None else engine.evaluate(_unit_case({**shared, "unit": u}, added)) for u, r in zip(listed, records)]
+
+
 def run_tests(pack: Pack, engine: Engine | None = None, cases: Iterable[TestCase] | None = None,
               default_refusals: bool = False) -> list[TestResult]:
     """Evaluate each test case of the pack (unit and huvudman scopes) and compare with its expectation.
@@ -83,10 +97,9 @@ def run_tests(pack: Pack, engine: Engine | None = None, cases: Iterable[TestCase
             record = engine.evaluate(_unit_case(facts))
         elif case.scope == "huvudman":
             shared = {k: facts[k] for k in ("huvudman", "delivery", "national_averages") if k in facts}
-            listed = facts.get("units", [])
-            siblings = sibling_context([delivery_summary({**u, "id": u.get("id") or f"unit {i + 1}"}) for i, u in enumerate(listed)])
-            units = [_unit_case({**shared, "unit": u}, siblings) for u in listed]
-            records = [engine.evaluate(u) for u in units] if "unit" in engine.scopes else []
+            listed = [{**u, "id": u.get("id") or f"{i + 1:08d}"} for i, u in enumerate(facts.get("units", []))]
+            siblings = sibling_context([delivery_summary(u) for u in listed])
+            records = _unit_records(engine, shared, listed, siblings) if "unit" in engine.scopes else []
             record = engine.evaluate(huvudman_case(facts, aggregates([unit_summary(r) for r in records])))
         else:
             record = engine.evaluate(case_from_facts(case.scope, facts))

@@ -42,19 +42,31 @@ def _unknown_points(record: dict, pack: Pack) -> tuple[float, float]:
 INF = float("inf")
 
 
-def _keys(record: dict, ranking: Ranking, pack: Pack) -> tuple[tuple, tuple, tuple]:
-    """The record's sort key as the round ranks it (unknown tie-breaks last), and its best and worst keys."""
+def _keys(record: dict, ranking: Ranking, pack: Pack) -> tuple[tuple, tuple]:
+    """The record's best and worst sort keys: unknown priorities added or not, tie-breaks at their bounds.
+
+    The round ranks on the worst key, what is known for sure (an unknown tie-break last), so a place that
+    is sure is the rank, and an unsure one lies between the best place and the rank.
+    """
     forced = 0 if _forced(record) else 1
     low, high = _unknown_points(record, pack)
-    nominal, best, worst = [forced, -record["priority"]], [forced, -(record["priority"] + high)], [forced, -(record["priority"] + low)]
+    best, worst = [forced, -(record["priority"] + high)], [forced, -(record["priority"] + low)]
     for ref in ranking.then_by:
         lo, hi = _tie(record, ref.path)
-        v = record["input"]["context"].get(ref.path)
-        nominal.append((1, 0) if v is None else (0, -v))  # unknown sorts last
         best.append((0, -INF if hi is None else -hi))
         worst.append((1, 0) if lo is None else (0, -lo))
     rid = record["id"]
-    return (*nominal, rid), (*best, rid), (*worst, rid)
+    return (*best, rid), (*worst, rid)
+
+
+def _then_by(record: dict, path: str) -> dict:
+    """A tie-break fact as the ranking shows it: its value, and its bounds when only they are known."""
+    given = record["input"]
+    out: dict[str, Any] = {"fact": path, "value": given["context"].get(path)}
+    bounds = (given.get("bounds") or {}).get(path)
+    if out["value"] is None and bounds is not None:
+        out["bounds"] = list(bounds)
+    return out
 
 
 def rank_round(records: list[dict], pack: Pack) -> None:
@@ -70,12 +82,15 @@ def rank_round(records: list[dict], pack: Pack) -> None:
     ranking = policy.ranking
     capacity = pack.parameter(ranking.capacity.name).value
     candidates = [r for r in records if r.get("outcome") == ranking.ranked]
-    keys = {id(r): _keys(r, ranking, pack) for r in candidates}
-    ranked = sorted(candidates, key=lambda r: keys[id(r)][0])
+    # huvudmän whose outcome hinges on missing data may yet be proposed: they could take a place ahead
+    possible = [r for r in records if r.get("outcome") == policy.on_unknown and r.get("hinges_on")
+                and not r.get("decided_by") and not _forced(r)]
+    keys = {id(r): _keys(r, ranking, pack) for r in (*candidates, *possible)}
+    ranked = sorted(candidates, key=lambda r: keys[id(r)][1])
     for position, record in enumerate(ranked, start=1):
-        _, best_key, worst_key = keys[id(record)]
-        best = 1 + sum(1 for o in ranked if o is not record and keys[id(o)][2] < best_key)
-        worst = 1 + sum(1 for o in ranked if o is not record and keys[id(o)][1] < worst_key)
+        best_key, worst_key = keys[id(record)]
+        best = 1 + sum(1 for o in ranked if o is not record and keys[id(o)][1] < best_key)
+        worst = 1 + sum(1 for o in (*ranked, *possible) if o is not record and keys[id(o)][0] < worst_key)
         if worst <= capacity:
             result = ranking.ranked
         elif best > capacity:
@@ -89,9 +104,9 @@ def rank_round(records: list[dict], pack: Pack) -> None:
             "capacity": {"param": ranking.capacity.name, "value": capacity},
             "forced": _forced(record),
             "priority": record["priority"],
-            "then_by": [{"fact": ref.path, "value": facts.get(ref.path)} for ref in ranking.then_by],
+            "then_by": [_then_by(record, ref.path) for ref in ranking.then_by],
             "order": "forced proposals first, then priority (highest first), "
-                     + "".join(f"{ref.path} (highest first, unknown last), " for ref in ranking.then_by)
+                     + "".join(f"{ref.path} (highest first, at what is known of it, unknown last), " for ref in ranking.then_by)
                      + "then id",
             "result": result,
         }
@@ -105,8 +120,8 @@ def rank_round(records: list[dict], pack: Pack) -> None:
             why["missing"] = record["missing"]
             # the huvudmän whose order against this one the known facts do not settle
             why["uncertain_against"] = sorted(
-                o["id"] for o in ranked if o is not record
-                and keys[id(o)][1] < worst_key and not keys[id(o)][2] < best_key)
+                o["id"] for o in (*ranked, *possible) if o is not record
+                and keys[id(o)][0] < worst_key and not (o in ranked and keys[id(o)][1] < best_key))
         _place(record, position, why, result)
 
 

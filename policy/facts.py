@@ -140,6 +140,7 @@ _FIELDS: list[Field] = [
     *[Field(path, _n("count", True), en, computed=True, context=True) for path, en in (
         ("unit.huvudman_units_in_underlag", "units of the unit's huvudman in the delivery (itself included) listed by Skolinspektionen"),
         ("unit.huvudman_units_fine_open", "units of the unit's huvudman in the delivery (itself included) with a fine whose supervision is not concluded"),
+        ("unit.huvudman_units_eligible_in_underlag", "for a unit outside the underlag: the units of its huvudman in the underlag that are eligible on their own criteria"),
     )],
     *[Field(f"unit.results.{k}", INDICATORS[k], f"result: {k}") for k in RESULT_INDICATORS],
     *[Field(f"unit.socioeconomics.{k}", INDICATORS[k], f"socioeconomics: {k}") for k in SOCIOECONOMIC_INDICATORS],
@@ -168,7 +169,7 @@ _FIELDS: list[Field] = [
         ("units.manual_review_in_underlag", "count", "in the underlag with outcome manual_review"),
         ("units.deferred_in_underlag", "count", "in the underlag with outcome deferred"),
         ("units.low_results", "count", "units whose unit rules derived low_results (criterion 1 met)"),
-        ("units.results_not_low", "count", "units whose unit rules found low_results false (criterion 1 not met)"),
+        ("units.results_not_low", "count", "units whose unit rules found low_results false (criterion 1 not met); forms without results statistics are not counted"),
         ("units.results_well_below", "count", "units whose unit rules derived results_well_below (clearly below the national average)"),
         ("units.results_well_above", "count", "units whose unit rules derived results_well_above (clearly above the national average)"),
         ("units.fine_open", "count", "units with an injunction carrying a fine whose supervision is not concluded"),
@@ -221,6 +222,9 @@ _FIELDS: list[Field] = [
 ]
 
 FIELDS: dict[str, Field] = {f.path: f for f in _FIELDS}
+#: School forms whose units have results statistics (GP2016 2.3.2 punkt 1; the särskola forms are judged on
+#: them and are unknown without them). Units of other forms are left out of the counts of results.
+RESULT_FORMS = ("grundskola", "grundsarskola", "gymnasieskola", "gymnasiesarskola")
 #: Derived facts of unit rules that the huvudman's `units.*` counts read (`units.low_results`, …).
 AGGREGATED_DERIVED = ("low_results", "results_well_below", "results_well_above")
 #: Facts that may be unknown with bounds (counts over other cases): rules compare them three-valued.

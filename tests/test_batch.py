@@ -93,7 +93,8 @@ class TestSample:
         assert (2, 7) == (why["position"], why["of"])
         assert {"param": "round_capacity", "value": 10} == why["capacity"]
         assert 110 == why["priority"] == r["priority"]
-        assert [{"fact": "units.pupils_eligible", "value": 440 + 270 + 820}] == why["then_by"]
+        # three eligible units, and one under review that may be: the pupils reached are known only by their bounds
+        assert [{"fact": "units.pupils_eligible", "value": None, "bounds": [440 + 270 + 820, 440 + 270 + 820 + 110]}] == why["then_by"]
 
     def test_unknown_dialogue_is_listed_not_guessed(self, sample_records):
         """Region Norrmark's dialogue status is unknown: its priority says which rule it may lack."""
@@ -130,7 +131,11 @@ class TestRound:
         """Forced first; then higher priority; then more pupils reached; unknown last."""
         ranked = sorted((r for r in small_round if r.get("rank")), key=lambda r: r["rank"])
         assert "212000-1041" == ranked[0]["id"]  # the forced proposal
-        keys = [(-r["priority"], -(r["input"]["context"].get("units.pupils_eligible") or -1), r["id"]) for r in ranked[1:]]
+        def pupils(r):  # what is known of the pupils reached: the value, or the lower bound
+            v = r["input"]["context"].get("units.pupils_eligible")
+            return v if v is not None else (r["input"].get("bounds", {}).get("units.pupils_eligible") or [-1])[0]
+
+        keys = [(-r["priority"], -pupils(r), r["id"]) for r in ranked[1:]]
         assert sorted(keys) == keys
 
     def test_not_ranked_outcomes_have_no_rank(self, small_round):

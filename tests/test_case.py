@@ -65,8 +65,8 @@ def _summary(record: dict, case) -> dict:
 class TestHuvudmanCase:
     def test_aggregates(self):
         """The units.* facts count the huvudman's units and their outcomes."""
-        units = [unit_case({"unit": {"in_underlag": True, "pupils": 300}}), unit_case({"unit": {"in_underlag": False, "pupils": 40}}),
-                 unit_case({"unit": {"in_underlag": True, "pupils": 120}})]
+        units = [unit_case({"unit": {"school_form": "grundskola", "in_underlag": True, "pupils": 300}}), unit_case({"unit": {"school_form": "grundskola", "in_underlag": False, "pupils": 40}}),
+                 unit_case({"unit": {"school_form": "grundskola", "in_underlag": True, "pupils": 120}})]
         records = [{"outcome": "eligible", "derived": {"low_results": "true"}},
                    {"outcome": "eligible", "derived": {"low_results": "true"}},
                    {"outcome": "not_eligible", "derived": {"low_results": "false"}}]
@@ -81,14 +81,32 @@ class TestHuvudmanCase:
 
     def test_review_deferred_and_unknown_criterion(self):
         """Units under review or deferred count only from the underlag; an unknown criterion 1 makes the counts unknown, bounded."""
-        units = [unit_case({"unit": {"in_underlag": True}}), unit_case({"unit": {"in_underlag": False}}),
-                 unit_case({"unit": {"in_underlag": True}})]
+        units = [unit_case({"unit": {"school_form": "grundskola", "in_underlag": True}}),
+                 unit_case({"unit": {"school_form": "grundskola", "in_underlag": False}}),
+                 unit_case({"unit": {"school_form": "grundskola", "in_underlag": True}})]
         records = [{"outcome": "manual_review", "derived": {"low_results": "unknown"}},
                    {"outcome": "manual_review", "derived": {"low_results": "true"}},
                    {"outcome": "deferred", "derived": {"low_results": "false"}}]
         agg = aggregates([_summary(r, u) for r, u in zip(records, units)])
         assert (1, 1) == (agg.values["units.manual_review_in_underlag"], agg.values["units.deferred_in_underlag"])
         assert ((1, 2), (1, 2)) == (agg.bounds["units.low_results"], agg.bounds["units.results_not_low"])
+
+    def test_forms_without_results_statistics_are_not_counted(self):
+        """A preschool or a fritidshem neither lowers nor spreads a huvudman's results: not in the results counts."""
+        units = [unit_case({"unit": {"school_form": "forskola", "in_underlag": False}}),
+                 unit_case({"unit": {"school_form": "grundskola", "in_underlag": True}})]
+        records = [{"outcome": "eligible", "derived": {"low_results": "false", "results_well_above": "unknown"}},
+                   {"outcome": "eligible", "derived": {"low_results": "true", "results_well_above": "false"}}]
+        agg = aggregates([_summary(r, u) for r, u in zip(records, units)])
+        assert (1, 0, 0) == (agg.values["units.low_results"], agg.values["units.results_not_low"], agg.values["units.results_well_above"])
+
+    def test_units_under_review_may_add_pupils(self):
+        """A unit under manual review may turn out eligible: the pupils reached are bounded, not smaller."""
+        units = [unit_case({"unit": {"school_form": "grundskola", "in_underlag": True, "pupils": 300}}),
+                 unit_case({"unit": {"school_form": "grundskola", "in_underlag": True, "pupils": 120}})]
+        agg = aggregates([_summary(r, u) for r, u in zip([{"outcome": "eligible"}, {"outcome": "manual_review"}], units)])
+        assert "units.pupils_eligible" not in agg.values
+        assert (300, 420) == agg.bounds["units.pupils_eligible"]
 
     def test_context_only_from_the_delivery(self):
         """A unit case refuses a huvudman aggregate as context; a wrong type is an error."""
@@ -102,7 +120,7 @@ class TestHuvudmanCase:
         """An eligible unit of unknown size makes the pupil sum unknown, never smaller."""
         agg = aggregates([_summary({"outcome": "eligible"}, unit_case({"unit": {"in_underlag": True}}))])
         assert "units.pupils_eligible" not in agg.values
-        assert (0, None) == agg.bounds["units.pupils_eligible"]
+        assert (0, None) == agg.bounds["units.pupils_eligible"]  # at least 0, no upper bound
 
 
 class TestHuvudmanCaseFacts:

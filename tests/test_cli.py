@@ -269,7 +269,7 @@ class TestExplain:
         """A huvudman is explained with its rank and the values that placed it."""
         result = run("explain", str(self.SAMPLE / "delivery.yaml"), "2120001061", "--lang", "en")
         assert 0 == result.exit_code
-        assert "rank: 1 of 6 (capacity 10); priority 110; units.pupils_eligible = 1530" in result.stdout.splitlines()
+        assert "rank: 1 of 6 (capacity 10); priority 110; units.pupils_eligible = ? (between 1530 and 1640)" in result.stdout.splitlines()
 
     def test_unknown_id(self, run):
         """An id the delivery lacks: exit 1 with a suggestion."""
@@ -352,7 +352,7 @@ class TestReplay:
         (1, lambda r: r.__setitem__("outcome", "not_eligible"),
          "unit 48151623: outcome differs: recorded not_eligible, replayed eligible"),
         (2, lambda r: r["trace"][3]["text"].__setitem__("sv", "ändrad text"),
-         "unit 48151624: trace differs (first at rule `vite-not-concluded`)"),
+         "unit 48151624: trace differs (first at rule `small-unit`)"),
         (3, lambda r: r["pack"].__setitem__("sha256", "0" * 64),
          "unit 48151625: pack not found: sbs@2.1.0 sha256 " + "0" * 64),
         (44, lambda r: r.__setitem__("rank", 2),
@@ -407,7 +407,9 @@ class TestAgreementCheck:
         result = run("agreement", "check", str(self.AGREEMENTS / "valid.yaml"))
         assert 0 == result.exit_code
         lines = result.stdout.splitlines()
-        assert "SBS-2016-017 (212000-0999) against sbs@2.1.0: 3 parts checked, 0 requirement(s) broken" == lines[0]
+        assert "SBS-2016-017 (212000-0999) against sbs@2.1.0: 3 parts checked, 0 requirement(s) broken, 1 not assessed" == lines[0]
+        out = json.loads(run("agreement", "check", str(self.AGREEMENTS / "valid.yaml"), "--format", "json").stdout)
+        assert (False, 0, 1) == (out["compliant"], out["broken"], out["not_assessed"])  # not assessed is not compliant
         assert [line.split(" — ")[0] for line in lines[1:]] == ["NOT ASSESSED agreement SBS-2016-017: contribution-limited-by-economy"]
         assert "needs huvudman.type" in lines[1]
 
@@ -437,6 +439,29 @@ class TestAgreementCheck:
         assert 0 == result.exit_code
         assert "FLAG agreement SBS-2016-017: contribution-limited-by-economy — Skolverket's financial contribution" in result.stdout
         assert "NOT ASSESSED" not in result.stdout
+
+    @pytest.mark.parametrize("old, new, rule", [
+        ('pupils_heard: "Elevråden vid Lindskolan och Björkgymnasiet deltog i nulägesanalysen (april 2016)."', 'pupils_heard: "  "', "agreement-pupils-not-heard"),
+        ('grounding: "Kollegialt lärande med Skolverkets moduler; forskning om formativ bedömning."', 'grounding: ""', "insats-not-grounded"),
+        ('scope: "Fyra moduler under två läsår, en träff varannan vecka"', 'scope: ""', "insats-participants-or-scope-missing"),
+        ('responsible: skolchef', 'responsible: " "', "insats-plan-incomplete"),
+    ])
+    def test_blank_text_states_nothing(self, run, tmp_path, old, new, rule):
+        """An empty or blank text in the document breaks its requirement as a missing one does."""
+        doc = tmp_path / "blank.yaml"
+        text = (self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8")
+        assert old in text
+        doc.write_text(text.replace(old, new, 1), encoding="utf-8")
+        result = run("agreement", "check", str(doc), "--format", "json")
+        assert 1 == result.exit_code
+        assert rule in {f["rule"] for f in json.loads(result.stdout)["findings"] if f["verdict"] == "non_compliant"}
+
+    def test_an_empty_id_is_an_error(self, run, tmp_path):
+        """The document's own id may not be empty: located error, exit 1, nothing checked."""
+        doc = tmp_path / "noid.yaml"
+        doc.write_text((self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8").replace("  id: SBS-2016-017", '  id: ""'), encoding="utf-8")
+        result = run("agreement", "check", str(doc))
+        assert 1 == result.exit_code and "noid.yaml:3:7: schema_bad_value: `agreement.id` is empty" in result.stderr
 
     def test_a_fine_on_a_unit_limits_the_contribution(self, run, tmp_path):
         """An enskild huvudman without a fine of its own, profit or dividends, whose unit had a fine: flagged."""

@@ -63,3 +63,37 @@ class TestUnknownPriority:
         rank_round(records, engine.pack)
         assert all("best" not in r["ranking"] for r in records)
         assert [3, 2, 1] == [r["rank"] for r in records]  # more pupils reached first
+
+
+class TestUnknownCompetitors:
+    def test_a_huvudman_that_may_yet_be_proposed_can_take_a_place(self, engine):
+        """Ten sure huvudmän and one whose outcome hinges on missing data: the tenth place is not sure."""
+        records = [_huvudman(engine, n, False, 500 - n) for n in range(1, 11)]
+        facts = {"huvudman": {"id": "212099-0001", "type": "kommun", "ongoing_sbs_dialogue": False,
+                              "in_newcomer_programme": False, "ska_deficiencies": False},
+                 "delivery": {"id": "SI-TEST", "date": "2016-01-28"}}
+        agg = Aggregated({**PROPOSED, "units.pupils_eligible": 900}, {}, {})
+        agg = Aggregated({k: v for k, v in agg.values.items() if k != "units.fine_open"}, {"units.fine_open": (0, 1)},
+                         unknown={"units.fine_open": "between 0 and 1: 1 unit unknown (30000001)"})
+        unsure = engine.evaluate(huvudman_case(facts, agg))
+        assert ("manual_review", ["units-vite-not-concluded"]) == (unsure["outcome"], unsure["hinges_on"])
+        records.append(unsure)
+        rank_round(records, engine.pack)
+        tenth = next(r for r in records if r.get("rank") == 10)
+        assert "manual_review" == tenth["outcome"]
+        assert ["212099-0001"] == tenth["ranking"]["uncertain_against"]
+        assert all("proposed" == r["outcome"] for r in records if r.get("rank") and r["rank"] < 10)
+
+
+class TestExplainStraddle:
+    def test_explain_says_why_the_round_could_not_place_it(self, engine):
+        """The explanation names the best and worst place and the huvudmän it cannot be ordered against."""
+        from engine.explain import explain_text
+
+        records = [_huvudman(engine, n, False, 500 - n) for n in range(1, 10)]
+        records += [_huvudman(engine, 20, None, 100), _huvudman(engine, 21, True, 900)]
+        rank_round(records, engine.pack)
+        text = explain_text(next(r for r in records if r["id"] == "212000-0021"))
+        assert "utfall: manual_review — omgången kan inte placera huvudmannen: bästa möjliga plats 10, sämsta 11, kapacitet 10" in text
+        assert "ordningen mot 212000-0020 avgörs inte av kända uppgifter" in text
+        assert "standardutfallet" not in text
