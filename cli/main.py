@@ -43,9 +43,10 @@ def _echo_diagnostics(diags: Diagnostics, err: bool = False) -> None:
         click.echo(f"... and {len(items) - MAX_SHOWN} more", err=err)
 
 
-def _summary(registry: Registry, diags: Diagnostics) -> str:
+def _summary(registry: Registry, diags: Diagnostics, invalid: int = 0) -> str:
     n_err, n_warn = len(diags.errors), len(diags.warnings)
-    packs = f"{len(registry.packs)} valid pack{'s' * (len(registry.packs) != 1)}"
+    valid = len(registry.packs) - invalid
+    packs = f"{valid} valid pack{'s' * (valid != 1)}"
     if not n_err and not n_warn:
         return packs
     return f"{n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)}; {packs}"
@@ -70,18 +71,23 @@ def validate(packs: tuple[Path, ...], fmt: str) -> None:
     """Check packs (files or directories); print every error as file:line:col: code: message."""
     diags = Diagnostics()
     registry = Registry.load(packs, diags)
-    for pack in registry.packs:  # a valid pack must also fit what durable_rules can hold
-        diags.extend(compile_diagnostics(pack))
+    too_big = set()
+    for pack in registry.packs:  # a valid pack must also fit what durable_rules can hold, for any delivery
+        found = compile_diagnostics(pack)
+        if any(d.severity == "error" for d in found):
+            too_big.add(pack.ref)
+        diags.extend(found)
     if fmt == "json":
         out = {
             "valid": not diags.has_errors(),
-            "packs": [{"id": p.meta.id, "version": p.meta.version, "sha256": p.sha256, "path": p.path} for p in registry.packs],
+            "packs": [{"id": p.meta.id, "version": p.meta.version, "sha256": p.sha256, "path": p.path}
+                      for p in registry.packs if p.ref not in too_big],
             "diagnostics": [d.to_json() for d in diags.sorted()],
         }
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         _echo_diagnostics(diags)
-        click.echo(_summary(registry, diags), err=True)
+        click.echo(_summary(registry, diags, len(too_big)), err=True)
     sys.exit(1 if diags.has_errors() else 0)
 
 
@@ -442,6 +448,9 @@ def schema() -> None:
 
 
 def main() -> None:
+    for stream in (sys.stdout, sys.stderr):  # a message quoting odd input is written, never a traceback
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     cli(prog_name="sbs")
 
 

@@ -98,6 +98,8 @@ def check_value(path: str, value: Any, ftype: F.FactType) -> Any:
     if kind == F.NUMBER:
         if not is_number(value):
             raise FactError(path, f"a number ({ftype.unit})", value)
+        if F.too_large(value):
+            raise FactError(path, f"a number ({ftype.unit}) of at most 15 digits", F.digits(value))
         if ftype.unit == "share" and not 0 <= value <= 1:
             raise FactError(path, "a share between 0 and 1", value)
         if ftype.integer:

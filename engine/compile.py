@@ -333,10 +333,13 @@ class _Compiler:
         for s in range(n_stages):
             for c in (c for c in compiled if c.stage == s):
                 for side, cond in zip("tf", self.tf(c.rule.when)):
-                    pieces = split(simplify(cond))
-                    if len(pieces) > MAX_PIECES:
-                        self.error(f"the condition of `{c.rule.id}` needs {len(pieces)} durable rules; at most {MAX_PIECES} are safe", c.rule.loc, "simplify the condition or split the rule")
-                        pieces = pieces[:1]
+                    flat = simplify(cond)
+                    n = pieces_needed(flat)  # counted before any piece is built: a product of `any` groups grows fast
+                    if n > MAX_PIECES:
+                        self.error(f"the condition of `{c.rule.id}` needs {n} durable rules; at most {MAX_PIECES} are safe", c.rule.loc, "simplify the condition or split the rule")
+                        pieces = [NEVER]
+                    else:
+                        pieces = split(flat)
                     for i, piece in enumerate(pieces):
                         body = {"$and": [{"kind": "case"}, {"stage": s}, *_members("$and", piece)]}
                         text = json.dumps(body, sort_keys=True)
@@ -406,6 +409,23 @@ def groups(cond: dict) -> int:
     return 0
 
 
+def pieces_needed(cond: dict, limit: int = MAX_PIECES) -> int:
+    """How many pieces `split` would make of `cond`, computed without making them (capped just above `limit`)."""
+    if groups(cond) + 1 <= MAX_GROUPS:
+        return 1
+    if set(cond) == {"$or"}:
+        return min(limit + 1, sum(pieces_needed(item, limit) for item in cond["$or"]))
+    items = cond["$and"]
+    widest = max((i for i, c in enumerate(items) if set(c) == {"$or"}), key=lambda i: groups(items[i]))
+    rest = items[:widest] + items[widest + 1:]
+    total = 0
+    for alt in items[widest]["$or"]:
+        total += pieces_needed(simplify({"$and": rest + [alt]}), limit)
+        if total > limit:
+            return limit + 1
+    return total
+
+
 def split(cond: dict) -> list[dict]:
     """Pieces whose disjunction is `cond`, each within `MAX_GROUPS` (with the rule's own `$and`)."""
     if groups(cond) + 1 <= MAX_GROUPS:
@@ -423,14 +443,22 @@ def compile_pack(pack: Pack, scope: str, averages: Mapping[str, float] | None = 
     return _Compiler(pack, scope, dict(averages or {})).compile()
 
 
+def symbolic_averages() -> dict[str, float]:
+    """A value for every national average, each distinct: compiled with them, a pack holds every constant
+    and every condition a delivery's averages could give it, so what validates compiles for any delivery."""
+    return {k: 1000.0 + i for i, k in enumerate(F.INDICATORS)}
+
+
 def compile_diagnostics(pack: Pack) -> list[Diagnostic]:
-    """What stops a valid pack from compiling (durable_rules' limits), for `sbs validate`."""
+    """What stops a valid pack from compiling (durable_rules' limits), for `sbs validate`: compiled with no
+    national averages and with one for every indicator, the most a delivery can give."""
     out: list[Diagnostic] = []
     for scope in sorted({r.scope for r in pack.rules}):
-        try:
-            compile_pack(pack, scope)
-        except PackError as e:
-            out.extend(e.diagnostics)
+        for averages in ({}, symbolic_averages()):
+            try:
+                compile_pack(pack, scope, averages)
+            except PackError as e:
+                out.extend(d for d in e.diagnostics if d not in out)
     return out
 
 

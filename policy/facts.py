@@ -10,6 +10,21 @@ import attrs
 
 NUMBER, BOOLEAN, ENUM, TEXT, DATE = "number", "boolean", "enum", "text", "date"
 
+#: The largest quantity a fact may hold (15 digits): beyond it a float loses whole units, and a larger
+#: number in a delivery is a typing slip, not a statistic.
+MAX_QUANTITY = 10 ** 15
+
+
+def too_large(value: float | int) -> bool:
+    """Whether a number is beyond what a fact may hold (or not a number at all: NaN)."""
+    return not -MAX_QUANTITY <= value <= MAX_QUANTITY
+
+
+def digits(value: float | int) -> str:
+    """A number fit for a message: one of hundreds of digits is shown by its size."""
+    return f"a number of {len(str(abs(int(value))))} digits" if isinstance(value, int) and too_large(value) else str(value)
+
+
 #: Units of numeric facts and parameters. `ratio` is a dimensionless factor (for `times:`).
 QUANTITY_UNITS = ("pupils", "share", "SEK", "years", "points", "count", "ratio")
 #: Every unit a parameter may carry: the quantities plus `date`.

@@ -22,16 +22,27 @@ class PackNotFound(LookupError):
         self.message, self.hint = message, hint
 
 
-def discover(path: Path) -> list[Path]:
-    """The packs at or below `path`: a directory with `pack.yaml` is one pack; other YAML files are single-file packs."""
+def discover(path: Path, diags: Diagnostics | None = None, _seen: set[Path] | None = None) -> list[Path]:
+    """The packs at or below `path`: a directory with `pack.yaml` is one pack; other YAML files are single-file packs.
+
+    A directory reached twice (a symbolic link back up the tree) is reported once and not read again.
+    """
     if path.is_file():
         return [path]
+    seen = set() if _seen is None else _seen
+    real = path.resolve()
+    if real in seen:
+        if diags is not None:
+            diags.error("file_unreadable", f"`{path}` leads back to `{real}`, already read (a symbolic link loop)",
+                        Location(str(path)), "remove the link, or point it outside the rules directory")
+        return []
+    seen.add(real)
     if (path / PACK_FILE).is_file():
         return [path]
     found: list[Path] = []
     for child in sorted(path.iterdir()):
         if child.is_dir():
-            found.extend(discover(child))
+            found.extend(discover(child, diags, seen))
         elif child.suffix in (".yaml", ".yml"):
             found.append(child)
     return found
@@ -64,7 +75,7 @@ class Registry:
             if not path.exists():
                 diags.error("file_not_found", "no such file or directory", Location(str(raw)))
                 continue
-            for pack_path in discover(path):
+            for pack_path in discover(path, diags):
                 pack = load_pack(pack_path, diags)
                 if pack is not None:
                     packs.append(pack)

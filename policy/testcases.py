@@ -6,7 +6,7 @@ from typing import Any, Callable
 from . import facts as F
 from .diagnostics import did_you_mean
 from .model import Expectation, TestCase
-from .reader import OPTIONAL, REQUIRED, Reader, is_date, is_number
+from .reader import OPTIONAL, REQUIRED, Reader, has_surrogate, is_date, is_number
 from .yamlsafe import SCALAR, YNode
 
 TEST_KEYS = {"name": REQUIRED, "scope": OPTIONAL, "facts": REQUIRED, "expect": REQUIRED}
@@ -128,6 +128,14 @@ class TestCaseReader(Reader):
         if not checks[ftype.kind](v):
             hint = did_you_mean(str(v), F.ENUMS[ftype.enum]) if ftype.kind == F.ENUM else ("write it in quotes" if ftype.kind == F.TEXT else "")
             self.d.error("schema_wrong_type", f"`{path}` must be {ftype.describe()}, not `{v}`", node.loc, hint)
+            return False
+        if isinstance(v, str) and has_surrogate(v):
+            self.d.error("schema_bad_value", f"`{path}` holds a lone surrogate (an escape such as \\ud800 without its pair)", node.loc,
+                         "no encoding can write it: correct the escape, or remove it")
+            return False
+        if ftype.kind == F.NUMBER and F.too_large(v):
+            self.d.error("schema_bad_value", f"`{path}` must be a number of at most 15 digits, not {F.digits(v)}", node.loc,
+                         "a typing slip? statistics and amounts have fewer digits")
             return False
         if ftype.kind == F.NUMBER and ftype.unit == "share" and not 0 <= v <= 1:
             self.d.error("schema_bad_value", f"`{path}` is a share and must lie between 0 and 1, not {v}", node.loc, "shares are fractions: 50 % is 0.5")

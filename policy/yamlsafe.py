@@ -23,6 +23,14 @@ _CORE = "tag:yaml.org,2002:"
 MAP, SEQ, SCALAR = "map", "seq", "scalar"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogate(text: str) -> bool:
+    """Whether text holds a lone UTF-16 surrogate (`"\\ud800"` in JSON): no encoding can write it."""
+    return bool(_SURROGATE.search(text))
+
+
 class _Resolver(yaml.resolver.Resolver):
     """YAML 1.2 core schema, reduced: null, true/false, decimal integers and floats; the rest is text."""
 
@@ -58,6 +66,22 @@ class _Loader(
         yaml.parser.Parser.__init__(self)
         yaml.composer.Composer.__init__(self)
         _Resolver.__init__(self)
+        self._depth = 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        """The depth limit enforced while composing: 600 nested `[` stop here, never in Python's recursion limit."""
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _TooDeep(yaml.MarkedYAMLError):
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__(problem=f"nesting deeper than {MAX_DEPTH} levels", problem_mark=mark)
 
 
 @attrs.define
@@ -150,6 +174,10 @@ class _Builder:
         tag, text = node.tag, node.value
         try:
             if tag == _CORE + "str":
+                if has_surrogate(text):
+                    self.diags.error("yaml_bad_scalar", "the text holds a lone surrogate (an escape such as \\ud800 without its pair)",
+                                     loc, "no encoding can write it: correct the escape, or remove it")
+                    return text.encode("utf-8", "backslashreplace").decode("utf-8")
                 return text
             if tag == _CORE + "null":
                 return None
@@ -182,6 +210,11 @@ def load_text(text: str, file: str, diags: Diagnostics, max_bytes: int = MAX_BYT
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+    except _TooDeep as e:
+        mark = e.problem_mark
+        diags.error("yaml_too_deep", e.problem, Location(file, mark.line + 1, mark.column + 1),
+                    "aliases and nesting are limited; write the values out")
+        return None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)

@@ -541,3 +541,39 @@ class TestOutputNeverOverwritesInput:
         assert 2 == result.exit_code, result.stderr
         assert "--out" in result.stderr and "would overwrite" in result.stderr
         assert before == {p: p.read_bytes() for p in sample.rglob("*") if p.is_file()}
+
+
+class TestValidateCompilesForAnyDelivery:
+    def test_a_pack_that_only_fails_with_national_averages_is_refused_by_validate(self, run, tmp_path):
+        """Ratios per school form on national averages compile to many pieces only once a delivery gives the
+        averages: validate compiles with every average, so the pack never fails mid-batch; it is not counted valid."""
+        forms = "{grundskola: 0.9, grundsarskola: 0.9, gymnasieskola: 0.9, gymnasiesarskola: 0.9, sameskola: 0.9, specialskola: 0.9, forskola: 0.9, forskoleklass: 0.9, fritidshem: 0.9}"
+        indicators = ["merit_value_y9", "grade_value_y6_swedish", "grade_value_y6_maths", "average_grade_points",
+                      "share_degree_within_3y", "share_eligible_vocational_y9"]
+        parts = "\n".join(f"      - {{fact: unit.results.{k}, lt: {{national_average: {k}, times: r}}}}" for k in indicators)
+        (tmp_path / "p.yaml").write_text(f"""\
+pack:
+  id: wide
+  version: 1.0.0
+  format: 1
+  valid_from: 2016-01-01
+  title: {{sv: Bred, en: Wide}}
+  sources:
+    GP2016: {{title: Genomförandeplan}}
+outcomes:
+  unit: {{precedence: [not_eligible, manual_review, eligible], default: not_eligible, on_unknown: manual_review}}
+parameters:
+  r: {{unit: ratio, by_school_form: {forms}, source: GP2016 2.3.2 punkt 1}}
+rules:
+  - id: low
+    text: {{sv: Låga resultat., en: Low results.}}
+    source: GP2016 2.3.2 punkt 1
+    when:
+      any:
+{parts}
+    then: {{outcome: eligible}}
+""", encoding="utf-8")
+        result = run("validate", str(tmp_path / "p.yaml"))
+        assert 1 == result.exit_code
+        assert "compile_limit" in result.stdout and "durable rules; at most" in result.stdout
+        assert "0 valid packs" in result.stderr

@@ -125,3 +125,25 @@ class TestSplitting:
                                ({"school_form": "grundskola"}, "manual_review")]:
             record = engine.evaluate(unit_case({"unit": facts}))
             assert outcome == record["outcome"], record.get("error")
+
+    @pytest.mark.parametrize("n", [6, 10, 18, 24, 40])
+    def test_growing_products_are_refused_not_expanded(self, load_text, n):
+        """`any` groups joined by `all` multiply into pieces: past the limit the pack is refused, never expanded.
+
+        (A pack of 18 such groups used to take minutes and a gigabyte before the limit was checked.)
+        """
+        from engine.compile import MAX_PIECES, pieces_needed, simplify
+
+        forms = ["grundskola", "gymnasieskola", "sameskola", "specialskola", "forskola", "fritidshem"]
+        parts = ", ".join(f"{{any: [{{fact: unit.school_form, eq: {forms[i % 6]}}}, {{fact: unit.pupils, lt: {{param: p}}}},"
+                          f" {{fact: unit.in_underlag, eq: true}}]}}" for i in range(n))
+        text = "parameters:\n  p: {unit: pupils, value: 50, source: GP2016 2.3.3}\n" + _rules(("wide", f"{{all: [{parts}]}}", "{outcome: eligible}"))
+        pack, diags = load_text(text)
+        assert pack is not None, [d.render() for d in diags]
+        if n <= 10:
+            compile_pack(pack, "unit")  # small enough: compiles
+            return
+        with pytest.raises(PackError) as e:
+            compile_pack(pack, "unit")
+        assert any(d.code == "compile_limit" and "durable rules; at most" in d.message for d in e.value.diagnostics)
+        assert MAX_PIECES < pieces_needed(simplify({"$and": [{"$or": [{"a": i}, {"b": i}, {"c": i}]} for i in range(n)]}))

@@ -177,3 +177,50 @@ class TestLimits:
         doc, errors = read(GOOD)
         assert doc is None
         assert ["delivery.yaml: yaml_too_large: the file is larger than 0 MiB"] == [e.split("\n")[0] for e in errors]
+
+
+class TestNeverATraceback:
+    """Inputs that once ended in a traceback: each is now a located error, exit 1."""
+
+    @pytest.fixture
+    def sample(self):
+        import yaml
+        return yaml.safe_load((FIXTURES / "sample" / "delivery.yaml").read_text(encoding="utf-8"))
+
+    def _errors(self, path):
+        diags = Diagnostics()
+        assert read_delivery(path, diags) is None
+        return [(d.code, d.message) for d in diags.errors]
+
+    @pytest.mark.parametrize("form", ["json", "yaml"])
+    def test_a_huge_integer(self, tmp_path, sample, form):
+        """A number of 400 digits in a decimal field: out of range, at its place (was OverflowError)."""
+        import json
+        sample["units"][0]["results"]["merit_value_y9"] = int("9" * 400)
+        path = tmp_path / f"d.{form}"
+        path.write_text(json.dumps(sample, default=str), encoding="utf-8")
+        [(code, message)] = self._errors(path)
+        assert "schema_bad_value" == code and "must be a number of at most 15 digits, not a number of 400 digits" in message
+
+    @pytest.mark.parametrize("form", ["json", "yaml"])
+    def test_deep_nesting(self, tmp_path, form):
+        """600 nested lists (1.2 KB): refused while composing (was RecursionError)."""
+        path = tmp_path / f"d.{form}"
+        path.write_text('{"delivery": ' + "[" * 600 + "]" * 600 + "}", encoding="utf-8")
+        assert [("yaml_too_deep", "nesting deeper than 64 levels")] == self._errors(path)
+
+    def test_a_lone_surrogate(self, tmp_path, sample):
+        """`"\\ud800"` in a name: refused at its place (was UnicodeEncodeError when the record was written)."""
+        import json
+        text = json.dumps(sample, default=str).replace('"Lindskolan 7-9"', '"Lind\\ud800"', 1)
+        assert "\\ud800" in text
+        path = tmp_path / "d.json"
+        path.write_text(text, encoding="utf-8")
+        [(code, message)] = self._errors(path)
+        assert code in ("schema_bad_value", "yaml_bad_scalar") and "lone surrogate" in message
+
+    def test_a_lone_surrogate_in_yaml(self, tmp_path):
+        """The same in YAML text: the loader refuses it."""
+        path = tmp_path / "d.yaml"
+        path.write_text('delivery: {id: "SI\\ud800"}\n', encoding="utf-8")
+        assert "yaml_bad_scalar" in [c for c, _ in self._errors(path)]

@@ -176,3 +176,15 @@ class TestReplaces:
         assert not diags.has_errors()
         assert [("2015-08-27", "1.1.0"), ("2015-08-28", "2.1.0"), ("2019-06-30", "2.1.0"), ("2019-07-01", "3.1.0")] == [
             (d, registry.in_force(d).meta.version) for d in ("2015-08-27", "2015-08-28", "2019-06-30", "2019-07-01")]
+
+
+class TestDiscovery:
+    def test_a_symlink_loop_is_reported_once(self, tmp_path):
+        """A link back up the rules tree is reported once, and the packs are still found."""
+        _version(tmp_path, "2.0.0", "2016-01-01", "2019-06-30")
+        (tmp_path / "sub").mkdir()
+        (tmp_path / "sub" / "back").symlink_to(tmp_path, target_is_directory=True)
+        diags = Diagnostics()
+        registry = Registry.load([tmp_path], diags)
+        assert ["2.0.0"] == [p.meta.version for p in registry.packs]
+        assert 1 == len(diags.errors) and "symbolic link loop" in diags.errors[0].message
