@@ -18,13 +18,14 @@ from engine.batch import Tasks, evaluate_delivery
 from engine.compile import compile_diagnostics
 from engine.delivery import clobbers, input_files, org_number, read_delivery
 from engine.encoding import ENCODINGS
+from engine.output import AtomicFile, OutputError
 from engine.diff import decision_changes
 from engine.explain import explain_text
 from engine.overrides import read_overrides
 from engine.packtests import coverage, run_tests
 from engine.record import dumps
 from engine.render import CSV_COLUMNS, Summary, csv_row, html, markdown
-from engine.replay import replay
+from engine.replay import parse_line, replay
 from engine.workers import WorkerPool, default_workers
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
@@ -153,28 +154,24 @@ def test_command(ctx: click.Context, packs: tuple[Path, ...]) -> None:
 
 
 class _Output:
-    """Where records go: stdout, or a temporary file renamed into place when the run succeeds."""
+    """Where records go: stdout, or a temporary file renamed into place when the run succeeds (engine/output.py)."""
 
     def __init__(self, out: Path | None) -> None:
-        self.out = out
-        self.tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp") if out else None
-        self.stream = self.tmp.open("w", encoding="utf-8", newline="\n") if self.tmp else None
+        self.file = AtomicFile(out) if out else None
 
     def write(self, text: str) -> None:
-        if self.stream is not None:
-            self.stream.write(text)
+        if self.file is not None:
+            self.file.write(text)
         else:
             click.echo(text, nl=False)
 
     def commit(self) -> None:
-        if self.stream is not None:
-            self.stream.close()
-            os.replace(self.tmp, self.out)
+        if self.file is not None:
+            self.file.commit()
 
     def abandon(self) -> None:
-        if self.stream is not None:
-            self.stream.close()
-            self.tmp.unlink(missing_ok=True)
+        if self.file is not None:
+            self.file.abandon()
 
 
 def _fail(diags: Diagnostics) -> None:
@@ -306,7 +303,10 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
             raise click.UsageError(f"--out `{out}` would overwrite the input `{hit}`; write the records to another file")
     doc, pack, overrides = _prepare(ctx, delivery, pack_ref, overrides_path)
     summary = Summary()
-    output = _Output(out)
+    try:
+        output = _Output(out)
+    except OutputError as e:
+        raise click.ClickException(str(e)) from None
     title = (f"Urval {doc.id} ({doc.date})" if lang == "sv" else f"Selection {doc.id} ({doc.date})")
     rows = len(doc.units) + len(doc.huvudman)
     engine = Engine(pack)
@@ -333,6 +333,9 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
         elif fmt in ("md", "html"):
             output.write((markdown if fmt == "md" else html)(kept, title, lang))
         output.commit()
+    except OutputError as e:
+        output.abandon()
+        raise click.ClickException(str(e)) from None
     except BaseException:
         output.abandon()
         raise
@@ -422,22 +425,25 @@ def replay_command(ctx: click.Context, records_path: Path) -> None:
     """Re-evaluate stored decision records (JSON Lines) with the pack versions that made them; report any that differ."""
     diags = Diagnostics()
     registry = Registry.load([ctx.obj["rules"]], diags)
-    records = []
+    records, bad, lines = [], 0, 0
     try:
-        with records_path.open(encoding="utf-8") as f:
-            for n, line in enumerate(f, start=1):
-                if line.strip():
-                    records.append((n, json.loads(line)))
+        with records_path.open("rb") as f:
+            for n, raw in enumerate(f, start=1):
+                if not raw.strip():
+                    continue
+                lines += 1
+                record, why = parse_line(raw)
+                if record is None:
+                    bad += 1
+                    click.echo(f"{records_path}:{n}: {why}")
+                else:
+                    records.append((n, record, raw))
     except OSError as e:
         raise click.UsageError(f"cannot read {records_path}: {e.strerror}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        click.echo(f"{records_path}:{n}: not a JSON record: {e}", err=True)
-        sys.exit(1)
-    bad = 0
     for m in replay(records, registry.packs):
         bad += 1
         click.echo(f"{records_path}:{m.line}: {m.kind} {m.id}: {m.reason}")
-    click.echo(f"{len(records)} records, {len(records) - bad} reproduced, {bad} did not", err=True)
+    click.echo(f"{lines} line{'s' * (lines != 1)}, {lines - bad} reproduced, {bad} did not", err=True)
     sys.exit(1 if bad else 0)
 
 

@@ -8,6 +8,7 @@ them: a file holding only some huvudmän of a delivery cannot reproduce their ra
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any, Iterable, Iterator
 
@@ -78,31 +79,109 @@ def _why(old: dict, new: dict) -> str:
     return f"record differs in `{keys[0]}`" if keys else "record differs"
 
 
-def replay(records: Iterable[tuple[int, dict]], packs: Iterable[Pack]) -> Iterator[Mismatch]:
-    """Every record that does not reproduce (the line it came from, the case, the reason)."""
+class _Duplicate(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen = set()
+    for k, _ in pairs:
+        if k in seen:
+            raise _Duplicate(f"the key `{k}` appears twice")
+        seen.add(k)
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"`{name}` is not a number a record can hold")
+
+
+def parse_line(raw: bytes) -> tuple[dict | None, str]:
+    """A stored line as a record, or None and why it is not one (never an exception)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return None, f"not a record: byte 0x{raw[e.start]:02X} at column {e.start + 1} is not UTF-8"
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except RecursionError:
+        return None, "not a record: nested too deep"
+    except ValueError as e:  # JSONDecodeError and the refusals above
+        return None, f"not a record: {e}"
+    if not isinstance(value, dict):
+        return None, f"not a record: a JSON {type(value).__name__.replace('dict', 'object').replace('list', 'array')}, not an object"
+    missing = [k for k in ("kind", "id", "pack", "input", "input_sha256") if k not in value]
+    if missing:
+        return None, f"not a record: no `{missing[0]}`"
+    if value["kind"] not in ("unit", "huvudman") or not isinstance(value["input"], dict) or not isinstance(value["pack"], dict):
+        return None, "not a record: `kind`, `input` or `pack` is malformed"
+    return value, ""
+
+
+def replay(records: Iterable[tuple[int, dict, bytes | None]], packs: Iterable[Pack]) -> Iterator[Mismatch]:
+    """Every record that does not reproduce (the line it came from, the case, the reason).
+
+    A record given with its stored bytes must reproduce them exactly: a change of whitespace or of an
+    escape is reported like any other. Replay proves that the records are consistent with the packs and
+    their own inputs; it does not prove who wrote them (nothing is signed).
+    """
     by_hash = {p.sha256: p for p in packs}
     engines: dict[str, Engine] = {}
-    rounds: dict[tuple[str, str], list[tuple[int, dict, dict]]] = defaultdict(list)
-    for line, old in records:
+    rounds: dict[tuple[str, str], list[tuple[int, dict, dict, bytes | None]]] = defaultdict(list)
+    seen: dict[tuple, int] = {}
+    for line, old, raw in records:
         kind, rid = old.get("kind", "?"), old.get("id", "?")
-        pack = by_hash.get((old.get("pack") or {}).get("sha256"))
+        p = old.get("pack") or {}
+        delivery = str((old.get("input") or {}).get("facts", {}).get("delivery.id", ""))
+        key = (p.get("sha256"), delivery, kind, rid)
+        if key in seen:
+            yield Mismatch(line, kind, rid, f"the same record again: line {seen[key]} holds this {kind} of this delivery and pack")
+            continue
+        seen[key] = line
+        pack = by_hash.get(p.get("sha256"))
         if pack is None:
-            p = old.get("pack") or {}
             yield Mismatch(line, kind, rid, f"pack not found: {p.get('id')}@{p.get('version')} sha256 {p.get('sha256')}")
             continue
-        case = case_of(old)
+        try:
+            case = case_of(old)
+        except (ValueError, KeyError, TypeError, AttributeError) as e:  # a record whose input is not a case
+            yield Mismatch(line, kind, rid, f"the recorded input is not a case: {e}")
+            continue
         if case.input_sha256 != old.get("input_sha256"):
             yield Mismatch(line, kind, rid, "input hash differs: the recorded input does not hash to input_sha256")
             continue
         engine = engines.setdefault(pack.sha256, Engine(pack))
-        new = engine.evaluate(case, _overrides(old))
+        try:
+            new = engine.evaluate(case, _overrides(old))
+        except (ValueError, KeyError, TypeError) as e:
+            yield Mismatch(line, kind, rid, f"the recorded overrides are malformed: {e}")
+            continue
         if kind == "huvudman":
-            delivery = str(old["input"]["facts"].get("delivery.id", ""))
-            rounds[(pack.sha256, delivery)].append((line, old, new))
-        elif dumps(new) != dumps(old):
-            yield Mismatch(line, kind, rid, _why(old, new))
-    for (sha, _), group in sorted(rounds.items()):
-        rank_round([new for _, _, new in group], by_hash[sha])
-        for line, old, new in group:
-            if dumps(new) != dumps(old):
-                yield Mismatch(line, "huvudman", old["id"], _why(old, new))
+            rounds[(pack.sha256, delivery)].append((line, old, new, raw))
+        elif not _same(new, old, raw):
+            yield Mismatch(line, kind, rid, _why(old, new) if dumps(new) != dumps(old) else _bytes_differ())
+    for (sha, delivery), group in sorted(rounds.items()):
+        rank_round([new for _, _, new, _ in group], by_hash[sha])
+        for line, old, new, raw in group:
+            if not _same(new, old, raw):
+                yield Mismatch(line, "huvudman", old["id"], _why(old, new) if dumps(new) != dumps(old) else _bytes_differ())
+        yield from _gaps(group)
+
+
+def _same(new: dict, old: dict, raw: bytes | None) -> bool:
+    if raw is None:
+        return dumps(new) == dumps(old)
+    return dumps(new).encode("utf-8") == raw.rstrip(b"\r\n")
+
+
+def _bytes_differ() -> str:
+    return "the stored bytes differ (whitespace, escapes or key order) from the record the engine writes"
+
+
+def _gaps(group: list[tuple[int, dict, dict, bytes | None]]) -> Iterator[Mismatch]:
+    """Ranks of a round that no stored record holds: records of the run are missing."""
+    ranks = sorted(old["rank"] for _, old, _, _ in group if isinstance(old.get("rank"), int))
+    missing = sorted(set(range(1, (ranks[-1] if ranks else 0) + 1)) - set(ranks))
+    if missing:
+        line = group[0][0]
+        yield Mismatch(line, "huvudman", "?", f"records missing from the round: no record holds rank {', '.join(map(str, missing))}")

@@ -344,7 +344,7 @@ class TestReplay:
         result = run("replay", str(records))
         assert 0 == result.exit_code
         assert "" == result.stdout
-        assert "44 records, 44 reproduced, 0 did not" in result.stderr
+        assert "44 lines, 44 reproduced, 0 did not" in result.stderr
 
     @pytest.mark.parametrize("line_no, change, reason", [
         (1, lambda r: r["input"]["facts"].__setitem__("unit.pupils", 31),
@@ -365,13 +365,50 @@ class TestReplay:
         assert 1 == result.exit_code
         assert [f"{records}:{line_no}: {reason}"] == result.stdout.splitlines()
 
-    def test_not_json(self, run, tmp_path):
-        """A line that is not JSON is an error naming the line, not a traceback."""
-        bad = tmp_path / "r.jsonl"
-        bad.write_text("{}\n{oops\n", encoding="utf-8")
-        result = run("replay", str(bad))
+    @pytest.mark.parametrize("line, why", [
+        (b"{oops", "not a record: Expecting property name"),
+        (b"\xff{}", "not a record: byte 0xFF at column 1 is not UTF-8"),
+        (b"[]", "not a record: a JSON array, not an object"),
+        (b'{"kind": "unit", "id": "1"}', "not a record: no `pack`"),
+        (b'{"a": NaN}', "not a record: `NaN` is not a number a record can hold"),
+        (b"[" * 100_000, "not a record:"),
+        (b'{"kind": "unit", "kind": "unit"}', "not a record: the key `kind` appears twice"),
+    ])
+    def test_a_malformed_line_is_reported_and_replay_goes_on(self, run, records, line, why):
+        """Each malformed line is a mismatch on that line, never a traceback; the other records still replay."""
+        lines = records.read_bytes().splitlines()
+        lines.insert(1, line)
+        records.write_bytes(b"\n".join(lines) + b"\n")
+        result = run("replay", str(records))
         assert 1 == result.exit_code
-        assert f"{bad}:2: not a JSON record" in result.stderr
+        out = result.stdout.splitlines()
+        assert 1 == len(out) and out[0].startswith(f"{records}:2: {why}"), out
+        assert "45 lines, 44 reproduced, 1 did not" in result.stderr
+
+    @pytest.mark.parametrize("change, why", [
+        (lambda b: b.replace(b'","outcome"', b'", "outcome"', 1), "the stored bytes differ"),
+        (lambda b: b.replace("Lindskolan".encode(), b"Lindskolan".replace(b"a", b"\\u0061"), 1), "the stored bytes differ"),
+    ])
+    def test_bytes_are_compared(self, run, records, change, why):
+        """Whitespace or an escape that parses to the same record is still a change of the stored record."""
+        lines = records.read_bytes().splitlines()
+        lines[0] = change(lines[0])
+        records.write_bytes(b"\n".join(lines) + b"\n")
+        result = run("replay", str(records))
+        assert 1 == result.exit_code
+        assert why in result.stdout and result.stdout.startswith(f"{records}:1: unit ")
+
+    def test_duplicated_and_missing_records_are_counted(self, run, records):
+        """A record given twice, and a round whose ranks are not all there: both reported."""
+        lines = records.read_bytes().splitlines()
+        ranked = next(i for i, l in enumerate(lines) if b'"rank":1,' in l)
+        doubled = lines + [lines[0]]
+        del doubled[ranked]
+        records.write_bytes(b"\n".join(doubled) + b"\n")
+        result = run("replay", str(records))
+        assert 1 == result.exit_code
+        assert "the same record again: line 1 holds this unit" in result.stdout
+        assert "records missing from the round: no record holds rank 1" in result.stdout
 
 
 class TestAgreementCheck:

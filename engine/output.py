@@ -1,0 +1,76 @@
+"""Writing records to a file atomically: a temporary file beside it, renamed into place only when the run succeeds.
+
+A run that fails (a full disk, an interruption) leaves the old file as it was and no temporary file behind;
+the temporary files of runs that died without cleaning up (killed) are removed by the next run.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO
+
+
+class OutputError(Exception):
+    """The output cannot be written: one line that says which file and why."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(out: Path) -> list[Path]:
+    """Remove `.OUT.<pid>.tmp` files beside `out` left by runs whose process is gone; the ones removed."""
+    removed = []
+    for tmp in out.parent.glob(f".{out.name}.*.tmp"):
+        pid = tmp.name[len(out.name) + 2:-len(".tmp")]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            try:
+                tmp.unlink()
+                removed.append(tmp)
+            except OSError:
+                pass
+    return removed
+
+
+class AtomicFile:
+    """Text written to `.OUT.<pid>.tmp`, renamed to OUT by `commit`; `abandon` removes it."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        if not out.parent.is_dir():
+            raise OutputError(f"cannot write `{out}`: the directory `{out.parent}` does not exist")
+        remove_stale(out)
+        try:
+            self.stream: IO[str] | None = self.tmp.open("w", encoding="utf-8", newline="\n")
+        except OSError as e:
+            raise OutputError(f"cannot write `{out}`: {e.strerror}") from None
+
+    def write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+        except OSError as e:
+            self.abandon()
+            raise OutputError(f"cannot write `{self.out}`: {e.strerror}; the old file is kept") from None
+
+    def commit(self) -> None:
+        try:
+            self.stream.close()
+            os.replace(self.tmp, self.out)
+        except OSError as e:
+            self.abandon()
+            raise OutputError(f"cannot write `{self.out}`: {e.strerror}; the old file is kept") from None
+
+    def abandon(self) -> None:
+        try:
+            if self.stream is not None and not self.stream.closed:
+                self.stream.close()
+        except OSError:
+            pass
+        self.tmp.unlink(missing_ok=True)

@@ -1,0 +1,67 @@
+"""Atomic output (engine/output.py): the old file kept and no temporary file left when writing fails."""
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+
+import pytest
+
+from engine.output import AtomicFile, OutputError, remove_stale
+
+
+class _Full:
+    """A stream on a full disk."""
+
+    closed = False
+
+    def write(self, text):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def close(self):
+        self.closed = True
+
+
+class TestAtomicFile:
+    def test_a_missing_directory_is_one_clear_line(self, tmp_path):
+        """No such directory: the message names it; nothing is created."""
+        with pytest.raises(OutputError) as e:
+            AtomicFile(tmp_path / "nowhere" / "records.jsonl")
+        assert f"cannot write `{tmp_path / 'nowhere' / 'records.jsonl'}`: the directory `{tmp_path / 'nowhere'}` does not exist" == str(e.value)
+
+    def test_a_full_disk_keeps_the_old_file_and_removes_the_temporary_one(self, tmp_path):
+        """ENOSPC while writing: the old records stay, the temporary file is gone, the message says why."""
+        out = tmp_path / "records.jsonl"
+        out.write_text("old\n", encoding="utf-8")
+        f = AtomicFile(out)
+        f.stream.close()
+        f.stream = _Full()
+        with pytest.raises(OutputError) as e:
+            f.write("new\n")
+        assert "No space left on device; the old file is kept" in str(e.value)
+        assert "old\n" == out.read_text(encoding="utf-8")
+        assert [out] == list(tmp_path.iterdir())
+
+    def test_temporary_files_of_dead_runs_are_removed(self, tmp_path):
+        """A `.OUT.<pid>.tmp` of a process that is gone is removed by the next run; a live one is kept."""
+        out = tmp_path / "records.jsonl"
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+        stale, live = tmp_path / f".records.jsonl.{dead}.tmp", tmp_path / f".records.jsonl.{os.getppid()}.tmp"
+        stale.write_text("x", encoding="utf-8")
+        live.write_text("y", encoding="utf-8")
+        assert [stale] == remove_stale(out)
+        assert live.exists() and not stale.exists()
+
+    def test_evaluate_into_a_missing_directory(self, tmp_path):
+        """`sbs evaluate --out` into a directory that does not exist: exit 1, one line, no traceback."""
+        from click.testing import CliRunner
+
+        from cli.main import cli
+
+        from .conftest import FIXTURES
+
+        result = CliRunner().invoke(cli, ["evaluate", str(FIXTURES / "sample" / "delivery.yaml"), "--workers", "0",
+                                          "--out", str(tmp_path / "no" / "r.jsonl")])
+        assert 1 == result.exit_code
+        assert result.stderr.startswith("Error: cannot write") and "Traceback" not in result.stderr
