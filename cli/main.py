@@ -207,6 +207,7 @@ def _overrides(path: Path | None, pack, doc) -> list:
     overrides = read_overrides(path, pack, doc.targets(), diags)
     if diags.has_errors():
         _fail(diags)
+    _echo_diagnostics(diags, err=True)  # warnings: the run goes on
     return overrides
 
 
@@ -302,13 +303,14 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
         if hit is not None:
             raise click.UsageError(f"--out `{out}` would overwrite the input `{hit}`; write the records to another file")
     doc, pack, overrides = _prepare(ctx, delivery, pack_ref, overrides_path)
-    summary = Summary()
+    decides_huvudman = any(r.scope == "huvudman" for r in pack.rules)
+    summary = Summary(None if decides_huvudman else f"the pack {pack.ref} has no huvudman rules, so only units are decided")
     try:
         output = _Output(out)
     except OutputError as e:
         raise click.ClickException(str(e)) from None
     title = (f"Urval {doc.id} ({doc.date})" if lang == "sv" else f"Selection {doc.id} ({doc.date})")
-    rows = len(doc.units) + len(doc.huvudman)
+    rows = len(doc.units) + (len(doc.huvudman) if decides_huvudman else 0)  # every row the pack decides
     engine = Engine(pack)
     workers = default_workers() if workers is None else workers
     pool = WorkerPool(pack, doc, overrides, Tasks(engine, doc, overrides).stopped, workers, timeout) if workers else None

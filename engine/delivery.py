@@ -132,6 +132,10 @@ def read_delivery(path: str | Path, diags: Diagnostics, encoding: str | None = N
     """
     path = Path(path)
     reasons: dict[str, dict[str, str]] = {}
+    if path.suffix.lower() == ".csv" and path.is_file():
+        diags.error("file_unreadable", "a CSV delivery is a directory, not one table", Location(str(path)),
+                    f"give the directory `{path.parent}`, which holds units.csv, huvudman.csv and delivery.yaml")
+        return None
     if path.is_dir() or path.suffix.lower() == ".xlsx":
         root, reasons = table_document(path, diags, encoding)
     elif not path.exists():

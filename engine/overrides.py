@@ -6,6 +6,7 @@ trace and in the record.
 """
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -92,8 +93,22 @@ def read_overrides(path: str | Path, pack: Pack, targets: Mapping[str, str] | No
             ok = False
         if ok:
             out.append(Override(target_id, rule_id, action, outcome, reason, author, date, item.loc))
+            _check_date(date, m["decided_on"].loc, diags)
     _check_duplicates(out, diags)
     return out
+
+
+#: The first day an officer could have decided anything for the programme (it began in 2015).
+EARLIEST_DECISION = "2015-01-01"
+
+
+def _check_date(date: str, loc: Location, diags: Diagnostics, today: datetime.date | None = None) -> None:
+    """A decision dated before the programme or more than a year ahead is likely a typing slip: a warning."""
+    today = today or datetime.date.today()
+    latest = (today + datetime.timedelta(days=366)).isoformat()
+    if date < EARLIEST_DECISION or date > latest:
+        diags.warning("override_unlikely_date", f"decided_on {date} is {'before the programme began (2015)' if date < EARLIEST_DECISION else 'more than a year ahead'}",
+                      loc, "check the year; the override is applied as written")
 
 
 def _target(r: Reader, node) -> str | None:

@@ -7,6 +7,7 @@ Renderers read records only; they never recompute a decision. Both report format
 from __future__ import annotations
 
 import html as _html
+import re
 from collections import Counter
 from typing import Any, Iterable
 
@@ -30,10 +31,11 @@ HEADINGS = {
 class Summary:
     """Counts of a batch, kept as records pass by (so records can stream)."""
 
-    def __init__(self) -> None:
+    def __init__(self, undecided: str | None = None) -> None:
         self.units: Counter = Counter()
         self.huvudman: Counter = Counter()
         self.errors = 0
+        self.undecided = undecided  #: why huvudmän get no records, when the pack decides none
 
     def add(self, record: dict) -> None:
         if record.get("outcome") is None:
@@ -51,6 +53,7 @@ class Summary:
 
         out = [
             f"units: {sum(self.units.values())} ({row(self.units, UNIT_OUTCOMES) or 'none'})",
+            f"huvudmän: none decided: {self.undecided}" if self.undecided else
             f"huvudmän: {sum(self.huvudman.values())} ({row(self.huvudman, HUVUDMAN_OUTCOMES) or 'none'})",
             f"records: {self.records}, of them engine errors: {self.errors}",
         ]
@@ -99,8 +102,19 @@ def report(records: Iterable[dict], title: str, lang: str = "sv") -> dict[str, A
     }
 
 
+def _md_text(text: object) -> str:
+    """Text from a delivery, safe in Markdown: HTML in a name is shown, never run."""
+    return _html.escape(str(text), quote=False)
+
+
 def _md_cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return _md_text(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any run of backticks in `text`, so a name cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _md_table(head: list[str], rows: Iterable[Iterable[Any]]) -> list[str]:
@@ -111,12 +125,13 @@ def markdown(records: Iterable[dict], title: str, lang: str = "sv") -> str:
     """The report as Markdown."""
     m = report(records, title, lang)
     h = m["headings"]
-    out = [f"# {m['title']}", "", *[f"- {line}" for line in m["summary"]], "", m["pack"], ""]
+    out = [f"# {_md_text(m['title'])}", "", *[f"- {_md_text(line)}" for line in m["summary"]], "", m["pack"], ""]
     out += [f"## {h['huvudman']}", "", *_md_table(*m["huvudman"]), ""]
     out += [f"## {h['units']}", "", *_md_table(*m["units"]), ""]
     out += [f"## {h['traces']}", ""]
     for heading, text in m["traces"]:
-        out += [f"### {heading}", "", "```text", text.rstrip("\n"), "```", ""]
+        fence = _fence(text)
+        out += [f"### {_md_text(heading)}", "", f"{fence}text", text.rstrip("\n"), fence, ""]
     out += [f"## {h['rules']}", "", *_md_table(*m["rules"])]
     return "\n".join(out) + "\n"
 
@@ -150,8 +165,20 @@ CSV_COLUMNS = ["kind", "id", "name", "huvudman_id", "outcome", "rank", "priority
                "missing", "overrides", "error", "pack", "pack_sha256", "input_sha256"]
 
 
+def safe_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not run: text starting with `=`, `+`, `-`, `@` (or a tab or CR) is prefixed
+    with `'`, so a name such as `=HYPERLINK(…)` is shown as written (formula injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def csv_row(r: dict) -> list[Any]:
-    """One record as a row of `CSV_COLUMNS` (lists joined by spaces)."""
+    """One record as a row of `CSV_COLUMNS` (lists joined by spaces; text made safe for spreadsheets)."""
+    return [safe_cell(c) for c in _csv_cells(r)]
+
+
+def _csv_cells(r: dict) -> list[Any]:
     return [
         r["kind"], r["id"], r["input"]["facts"].get(f"{r['kind']}.name", ""), r.get("huvudman_id") or "",
         r.get("outcome") or "", r.get("rank") or "", r.get("priority", ""), " ".join(r.get("decided_by", [])),

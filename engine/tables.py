@@ -76,6 +76,13 @@ def read_csv(path: Path, diags: Diagnostics, encoding: str | None = None) -> Tab
     text = decode_table(raw, str(path), diags, encoding)
     if text is None:
         return None
+    bad = _CONTROL.search(text)
+    if bad is not None:  # refused as YAML text is: a NUL or a control character is no statistic
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        diags.error("delivery_control_character", f"the file holds the control character U+{ord(bad.group()):04X}",
+                    Location(str(path), line, col), "a binary or corrupted file? save the table again as CSV")
+        return None
     lines = text.splitlines()
     if not lines:
         diags.error("schema_missing_key", "the table is empty; the first line names the columns", Location(str(path), 1, 1))
@@ -114,12 +121,20 @@ def read_sheet(book: Any, name: str, file: str, diags: Diagnostics) -> Table | N
     return Table(f"{file}[{name}]", header, rows(), padded=True)
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
 def _number(text: str) -> Any:
+    """A number as Skolverket writes it (decimal comma, spaces between thousands); ASCII digits only, so
+    `1_000` or digits of another script stay text and the checks report them with the field."""
     t = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    try:
-        return int(t) if re.fullmatch(r"-?\d+", t) else float(t)
-    except ValueError:
-        return text  # left as text: the checks report it with the field and what was expected
+    if _INTEGER.fullmatch(t):
+        return int(t)
+    if _DECIMAL.fullmatch(t):
+        return float(t)
+    return text
 
 
 def _cell(value: Any, field: F.Field | None, percent: bool) -> tuple[Any, str | None]:

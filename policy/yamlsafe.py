@@ -227,6 +227,7 @@ def load_text(text: str, file: str, diags: Diagnostics, max_bytes: int = MAX_BYT
     finally:
         loader.dispose()
     if node is None:
+        diags.error("file_empty", "the file is empty", Location(file), "an empty file holds nothing to read; remove it or fill it in")
         return None
     builder = _Builder(file, diags, max_nodes)
     try:

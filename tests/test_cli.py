@@ -1,6 +1,8 @@
 """The `sbs` commands through click's runner: output, messages and exit codes."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -614,3 +616,67 @@ rules:
         assert 1 == result.exit_code
         assert "compile_limit" in result.stdout and "durable rules; at most" in result.stdout
         assert "0 valid packs" in result.stderr
+
+
+class TestUnitOnlyPack:
+    def test_a_pack_without_huvudman_rules_says_why_huvudmän_have_no_records(self, run, tmp_path):
+        """Only units are decided, every one of them: exit 0, and the summary says why no huvudman has a record."""
+        (tmp_path / "mini.yaml").write_text("""\
+pack:
+  id: mini
+  version: 1.0.0
+  format: 1
+  valid_from: 2015-01-01
+  title: {sv: Enheter, en: Units}
+  sources:
+    GP2016: {title: Genomförandeplan}
+outcomes:
+  unit: {precedence: [excluded, eligible], default: eligible, on_unknown: eligible}
+rules:
+  - id: state-school
+    text: {sv: Statliga skolor väljs inte., en: State schools are not selected.}
+    source: {doc: GP2016, section: 2.3.3, quote: Skolverkets bedömning är att statliga skolor endast i undantagsfall kan prioriteras}
+    when: {fact: unit.school_form, in: [sameskola, specialskola]}
+    then: {outcome: excluded}
+""", encoding="utf-8")
+        result = run("--rules", str(tmp_path), "evaluate", str(FIXTURES / "sample" / "delivery.yaml"), "--workers", "0")
+        assert 0 == result.exit_code, result.stderr
+        assert 30 == len(result.stdout.splitlines())
+        assert "huvudmän: none decided: the pack mini@1.0.0 has no huvudman rules, so only units are decided" in result.stderr
+        assert "input rows 30 = 30 decisions + 0 engine-error records (every row accounted for)" in result.stderr
+        assert "DIFFER" not in result.stderr
+
+
+class TestReportsCannotBeHijacked:
+    NAME = '<script>alert(1)</script> ```x'
+
+    @pytest.fixture
+    def delivery(self, tmp_path):
+        text = (FIXTURES / "sample" / "delivery.yaml").read_text(encoding="utf-8")
+        assert "name: Lindskolan 7-9\n" in text
+        path = tmp_path / "d.yaml"
+        path.write_text(text.replace("name: Lindskolan 7-9\n", "name: '<script>alert(1)</script> ```x'\n", 1)
+                        .replace("name: Lindskolan F-6\n", "name: '=HYPERLINK(\"http://x\")'\n", 1), encoding="utf-8")
+        return path
+
+    def test_markdown_escapes_html_in_names(self, run, delivery):
+        """A name holding HTML is shown, never run, and cannot close the trace's code fence."""
+        result = run("evaluate", str(delivery), "--format", "md", "--workers", "0")
+        assert 0 == result.exit_code, result.stderr
+        outside, fence = [], None
+        for line in result.stdout.splitlines():  # inside a code fence, text is shown as written
+            if fence is None and line.startswith("```"):
+                fence = line[:len(line) - len(line.lstrip("`"))]
+            elif fence is not None and line == fence:
+                fence = None
+            elif fence is None:
+                outside.append(line)
+        assert not any("<script>" in line for line in outside) and any("&lt;script&gt;" in line for line in outside)
+        assert "````text" in result.stdout  # the fence outgrows the name's backticks
+
+    def test_csv_neutralises_formulas(self, run, delivery):
+        """A cell starting with `=` is written `'=`: a spreadsheet shows it instead of running it."""
+        result = run("evaluate", str(delivery), "--format", "csv", "--workers", "0")
+        rows = list(csv.reader(io.StringIO(result.stdout)))
+        names = {r[1]: r[2] for r in rows[1:]}
+        assert "'=HYPERLINK(\"http://x\")" == names["48151624"]

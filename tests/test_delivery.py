@@ -224,3 +224,21 @@ class TestNeverATraceback:
         path = tmp_path / "d.yaml"
         path.write_text('delivery: {id: "SI\\ud800"}\n', encoding="utf-8")
         assert "yaml_bad_scalar" in [c for c, _ in self._errors(path)]
+
+
+class TestClearMessages:
+    @pytest.mark.parametrize("name", ["d.yaml", "d.json"])
+    def test_an_empty_file_says_so(self, tmp_path, name):
+        """An empty delivery: "the file is empty", not silence."""
+        (tmp_path / name).write_text("", encoding="utf-8")
+        diags = Diagnostics()
+        assert read_delivery(tmp_path / name, diags) is None
+        assert [("file_empty", "the file is empty")] == [(d.code, d.message) for d in diags.errors]
+
+    def test_a_csv_file_where_the_directory_belongs(self, tmp_path):
+        """One table given: the message names the directory to give, without echoing the file."""
+        diags = Diagnostics()
+        assert read_delivery(FIXTURES / "sample" / "csv" / "units.csv", diags) is None
+        [d] = diags.errors
+        assert ("a CSV delivery is a directory, not one table", f"give the directory `{FIXTURES / 'sample' / 'csv'}`") == (d.message, d.hint[:len(f"give the directory `{FIXTURES / 'sample' / 'csv'}`")])
+        assert "48151623" not in d.render()

@@ -95,6 +95,22 @@ class TestWrongTypes:
         assert ["schema_wrong_type"] == [d.code for d in diags.errors]
 
 
+class TestDates:
+    @pytest.mark.parametrize("date, warned", [("2016-02-02", False), ("2014-12-31", True), ("2106-02-02", True)])
+    def test_unlikely_dates_are_warnings(self, tmp_path, pack, date, warned):
+        """A decision before the programme or over a year ahead is a warning; the override still applies."""
+        overrides, diags = _read(tmp_path, pack, GOOD.replace("2016-02-02", date))
+        assert 1 == len(overrides) and [] == diags.errors
+        assert (["override_unlikely_date"] if warned else []) == [d.code for d in diags.warnings]
+
+
+class TestEmpty:
+    def test_an_empty_overrides_file_says_so(self, tmp_path, pack):
+        """An empty file is an error that says so."""
+        overrides, diags = _read(tmp_path, pack, "")
+        assert ([], ["file_empty"]) == (overrides, [d.code for d in diags.errors])
+
+
 class TestHuvudmanScope:
     def test_aggregates_reach_rules(self, engine_for):
         """A huvudman rule reads the aggregates of its units' decisions."""

@@ -188,3 +188,12 @@ class TestDiscovery:
         registry = Registry.load([tmp_path], diags)
         assert ["2.0.0"] == [p.meta.version for p in registry.packs]
         assert 1 == len(diags.errors) and "symbolic link loop" in diags.errors[0].message
+
+    def test_an_empty_pack_file_is_an_error(self, tmp_path):
+        """An empty `pack.yaml` in a pack directory is an error, not a pack skipped."""
+        (tmp_path / "p").mkdir()
+        (tmp_path / "p" / "pack.yaml").write_text("", encoding="utf-8")
+        diags = Diagnostics()
+        registry = Registry.load([tmp_path], diags)
+        assert [] == list(registry.packs)
+        assert "file_empty" in [d.code for d in diags.errors]

@@ -281,3 +281,18 @@ class TestNothingMisread:
         diags = Diagnostics()
         assert read_delivery(path, diags) is None
         assert ["`delivery.date` is given twice (rows 3 and 4)"] == [e.message for e in diags.errors]
+
+
+class TestNoGuessing:
+    @pytest.mark.parametrize("cell", ["1_000", "٣١٠", "3١0", "1e", "0x10"])
+    def test_odd_numbers_are_not_numbers(self, tmp_path, cell):
+        """`1_000` and digits of another script are not numbers: the field's check reports them."""
+        doc, errors = _read(_dir(tmp_path, f"id;huvudman_id;pupils\n48151623;212000-0999;{cell}\n"))
+        assert doc is None and ["schema_wrong_type"] == [e.split(": ")[1] for e in errors]
+
+    @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b"])
+    def test_a_control_character_is_refused_at_its_place(self, tmp_path, char):
+        """NUL and other control characters in a table are refused, as in YAML text, with line and column."""
+        doc, errors = _read(_dir(tmp_path, f"id;huvudman_id;name\n48151623;212000-0999;Lind{char}skolan\n"))
+        assert doc is None
+        assert [f"units.csv:2:26: delivery_control_character: the file holds the control character U+{ord(char):04X}"] == [e.split("\n")[0] for e in errors]
