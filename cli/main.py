@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import signal
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -455,11 +456,27 @@ def schema() -> None:
     click.echo(json.dumps(pack_schema(), ensure_ascii=False, indent=2))
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds like an exit: the output is abandoned, the workers stopped
+
+
 def main() -> None:
     for stream in (sys.stdout, sys.stderr):  # a message quoting odd input is written, never a traceback
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    cli(prog_name="sbs")
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        rc = cli(prog_name="sbs", standalone_mode=False)
+    except click.exceptions.Abort:  # Ctrl-C while click reads: the same as below
+        click.echo("interrupted; nothing was written", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("interrupted; nothing was written", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    sys.exit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":

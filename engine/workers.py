@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
@@ -27,20 +28,58 @@ from .runner import Engine
 DEPTH = 16  #: tasks given to a worker ahead of its answers (keeps both cores busy without a backlog)
 
 
-def _serve(conn: Connection, pack: Pack, delivery: Delivery, overrides: list[Override]) -> None:
-    """A worker: compile once, then answer each task with its record until told to stop."""
+PR_SET_PDEATHSIG = 1  #: prctl(2): the signal a process gets when its parent dies
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the process that started it dies (even by kill -9)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the parent's pipe closing still ends the worker
+        pass
+
+
+#: What a worker sends instead of a record when the evaluation raised: the message is kept for the record.
+WORKER_ERROR = "__worker_error__"
+
+
+def _serve(conn: Connection, pack: Pack, delivery: Delivery, overrides: list[Override], inherited: list[Connection]) -> None:
+    """A worker: compile once, then answer each task with its record until told to stop.
+
+    It closes the pipe ends it inherited from the parent (its own and the other workers'), so no worker
+    keeps another's pipe open, dies with its parent, and leaves Ctrl-C to the parent.
+    """
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for c in inherited:
+        try:
+            c.close()
+        except OSError:
+            pass
+    if os.getppid() == 1:  # the parent died before we could ask to follow it
+        return
     tasks = Tasks(Engine(pack), delivery, overrides)
     while True:
-        task = conn.recv()
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
         if task is None:
             return
-        conn.send(tasks.run(task))
+        try:
+            record = tasks.run(task)
+        except Exception as e:  # noqa: BLE001 - any fault costs this case, with its message, never the batch
+            record = {WORKER_ERROR: f"{type(e).__name__}: {e}"}
+        conn.send(record)
 
 
 class _Worker:
-    def __init__(self, ctx: Any, pack: Pack, delivery: Delivery, overrides: list[Override]) -> None:
+    def __init__(self, ctx: Any, pack: Pack, delivery: Delivery, overrides: list[Override], others: list[Connection] = ()) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, pack, delivery, overrides), daemon=True)
+        inherited = [self.conn, *others]
+        self.process = ctx.Process(target=_serve, args=(child, pack, delivery, overrides, inherited), daemon=True)
         self.process.start()
         child.close()
         self.pending: deque[int] = deque()  # positions of the tasks sent and not yet answered
@@ -80,7 +119,9 @@ class WorkerPool:
         self.incidents: list[str] = []  #: one line per stopped worker, for the summary
 
     def __enter__(self) -> "WorkerPool":
-        self.workers = [self._start() for _ in range(self.n)]
+        self.workers = []
+        for _ in range(self.n):  # each new worker closes the pipe ends of those started before it
+            self.workers.append(self._start())
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -89,7 +130,7 @@ class WorkerPool:
         self.workers = []
 
     def _start(self) -> _Worker:
-        return _Worker(self.ctx, self.pack, self.delivery, self.overrides)
+        return _Worker(self.ctx, self.pack, self.delivery, self.overrides, [w.conn for w in self.workers if not w.conn.closed])
 
     def run_all(self, tasks: list[tuple]) -> Iterator[dict]:
         """The records of `tasks`, in their order."""
@@ -111,7 +152,13 @@ class WorkerPool:
                     except (EOFError, OSError):
                         self._replace(w, tasks, todo, done, "engine_crash", self._crash_message(w))
                         continue
-                    done[w.pending.popleft()] = record
+                    if isinstance(record, dict) and WORKER_ERROR in record:
+                        culprit = w.pending.popleft()
+                        message = f"the evaluation raised {record[WORKER_ERROR]}; the batch went on"
+                        done[culprit] = self.stopped(tasks[culprit], "engine_crash", message)
+                        self.incidents.append(f"{tasks[culprit][0]} {done[culprit]['id']}: engine_crash: {message}")
+                    else:
+                        done[w.pending.popleft()] = record
                     w.since = now
                 elif now - w.since > self.timeout:
                     self._replace(w, tasks, todo, done, "engine_timeout",

@@ -75,6 +75,25 @@ def test_hanging_and_crashing_cases(setup, monkeypatch):
     ranked = sorted((r for r in records if r.get("rank")), key=lambda r: r["rank"])
     assert "212000-1001" not in [r["id"] for r in ranked] and [1, 2, 3, 4, 5] == [r["rank"] for r in ranked]
 
+def test_an_exception_in_a_worker_keeps_its_message(setup, monkeypatch):
+    """A case whose evaluation raises: an engine_crash record that says what was raised, and the batch goes on."""
+    doc, pack, engine, expected = setup
+    real = Tasks.run
+
+    def raising(self, task):
+        if task[0] == "unit" and doc.units[task[1]]["id"] == CRASHES:
+            raise RuntimeError("a fault planted by the test")
+        return real(self, task)
+
+    monkeypatch.setattr(Tasks, "run", raising)
+    records, incidents = _run(doc, pack, engine)
+    by_id = {r["id"]: r for r in records}
+    assert 44 == len(records)
+    assert "engine_crash" == by_id[CRASHES]["error"]["code"]
+    assert "RuntimeError: a fault planted by the test" in by_id[CRASHES]["error"]["message"]
+    assert 1 == len(incidents)
+
+
 def _id(line: str) -> str:
     import json
     return json.loads(line)["id"]
