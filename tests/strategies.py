@@ -103,7 +103,7 @@ def pack_document(rule_conditions: list[dict]) -> dict:
 _POOLS = {
     "pupils": [0, 1, 49, 50, 51, 310, 10**6],
     "share": [0.0, 0.45, 0.5, 0.5000000001, 0.55, 1.0],
-    "SEK": [-10**9, -1, 0, 1, 2**53],
+    "SEK": [-10**9, -1, 0, 1, 10**15],  # the largest amount a fact may hold (policy.facts.MAX_QUANTITY)
     "points": [0.0, 13.4, 180.45, 200.5, 224.4, 340.0],
     "count": [0, 1, 2],
 }
