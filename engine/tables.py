@@ -23,6 +23,7 @@ from policy import facts as F
 from policy.diagnostics import Diagnostics, Location
 from policy.yamlsafe import MAP, SCALAR, SEQ, YNode, load_file
 from .encoding import decode_table
+from .xlsx import check_workbook
 
 SCHOOL_FORM_CODES = {
     "GR": "grundskola", "GRS": "grundsarskola", "GY": "gymnasieskola", "GYS": "gymnasiesarskola",
@@ -245,6 +246,8 @@ def table_document(path: Path, diags: Diagnostics, encoding: str | None = None) 
             import openpyxl
         except ImportError:  # an optional install; say how to get it
             diags.error("file_unreadable", "reading XLSX needs openpyxl", Location(str(path)), "pip install openpyxl")
+            return None, unknown
+        if not check_workbook(path, diags):
             return None, unknown
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
