@@ -167,7 +167,11 @@ def explain_text(record: dict, lang: str = "sv") -> str:
             out += condition_lines(e["condition"], w, "    ", record["input"].get("members"))
     if record.get("missing"):
         out += ["", f"{w['missing']}:"]
-        out += [f"- {m.get('fact') or m.get('param') or m.get('national_average')}: {m['reason']}" for m in record["missing"]]
+        for m in record["missing"]:
+            what = m.get("fact") or m.get("param") or m.get("national_average") or m.get("derived")
+            who = f"{w['huvudman']} {m['huvudman']}" if "huvudman" in m else ""
+            head = ": ".join(x for x in (who, what) if x)
+            out.append(f"- {head}: {m['reason']}" + (f" ({_bounds(m['bounds'], w)})" if m.get("bounds") else ""))
     if record.get("overrides"):
         out += ["", f"{w['overrides']}:"]
         out += [f"- {o['action']} {o['rule']}" + (f" → {o['outcome']}" if "outcome" in o else "")

@@ -82,16 +82,16 @@ def rank_round(records: list[dict], pack: Pack) -> None:
     ranking = policy.ranking
     capacity = pack.parameter(ranking.capacity.name).value
     candidates = [r for r in records if r.get("outcome") == ranking.ranked]
-    # huvudmän whose outcome hinges on missing data may yet be proposed: they could take a place ahead
-    possible = [r for r in records if r.get("outcome") == policy.on_unknown and r.get("hinges_on")
-                and not r.get("decided_by") and not _forced(r)]
+    # huvudmän under manual review (missing data, a unit under review) may yet be proposed: they could
+    # take a place ahead; an officer's decision on them is not foreseen, so they count where they could stand
+    possible = [r for r in records if r.get("outcome") == policy.on_unknown and not _forced(r)]
     keys = {id(r): _keys(r, ranking, pack) for r in (*candidates, *possible)}
     ranked = sorted(candidates, key=lambda r: keys[id(r)][1])
     for position, record in enumerate(ranked, start=1):
         best_key, worst_key = keys[id(record)]
         best = 1 + sum(1 for o in ranked if o is not record and keys[id(o)][1] < best_key)
         worst = 1 + sum(1 for o in (*ranked, *possible) if o is not record and keys[id(o)][0] < worst_key)
-        if worst <= capacity:
+        if worst <= capacity or _forced(record):  # an officer's forced proposal is final, past the capacity too
             result = ranking.ranked
         elif best > capacity:
             result = ranking.beyond
@@ -115,14 +115,32 @@ def rank_round(records: list[dict], pack: Pack) -> None:
         if record.get("priority_unknown"):
             why["priority_unknown"] = record["priority_unknown"]
         if result == policy.on_unknown:
+            # the huvudmän whose order against this one the known facts do not settle
+            against = sorted((o for o in (*ranked, *possible) if o is not record
+                              and keys[id(o)][0] < worst_key and not (o in ranked and keys[id(o)][1] < best_key)),
+                             key=lambda o: o["id"])
             record["hinges_on"] = list(record.get("priority_unknown", ()))
             record["decided_by"] = []
+            _missing_of_round(record, against, ranking)
             why["missing"] = record["missing"]
-            # the huvudmän whose order against this one the known facts do not settle
-            why["uncertain_against"] = sorted(
-                o["id"] for o in (*ranked, *possible) if o is not record
-                and keys[id(o)][0] < worst_key and not (o in ranked and keys[id(o)][1] < best_key))
+            why["uncertain_against"] = [o["id"] for o in against]
         _place(record, position, why, result)
+
+
+def _missing_of_round(record: dict, against: list[dict], ranking: Ranking) -> None:
+    """What a place the round cannot settle hinges on: this huvudman's tie-breaks known only by their bounds,
+    and the missing data of the huvudmän it cannot be ordered against (each named by its id)."""
+    missing = record["missing"]
+    for who in (record, *against):
+        extra = [{"fact": ref.path, "reason": who["input"].get("unknown", {}).get(ref.path, "unknown"), "bounds": list(b)}
+                 for ref in ranking.then_by if (b := (who["input"].get("bounds") or {}).get(ref.path)) is not None]
+        if who is not record:
+            extra = [{**m, "huvudman": who["id"]} for m in [*who.get("missing", []), *extra]]
+            if who.get("outcome") != ranking.ranked and not who.get("missing"):
+                extra.append({"huvudman": who["id"], "reason": f"under manual review ({', '.join(who.get('decided_by', [])) or 'missing data'}): it may yet be proposed"})
+        for m in extra:
+            if m not in missing:
+                missing.append(m)
 
 
 def _place(record: dict, position: int, why: dict, outcome: str) -> None:

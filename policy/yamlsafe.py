@@ -194,6 +194,22 @@ class _Builder:
         return text
 
 
+def _reader_location(e: Exception, text: str, file: str) -> Location:
+    """Where a reader error is: its character position as line and column."""
+    pos = getattr(e, "position", None)
+    if not isinstance(pos, int):
+        return Location(file)
+    return Location(file, text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1)
+
+
+def _reader_problem(e: Exception) -> str:
+    char = getattr(e, "character", None)
+    code = ord(char) if isinstance(char, str) and len(char) == 1 else char if isinstance(char, int) else None
+    if code is not None:
+        return f"the control character U+{code:04X} is not allowed in text"
+    return str(e).splitlines()[0]
+
+
 def load_text(text: str, file: str, diags: Diagnostics, max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> YNode | None:
     """Parse one YAML document into located nodes; problems go to `diags` and give None.
 
@@ -207,7 +223,11 @@ def load_text(text: str, file: str, diags: Diagnostics, max_bytes: int = MAX_BYT
         )
         return None
     max_nodes = max_nodes or max(MAX_NODES, size // 2)
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # its reader refuses control characters at once
+    except yaml.YAMLError as e:
+        diags.error("yaml_syntax", _reader_problem(e), _reader_location(e, text, file))
+        return None
     try:
         node = loader.get_single_node()
     except _TooDeep as e:
@@ -221,8 +241,8 @@ def load_text(text: str, file: str, diags: Diagnostics, max_bytes: int = MAX_BYT
         problem = (e.problem or e.context or "invalid YAML").strip()
         diags.error("yaml_syntax", problem, where)
         return None
-    except yaml.YAMLError as e:  # reader errors (control characters) carry no mark
-        diags.error("yaml_syntax", str(e).splitlines()[0], Location(file))
+    except yaml.YAMLError as e:  # reader errors (control characters) carry a position, not a mark
+        diags.error("yaml_syntax", _reader_problem(e), _reader_location(e, text, file))
         return None
     finally:
         loader.dispose()

@@ -97,3 +97,30 @@ class TestExplainStraddle:
         assert "utfall: manual_review — omgången kan inte placera huvudmannen: bästa möjliga plats 10, sämsta 11, kapacitet 10" in text
         assert "ordningen mot 212000-0020 avgörs inte av kända uppgifter" in text
         assert "standardutfallet" not in text
+
+
+class TestForced:
+    def test_forced_proposals_are_final_past_the_capacity(self, engine):
+        """Twelve officers' forced proposals in a round of ten: all proposed, never waitlisted by organisation number."""
+        from engine.overrides import Override
+
+        records = []
+        for n in range(1, 13):
+            facts = {"huvudman": {"id": f"212000-{n:04d}", "type": "kommun", "ongoing_sbs_dialogue": False,
+                                  "in_newcomer_programme": False, "ska_deficiencies": True},
+                     "delivery": {"id": "SI-TEST", "date": "2016-01-28"}}
+            force = Override(f"212000-{n:04d}", "huvudman-only-selection", "force", "proposed", "dialog om SKA", "A. Andersson", "2016-02-02")
+            records.append(engine.evaluate(huvudman_case(facts, Aggregated({**PROPOSED, "units.eligible_in_underlag": 0, "units.pupils_eligible": 0})), [force]))
+        rank_round(records, engine.pack)
+        assert ["proposed"] * 12 == [r["outcome"] for r in records]
+
+
+class TestMissingOfTheRound:
+    def test_a_place_that_hinges_on_another_names_its_missing_data(self, engine):
+        """A straddling place without unknowns of its own names the other huvudman's missing data."""
+        records = [_huvudman(engine, n, False, 500 - n) for n in range(1, 10)]
+        records += [_huvudman(engine, 20, None, 100), _huvudman(engine, 21, True, 900)]
+        rank_round(records, engine.pack)
+        r = next(r for r in records if r["id"] == "212000-0021")
+        assert "manual_review" == r["outcome"]
+        assert {"fact": "huvudman.ongoing_sbs_dialogue", "reason": "missing", "huvudman": "212000-0020"} in r["missing"]
