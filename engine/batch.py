@@ -53,8 +53,9 @@ class _Context:
         sib = self._siblings[unit["huvudman_id"]]
         values, unknown, bounds, members = dict(sib.values), dict(sib.unknown), dict(sib.bounds), dict(sib.members)
         if unit.get("in_underlag") is False:
-            own = eligible_underlag([{"id": o["id"], "outcome": self.own_outcome(o["id"])} for o in self.delivery.units
-                                     if o["huvudman_id"] == unit["huvudman_id"] and o.get("in_underlag") is True])
+            own = eligible_underlag([{"id": o["id"], "outcome": self.own_outcome(o["id"]), "in_underlag": o.get("in_underlag")}
+                                     for o in self.delivery.units if o["huvudman_id"] == unit["huvudman_id"]
+                                     and o.get("in_underlag") is not False])
             values.update(own.values)
             unknown.update(own.unknown)
             bounds.update(own.bounds)

@@ -299,6 +299,11 @@ def _derived(name: str, want: bool) -> Callable[[Mapping[str, Any]], bool | None
         if form not in F.RESULT_FORMS:  # a preschool or a fritidshem neither lowers nor spreads a huvudman's results
             return False
         derived = u.get("derived") or {}
+        no_statistics = derived.get(F.AGGREGATED_DERIVED[3])  # the pack says the unit has no statistics (F-2, 7-8)
+        if no_statistics == "true":
+            return False
+        if no_statistics == "unknown":
+            return None
         if name not in derived:  # the pack does not derive it: nothing to count
             return False
         v = derived[name]
@@ -416,12 +421,15 @@ def delivery_summary(unit: Mapping[str, Any]) -> dict[str, Any]:
 SIBLING_COUNTS: dict[str, Callable[[Mapping[str, Any]], bool | None]] = {
     "unit.huvudman_units_in_underlag": lambda u: u["in_underlag"],
     "unit.huvudman_units_fine_open": fine_open,
+    "unit.huvudman_units_fine": fine_any,
 }
 
 
 def _eligible_on_its_own(u: Mapping[str, Any]) -> bool | None:
-    """An underlag unit's own outcome: eligible counts, under review (or undecided) may, anything else does not."""
-    return True if u["outcome"] == "eligible" else None if u["outcome"] in ("manual_review", None) else False
+    """An underlag unit's own outcome: eligible counts, under review (or undecided) may, anything else does not;
+    a unit whose place in the underlag is unknown may count too."""
+    own = True if u["outcome"] == "eligible" else None if u["outcome"] in ("manual_review", None) else False
+    return _k_and(own, u.get("in_underlag", True))
 
 
 def eligible_underlag(units: list[Mapping[str, Any]]) -> Aggregated:

@@ -75,8 +75,8 @@ def _unit_records(engine: Engine, shared: dict, listed: list[dict], siblings: Ag
     underlag told which of the underlag units are eligible on their own."""
     records = [engine.evaluate(_unit_case({**shared, "unit": u}, siblings)) if u.get("in_underlag") is not False else None
                for u in listed]
-    own = eligible_underlag([{"id": u["id"], "outcome": r["outcome"]} for u, r in zip(listed, records)
-                             if r is not None and u.get("in_underlag") is True])
+    own = eligible_underlag([{"id": u["id"], "outcome": r["outcome"], "in_underlag": u.get("in_underlag")}
+                             for u, r in zip(listed, records) if r is not None])
     added = Aggregated({**siblings.values, **own.values}, {**siblings.bounds, **own.bounds},
                        {**siblings.members, **own.members}, {**siblings.unknown, **own.unknown})
     return [r if r is not None else engine.evaluate(_unit_case({**shared, "unit": u}, added)) for u, r in zip(listed, records)]

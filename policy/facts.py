@@ -155,6 +155,7 @@ _FIELDS: list[Field] = [
     *[Field(path, _n("count", True), en, computed=True, context=True) for path, en in (
         ("unit.huvudman_units_in_underlag", "units of the unit's huvudman in the delivery (itself included) listed by Skolinspektionen"),
         ("unit.huvudman_units_fine_open", "units of the unit's huvudman in the delivery (itself included) with a fine whose supervision is not concluded"),
+        ("unit.huvudman_units_fine", "units of the unit's huvudman in the delivery (itself included) with a fine, concluded or not"),
         ("unit.huvudman_units_eligible_in_underlag", "for a unit outside the underlag: the units of its huvudman in the underlag that are eligible on their own criteria"),
     )],
     *[Field(f"unit.results.{k}", INDICATORS[k], f"result: {k}") for k in RESULT_INDICATORS],
@@ -241,7 +242,7 @@ FIELDS: dict[str, Field] = {f.path: f for f in _FIELDS}
 #: them and are unknown without them). Units of other forms are left out of the counts of results.
 RESULT_FORMS = ("grundskola", "grundsarskola", "gymnasieskola", "gymnasiesarskola")
 #: Derived facts of unit rules that the huvudman's `units.*` counts read (`units.low_results`, …).
-AGGREGATED_DERIVED = ("low_results", "results_well_below", "results_well_above")
+AGGREGATED_DERIVED = ("low_results", "results_well_below", "results_well_above", "no_results_statistics")
 #: Facts that may be unknown with bounds (counts over other cases): rules compare them three-valued.
 BOUNDED = frozenset(f.path for f in _FIELDS if f.context and f.type.kind == NUMBER)
 
