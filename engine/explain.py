@@ -143,6 +143,7 @@ def explain_text(record: dict, lang: str = "sv") -> str:
             r = record["ranking"]
             out.append(f"{w['rank']}: {record['rank']} {w['of']} {r['of']} ({w['capacity']} {r['capacity']['value']}); "
                        f"{w['priority']} {record['priority']}"
+                       + (f" + {w['unknown']} ({', '.join(record['priority_unknown'])})" if record.get("priority_unknown") else "")
                        + "".join(f"; {t['fact']} = {_value(t['value'], w)}" + (f" ({_bounds(t['bounds'], w)})" if "bounds" in t else "")
                                  for t in r["then_by"]))
             if "best" in r:

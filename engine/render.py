@@ -63,6 +63,14 @@ class Summary:
         return out
 
 
+def _priority(r: dict, lang: str) -> str:
+    """A huvudman's priority; one that rests on rules whose truth is unknown says so, never shown as sure."""
+    p = r.get("priority", "")
+    if r.get("priority_unknown"):
+        return f"{p} + {'okänt' if lang == 'sv' else 'unknown'} ({', '.join(r['priority_unknown'])})"
+    return str(p)
+
+
 def _why(r: dict, h: dict) -> str:
     if r.get("error"):
         return r["error"]["message"]
@@ -90,7 +98,7 @@ def report(records: Iterable[dict], title: str, lang: str = "sv") -> dict[str, A
         "summary": summary.lines(len(records)),
         "pack": f"{h['pack']} {pack['id']}@{pack['version']}, sha256 {pack['sha256']}" if pack else "",
         "huvudman": ([h["rank"], h["name"], h["outcome"], h["priority"], h["why"]],
-                     [[r.get("rank") or "", f"{names[r['id']]} ({r['id']})", r.get("outcome") or "error", r.get("priority", ""), _why(r, h)]
+                     [[r.get("rank") or "", f"{names[r['id']]} ({r['id']})", r.get("outcome") or "error", _priority(r, lang), _why(r, h)]
                       for r in huvudman]),
         "units": ([h["unit"], h["name"], h["outcome"], h["why"], h["missing"]],
                   [[f"{names[r['id']]} ({r['id']})", r["huvudman_id"], r.get("outcome") or "error", _why(r, h),

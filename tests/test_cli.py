@@ -680,3 +680,14 @@ class TestReportsCannotBeHijacked:
         rows = list(csv.reader(io.StringIO(result.stdout)))
         names = {r[1]: r[2] for r in rows[1:]}
         assert "'=HYPERLINK(\"http://x\")" == names["48151624"]
+
+
+class TestUnknownPriorityShown:
+    def test_explain_and_report_never_show_an_unknown_priority_as_sure(self, run):
+        """Region Norrmark's dialogue is unknown: its priority reads `0 + okänd (…)`, in explain and in the report."""
+        sample = FIXTURES / "sample"
+        explained = run("explain", str(sample / "delivery.yaml"), "232100-1001")
+        assert "prioritet 0 + okänd (no-ongoing-dialogue" in explained.stdout
+        report = run("evaluate", str(sample / "delivery.yaml"), "--overrides", str(sample / "overrides.yaml"), "--format", "md", "--workers", "0")
+        row = next(line for line in report.stdout.splitlines() if "(232100-1001)" in line and line.startswith("|"))
+        assert "| 0 + okänt (no-ongoing-dialogue" in row
