@@ -25,7 +25,7 @@ from engine.explain import explain_text
 from engine.overrides import read_overrides
 from engine.packtests import coverage, run_tests
 from engine.record import dumps
-from engine.render import CSV_COLUMNS, Summary, csv_row, html, markdown
+from engine.render import CSV_COLUMNS, ReportBuilder, Summary, csv_row, html_parts, markdown_parts
 from engine.replay import parse_line, replay
 from engine.workers import WorkerPool, default_workers
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
@@ -317,7 +317,7 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
     pool = WorkerPool(pack, doc, overrides, Tasks(engine, doc, overrides).stopped, workers, timeout) if workers else None
     bar = click.progressbar(length=rows, label="evaluating", file=sys.stderr) if sys.stderr.isatty() and rows > 200 else None
     try:
-        kept = []
+        builder = ReportBuilder(lang) if fmt in ("md", "html") else None  # the report's tables; traces spill to a file
         with pool or contextlib.nullcontext(), bar or contextlib.nullcontext():
             for n, record in enumerate(evaluate_delivery(engine, doc, overrides, pool.run_all if pool else None)):
                 if bar is not None:
@@ -330,11 +330,12 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
                 elif fmt == "csv":
                     output.write(_csv_line(CSV_COLUMNS) * (n == 0) + _csv_line(csv_row(record)))
                 else:
-                    kept.append(record)
+                    builder.add(record)
         if fmt == "json":
             output.write("\n]\n" if summary.records else "[]\n")
-        elif fmt in ("md", "html"):
-            output.write((markdown if fmt == "md" else html)(kept, title, lang))
+        elif builder is not None:
+            for part in (markdown_parts if fmt == "md" else html_parts)(builder.model(title)):
+                output.write(part)
         output.commit()
     except OutputError as e:
         output.abandon()

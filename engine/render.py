@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import html as _html
 import re
+import tempfile
 from collections import Counter
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .explain import explain_text
 
@@ -82,32 +83,71 @@ def _why(r: dict, h: dict) -> str:
     return "; ".join(filter(None, [why, *aside]))
 
 
+class ReportBuilder:
+    """What the report says, gathered one record at a time: the rows of its tables (small), the rules' texts,
+    and each decision's trace written at once to a temporary file, so a national register's report is
+    made in the memory of its tables, not of its records."""
+
+    def __init__(self, lang: str = "sv") -> None:
+        self.lang, self.h = lang, HEADINGS[lang]
+        self.summary = Summary()
+        self.huvudman: list[tuple[tuple, list]] = []
+        self.units: list[list] = []
+        self.rules: dict[str, str] = {}
+        self.pack: dict | None = None
+        self.spill = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
+        self.traces: dict[tuple[str, str], tuple[int, int, str]] = {}
+        self.unit_order: list[tuple[str, str]] = []
+
+    def add(self, r: dict) -> None:
+        h = self.h
+        self.summary.add(r)
+        self.pack = self.pack or r["pack"]
+        name = r["input"]["facts"].get(f"{r['kind']}.name", "")
+        label = f"{name} ({r['id']})"
+        if r["kind"] == "huvudman":
+            key = (r.get("rank") is None, r.get("rank") or 0, r["id"])
+            self.huvudman.append((key, [r.get("rank") or "", label, r.get("outcome") or "error", _priority(r, self.lang), _why(r, h)]))
+        else:
+            self.units.append([label, r["huvudman_id"], r.get("outcome") or "error", _why(r, h),
+                               ", ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in r.get("missing", []))])
+            self.unit_order.append((r["kind"], r["id"]))
+        for e in r["trace"]:
+            self.rules[e["rule"]] = e["text"][self.lang]
+        text = explain_text(r, self.lang)
+        start = self.spill.tell()
+        self.spill.write(text)
+        self.traces[(r["kind"], r["id"])] = (start, len(text), label)
+
+    def _traces(self) -> Iterator[tuple[str, str]]:
+        order = [*self.unit_order, *(("huvudman", row[1].rsplit("(", 1)[1][:-1]) for _, row in sorted(self.huvudman, key=lambda x: x[0]))]
+        for k in order:
+            start, length, label = self.traces[k]
+            self.spill.seek(start)
+            yield label, self.spill.read(length)
+
+    def model(self, title: str) -> dict[str, Any]:
+        """The report's parts; the traces are read back one at a time."""
+        h, pack = self.h, self.pack
+        return {
+            "title": title,
+            "summary": self.summary.lines(self.summary.records),
+            "pack": f"{h['pack']} {pack['id']}@{pack['version']}, sha256 {pack['sha256']}" if pack else "",
+            "huvudman": ([h["rank"], h["name"], h["outcome"], h["priority"], h["why"]], [row for _, row in sorted(self.huvudman, key=lambda x: x[0])]),
+            "units": ([h["unit"], h["name"], h["outcome"], h["why"], h["missing"]], self.units),
+            "traces": self._traces(),
+            "rules": ([h["rule"], h["text"]], sorted(self.rules.items())),
+            "headings": h,
+            "lang": self.lang,
+        }
+
+
 def report(records: Iterable[dict], title: str, lang: str = "sv") -> dict[str, Any]:
     """What the report says: summary, huvudmän by rank, units, each decision's trace, the rules' texts."""
-    records = list(records)
-    h = HEADINGS[lang]
-    summary = Summary()
+    builder = ReportBuilder(lang)
     for r in records:
-        summary.add(r)
-    names = {r["id"]: r["input"]["facts"].get(f"{r['kind']}.name", "") for r in records}
-    huvudman = sorted((r for r in records if r["kind"] == "huvudman"), key=lambda r: (r.get("rank") is None, r.get("rank") or 0, r["id"]))
-    units = [r for r in records if r["kind"] == "unit"]
-    pack = records[0]["pack"] if records else None
-    return {
-        "title": title,
-        "summary": summary.lines(len(records)),
-        "pack": f"{h['pack']} {pack['id']}@{pack['version']}, sha256 {pack['sha256']}" if pack else "",
-        "huvudman": ([h["rank"], h["name"], h["outcome"], h["priority"], h["why"]],
-                     [[r.get("rank") or "", f"{names[r['id']]} ({r['id']})", r.get("outcome") or "error", _priority(r, lang), _why(r, h)]
-                      for r in huvudman]),
-        "units": ([h["unit"], h["name"], h["outcome"], h["why"], h["missing"]],
-                  [[f"{names[r['id']]} ({r['id']})", r["huvudman_id"], r.get("outcome") or "error", _why(r, h),
-                    ", ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in r.get("missing", []))]
-                   for r in units]),
-        "traces": [(f"{names[r['id']]} ({r['id']})", explain_text(r, lang)) for r in [*units, *huvudman]],
-        "rules": ([h["rule"], h["text"]], sorted({e["rule"]: e["text"][lang] for r in records for e in r["trace"]}.items())),
-        "headings": h,
-    }
+        builder.add(r)
+    return builder.model(title)
 
 
 def _md_text(text: object) -> str:
@@ -129,24 +169,32 @@ def _md_table(head: list[str], rows: Iterable[Iterable[Any]]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head), *("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows)]
 
 
-def markdown(records: Iterable[dict], title: str, lang: str = "sv") -> str:
-    """The report as Markdown."""
-    m = report(records, title, lang)
+def markdown_parts(m: dict[str, Any]) -> Iterator[str]:
+    """The report as Markdown, in pieces (a national register's report is written as it is made)."""
     h = m["headings"]
     out = [f"# {_md_text(m['title'])}", "", *[f"- {_md_text(line)}" for line in m["summary"]], "", m["pack"], ""]
     out += [f"## {h['huvudman']}", "", *_md_table(*m["huvudman"]), ""]
     out += [f"## {h['units']}", "", *_md_table(*m["units"]), ""]
     out += [f"## {h['traces']}", ""]
+    yield "\n".join(out) + "\n"
     for heading, text in m["traces"]:
         fence = _fence(text)
-        out += [f"### {_md_text(heading)}", "", f"{fence}text", text.rstrip("\n"), fence, ""]
-    out += [f"## {h['rules']}", "", *_md_table(*m["rules"])]
-    return "\n".join(out) + "\n"
+        yield "\n".join([f"### {_md_text(heading)}", "", f"{fence}text", text.rstrip("\n"), fence, ""]) + "\n"
+    yield "\n".join([f"## {h['rules']}", "", *_md_table(*m["rules"])]) + "\n"
+
+
+def markdown(records: Iterable[dict], title: str, lang: str = "sv") -> str:
+    """The report as Markdown."""
+    return "".join(markdown_parts(report(records, title, lang)))
 
 
 def html(records: Iterable[dict], title: str, lang: str = "sv") -> str:
     """The report as one self-contained HTML page (traces folded under each decision)."""
-    m = report(records, title, lang)
+    return "".join(html_parts(report(records, title, lang)))
+
+
+def html_parts(m: dict[str, Any]) -> Iterator[str]:
+    """The HTML report in pieces (see `markdown_parts`)."""
     h = m["headings"]
     e = _html.escape
 
@@ -154,19 +202,19 @@ def html(records: Iterable[dict], title: str, lang: str = "sv") -> str:
         return ("<table><thead><tr>" + "".join(f"<th>{e(str(c))}</th>" for c in head) + "</tr></thead><tbody>"
                 + "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows) + "</tbody></table>")
 
-    parts = [
-        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{e(m["title"])}</title>',
+    head = [
+        f'<!DOCTYPE html>\n<html lang="{m["lang"]}"><head><meta charset="utf-8"><title>{e(m["title"])}</title>',
         "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.4}"
         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.25em .5em;text-align:left;vertical-align:top}"
         "pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}</style></head><body>",
         f"<h1>{e(m['title'])}</h1><ul>" + "".join(f"<li>{e(line)}</li>" for line in m["summary"]) + f"</ul><p>{e(m['pack'])}</p>",
         f"<h2>{e(h['huvudman'])}</h2>" + table(*m["huvudman"]),
         f"<h2>{e(h['units'])}</h2>" + table(*m["units"]),
-        f"<h2>{e(h['traces'])}</h2>" + "".join(f"<details><summary>{e(t)}</summary><pre>{e(x)}</pre></details>" for t, x in m["traces"]),
-        f"<h2>{e(h['rules'])}</h2>" + table(*m["rules"]),
-        "</body></html>\n",
     ]
-    return "\n".join(parts)
+    yield "\n".join(head) + "\n" + f"<h2>{e(h['traces'])}</h2>"
+    for t, x in m["traces"]:
+        yield f"<details><summary>{e(t)}</summary><pre>{e(x)}</pre></details>"
+    yield "\n" + f"<h2>{e(h['rules'])}</h2>" + table(*m["rules"]) + "\n" + "</body></html>\n"
 
 
 CSV_COLUMNS = ["kind", "id", "name", "huvudman_id", "outcome", "rank", "priority", "decided_by", "hinges_on",
