@@ -212,6 +212,17 @@ def _overrides(path: Path | None, pack, doc) -> list:
     return overrides
 
 
+def _guarded_records(pack, doc, overrides: list, timeout: float = 30.0, workers: int | None = None) -> list[dict]:
+    """Every record of a delivery, its cases run in worker processes under the watchdog: a case that hangs or
+    crashes durable_rules costs that case (an engine-error record), never the command."""
+    engine = Engine(pack)
+    n = default_workers() if workers is None else workers
+    if not n:
+        return list(evaluate_delivery(engine, doc, overrides))
+    with WorkerPool(pack, doc, overrides, Tasks(engine, doc, overrides).stopped, n, timeout) as pool:
+        return list(evaluate_delivery(engine, doc, overrides, pool.run_all))
+
+
 def _prepare(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None):
     """The checked delivery, the pack (named, or in force on the delivery date) and the checked overrides."""
     registry, doc = _delivery(ctx, delivery)
@@ -248,7 +259,7 @@ def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | No
         hint = did_you_mean(wanted, targets)
         click.echo(f"Error: the delivery has no unit or huvudman `{case_id}`" + (f"; {hint}" if hint else ""), err=True)
         sys.exit(1)
-    for record in evaluate_delivery(Engine(pack), doc, overrides):
+    for record in _guarded_records(pack, doc, overrides):
         if record["id"] == wanted:
             click.echo(explain_text(record, lang), nl=False)
             sys.exit(1 if record.get("error") else 0)
@@ -268,7 +279,7 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
     runs = []
     for ref in (from_ref, to_ref):
         pack = _pack(registry, ref, doc.date)
-        runs.append((pack, list(evaluate_delivery(Engine(pack), doc, _overrides(overrides_path, pack, doc)))))
+        runs.append((pack, _guarded_records(pack, doc, _overrides(overrides_path, pack, doc))))
     (old_pack, before), (new_pack, after) = runs
     changed = decision_changes(before, after)
     if fmt == "json":

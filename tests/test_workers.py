@@ -97,3 +97,36 @@ def test_an_exception_in_a_worker_keeps_its_message(setup, monkeypatch):
 def _id(line: str) -> str:
     import json
     return json.loads(line)["id"]
+
+
+def test_explain_and_diff_run_under_the_watchdog(monkeypatch):
+    """A case that hangs costs that case in `explain` and `diff` too: an engine-error record, not a hung command."""
+    from click.testing import CliRunner
+
+    import engine.workers as workers
+    from cli.main import cli
+
+    real = Tasks.run
+    delivery = FIXTURES / "sample" / "delivery.yaml"
+
+    def hanging(self, task):
+        if task[0] == "unit" and self.delivery.units[task[1]]["id"] == HANGS:
+            while True:
+                time.sleep(1)
+        return real(self, task)
+
+    monkeypatch.setattr(Tasks, "run", hanging)
+    monkeypatch.setattr(workers.WorkerPool, "__init__", _short_timeout(workers.WorkerPool.__init__))
+    explained = CliRunner().invoke(cli, ["explain", str(delivery), HANGS])
+    assert 1 == explained.exit_code and "engine_timeout" not in explained.stderr
+    assert "motorfel: no answer within 1.5 s" in explained.stdout
+    other = CliRunner().invoke(cli, ["explain", str(delivery), "48151623"])
+    assert 0 == other.exit_code and "utfall: eligible" in other.stdout
+    diffed = CliRunner().invoke(cli, ["diff", str(delivery), "--from", "sbs@2.0.0", "--to", "sbs@2.1.0", "--format", "json"])
+    assert 0 == diffed.exit_code, diffed.stderr
+
+
+def _short_timeout(init):
+    def wrapped(self, pack, delivery, overrides, stopped, workers=2, timeout=30.0):
+        init(self, pack, delivery, overrides, stopped, workers, 1.5)
+    return wrapped
