@@ -5,7 +5,6 @@ import contextlib
 import csv
 import io
 import json
-import os
 import signal
 import sys
 from importlib.metadata import PackageNotFoundError, version

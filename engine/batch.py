@@ -39,10 +39,11 @@ class _Context:
         self.units = {u["id"]: u for u in delivery.units}
         self.neighbours = _neighbours(delivery)
         self._own: dict[str, str | None] = {}
-        by_owner: dict[str, list[dict]] = defaultdict(list)
+        self._of_owner: dict[str, list[dict]] = defaultdict(list)
         for u in delivery.units:
-            by_owner[u["huvudman_id"]].append(delivery_summary(u))
-        self._siblings: dict[str, Aggregated] = {h: sibling_context(us) for h, us in by_owner.items()}
+            self._of_owner[u["huvudman_id"]].append(u)
+        self._siblings: dict[str, Aggregated] = {
+            h: sibling_context([delivery_summary(u) for u in us]) for h, us in self._of_owner.items()}
 
     def case(self, unit: dict[str, Any], context: dict[str, Any], why: dict[str, str] | None = None) -> Case:
         """The unit's case with `context` (the complement) and its huvudman's counts.
@@ -54,8 +55,7 @@ class _Context:
         values, unknown, bounds, members = dict(sib.values), dict(sib.unknown), dict(sib.bounds), dict(sib.members)
         if unit.get("in_underlag") is False:
             own = eligible_underlag([{"id": o["id"], "outcome": self.own_outcome(o["id"]), "in_underlag": o.get("in_underlag")}
-                                     for o in self.delivery.units if o["huvudman_id"] == unit["huvudman_id"]
-                                     and o.get("in_underlag") is not False])
+                                     for o in self._of_owner[unit["huvudman_id"]] if o.get("in_underlag") is not False])
             values.update(own.values)
             unknown.update(own.unknown)
             bounds.update(own.bounds)

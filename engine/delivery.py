@@ -222,7 +222,11 @@ def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, 
     units: list[dict[str, Any]] = []
     nodes: dict[str, YNode] = {}
     seen = {}
+    listed: set[str] = set()  # every unit id as written: a unit with a defect of its own still exists
     for i, node in enumerate(_records(top.get("units"), "units", r)):
+        raw_id = node.value.get("id") if node.kind == MAP else None
+        if raw_id is not None and raw_id.kind == SCALAR:
+            listed.add(str(raw_id.value))
         rec = _checked(node, "unit", i, diags, seen)
         if rec is None:
             continue
@@ -238,8 +242,6 @@ def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, 
         units.append(rec)
         nodes[rec["id"]] = node
         _move_reasons(reasons, node, rec["id"], unknown)
-    listed = {str(n.value["id"].value) for n in _records(top.get("units"), "units", _RecordReader(Diagnostics()))
-              if n.kind == MAP and "id" in n.value and n.value["id"].kind == SCALAR}  # a unit with a defect of its own still exists
     _neighbours(units, nodes, listed, diags)
     _counts(top, header, diags)
     if diags.has_errors() or header is None or averages is None:

@@ -91,7 +91,7 @@ class ReportBuilder:
     def __init__(self, lang: str = "sv") -> None:
         self.lang, self.h = lang, HEADINGS[lang]
         self.summary = Summary()
-        self.huvudman: list[tuple[tuple, list]] = []
+        self.huvudman: list[tuple[tuple, str, list]] = []  #: (sort key, id, row)
         self.units: list[list] = []
         self.rules: dict[str, str] = {}
         self.pack: dict | None = None
@@ -107,7 +107,7 @@ class ReportBuilder:
         label = f"{name} ({r['id']})"
         if r["kind"] == "huvudman":
             key = (r.get("rank") is None, r.get("rank") or 0, r["id"])
-            self.huvudman.append((key, [r.get("rank") or "", label, r.get("outcome") or "error", _priority(r, self.lang), _why(r, h)]))
+            self.huvudman.append((key, r["id"], [r.get("rank") or "", label, r.get("outcome") or "error", _priority(r, self.lang), _why(r, h)]))
         else:
             self.units.append([label, r["huvudman_id"], r.get("outcome") or "error", _why(r, h),
                                ", ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in r.get("missing", []))])
@@ -120,7 +120,7 @@ class ReportBuilder:
         self.traces[(r["kind"], r["id"])] = (start, len(text), label)
 
     def _traces(self) -> Iterator[tuple[str, str]]:
-        order = [*self.unit_order, *(("huvudman", row[1].rsplit("(", 1)[1][:-1]) for _, row in sorted(self.huvudman, key=lambda x: x[0]))]
+        order = [*self.unit_order, *(("huvudman", hid) for _, hid, _ in sorted(self.huvudman, key=lambda x: x[0]))]
         for k in order:
             start, length, label = self.traces[k]
             self.spill.seek(start)
@@ -133,7 +133,7 @@ class ReportBuilder:
             "title": title,
             "summary": self.summary.lines(self.summary.records),
             "pack": f"{h['pack']} {pack['id']}@{pack['version']}, sha256 {pack['sha256']}" if pack else "",
-            "huvudman": ([h["rank"], h["name"], h["outcome"], h["priority"], h["why"]], [row for _, row in sorted(self.huvudman, key=lambda x: x[0])]),
+            "huvudman": ([h["rank"], h["name"], h["outcome"], h["priority"], h["why"]], [row for _, _, row in sorted(self.huvudman, key=lambda x: x[0])]),
             "units": ([h["unit"], h["name"], h["outcome"], h["why"], h["missing"]], self.units),
             "traces": self._traces(),
             "rules": ([h["rule"], h["text"]], sorted(self.rules.items())),

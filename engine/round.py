@@ -97,7 +97,6 @@ def rank_round(records: list[dict], pack: Pack) -> None:
             result = ranking.beyond
         else:
             result = policy.on_unknown
-        facts = record["input"]["context"]
         why: dict[str, Any] = {
             "position": position,
             "of": len(ranked),

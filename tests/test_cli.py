@@ -621,15 +621,9 @@ rules:
 class TestUnitOnlyPack:
     def test_a_pack_without_huvudman_rules_says_why_huvudmän_have_no_records(self, run, tmp_path):
         """Only units are decided, every one of them: exit 0, and the summary says why no huvudman has a record."""
-        (tmp_path / "mini.yaml").write_text("""\
-pack:
-  id: mini
-  version: 1.0.0
-  format: 1
-  valid_from: 2015-01-01
-  title: {sv: Enheter, en: Units}
-  sources:
-    GP2016: {title: Genomförandeplan}
+        from .conftest import PACK_META
+
+        (tmp_path / "mini.yaml").write_text(PACK_META.replace("id: demo", "id: mini").replace("2016-01-01", "2015-01-01") + """\
 outcomes:
   unit: {precedence: [excluded, eligible], default: eligible, on_unknown: eligible}
 rules:
