@@ -172,7 +172,7 @@ def explain_text(record: dict, lang: str = "sv") -> str:
             what = m.get("fact") or m.get("param") or m.get("national_average") or m.get("derived")
             who = f"{w['huvudman']} {m['huvudman']}" if "huvudman" in m else ""
             head = ": ".join(x for x in (who, what) if x)
-            out.append(f"- {head}: {m['reason']}" + (f" ({_bounds(m['bounds'], w)})" if m.get("bounds") else ""))
+            out.append(f"- {head}: {m['reason']}")  # a count's reason states its bounds
     if record.get("overrides"):
         out += ["", f"{w['overrides']}:"]
         out += [f"- {o['action']} {o['rule']}" + (f" → {o['outcome']}" if "outcome" in o else "")
