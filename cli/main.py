@@ -13,8 +13,9 @@ from pathlib import Path
 import click
 
 from engine import Engine
-from engine.agreement import agreement_case, delivery_facts, findings, insats_cases, read_agreement
-from engine.batch import Tasks, evaluate_delivery
+from engine.agreement import delivery_facts, findings, read_agreement
+from engine.app import agreement_records, delivery_records, pack_test_results
+from engine.batch import evaluate_delivery
 from engine.compile import compile_diagnostics
 from engine.delivery import clobbers, input_files, org_number, read_delivery
 from engine.encoding import ENCODINGS
@@ -22,7 +23,7 @@ from engine.output import AtomicFile, OutputError
 from engine.diff import decision_changes
 from engine.explain import explain_text
 from engine.overrides import read_overrides
-from engine.packtests import coverage, run_tests
+from engine.packtests import coverage
 from engine.record import dumps
 from engine.render import CSV_COLUMNS, ReportBuilder, Summary, csv_row, html_parts, markdown_parts
 from engine.replay import parse_line, replay
@@ -135,7 +136,7 @@ def test_command(ctx: click.Context, packs: tuple[Path, ...]) -> None:
     if packs:  # versions replaced by packs of the rules directory count as replaced too
         replaced = {**Registry.load([ctx.obj["rules"]], Diagnostics()).replaced, **replaced}
     for pack in registry.packs:
-        results = run_tests(pack, default_refusals=pack.ref in replaced)
+        results = pack_test_results(pack, default_refusals=pack.ref in replaced)
         bad = [r for r in results if not r.passed]
         failed += len(bad)
         for r in bad:
@@ -211,17 +212,6 @@ def _overrides(path: Path | None, pack, doc) -> list:
     return overrides
 
 
-def _guarded_records(pack, doc, overrides: list, timeout: float = 30.0, workers: int | None = None) -> list[dict]:
-    """Every record of a delivery, its cases run in worker processes under the watchdog: a case that hangs or
-    crashes durable_rules costs that case (an engine-error record), never the command."""
-    engine = Engine(pack)
-    n = default_workers() if workers is None else workers
-    if not n:
-        return list(evaluate_delivery(engine, doc, overrides))
-    with WorkerPool(pack, doc, overrides, Tasks(engine, doc, overrides).stopped, n, timeout) as pool:
-        return list(evaluate_delivery(engine, doc, overrides, pool.run_all))
-
-
 def _prepare(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None):
     """The checked delivery, the pack (named, or in force on the delivery date) and the checked overrides."""
     registry, doc = _delivery(ctx, delivery)
@@ -258,7 +248,7 @@ def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | No
         hint = did_you_mean(wanted, targets)
         click.echo(f"Error: the delivery has no unit or huvudman `{case_id}`" + (f"; {hint}" if hint else ""), err=True)
         sys.exit(1)
-    for record in _guarded_records(pack, doc, overrides):
+    for record in delivery_records(pack, doc, overrides):
         if record["id"] == wanted:
             click.echo(explain_text(record, lang), nl=False)
             sys.exit(1 if record.get("error") else 0)
@@ -278,7 +268,7 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
     runs = []
     for ref in (from_ref, to_ref):
         pack = _pack(registry, ref, doc.date)
-        runs.append((pack, _guarded_records(pack, doc, _overrides(overrides_path, pack, doc))))
+        runs.append((pack, delivery_records(pack, doc, _overrides(overrides_path, pack, doc))))
     (old_pack, before), (new_pack, after) = runs
     changed = decision_changes(before, after)
     if fmt == "json":
@@ -324,7 +314,7 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
     rows = len(doc.units) + (len(doc.huvudman) if decides_huvudman else 0)  # every row the pack decides
     engine = Engine(pack)
     workers = default_workers() if workers is None else workers
-    pool = WorkerPool(pack, doc, overrides, Tasks(engine, doc, overrides).stopped, workers, timeout) if workers else None
+    pool = WorkerPool.for_delivery(engine, doc, overrides, workers, timeout) if workers else None
     bar = click.progressbar(length=rows, label="evaluating", file=sys.stderr) if sys.stderr.isatty() and rows > 200 else None
     try:
         builder = ReportBuilder(lang) if fmt in ("md", "html") else None  # the report's tables; traces spill to a file
@@ -404,10 +394,9 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
             sys.exit(1)
         facts = delivery_facts(delivered, owner)
     pack = _pack(registry, pack_ref, date or "")
-    engine = Engine(pack)
-    if "agreement" not in engine.scopes:
+    if not any(r.scope == "agreement" for r in pack.rules):
         raise click.UsageError(f"the pack {pack.ref} has no requirements on agreements")
-    records = [engine.evaluate(agreement_case(doc, facts))] + [engine.evaluate(c) for c in insats_cases(doc, facts)]
+    records = agreement_records(pack, doc, facts)
     found = findings(records)
     broken = [f for f in found if f.verdict == "non_compliant"]
     unassessed = [f for f in found if f.verdict == "not_assessed"]

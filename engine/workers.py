@@ -2,7 +2,9 @@
 
 durable_rules runs in C and holds the GIL: a case that hangs in it can only be stopped by ending its
 process, and a crash in it ends the process. So tasks run in forked workers, each compiling the pack once
-(its own durable_rules host). Each worker takes tasks in order and answers each with its record; the
+(its own durable_rules host). The pool runs any kind of task: a worker calls `make()` once after the fork
+and answers each task with what the function it returns gives (a delivery's records, an agreement's
+records, a pack's test results); `stopped(task, code, message)` gives the answer of a task that was stopped. Each worker takes tasks in order and answers each with its record; the
 oldest unanswered task of a worker is the one it is on. A worker that answers nothing for `timeout`
 seconds is killed; one that dies is noticed. Either way its current task gets an engine-error record
 (`engine_timeout`, `engine_crash`), its other tasks go to a new worker, and the batch goes on. Records
@@ -18,7 +20,6 @@ from collections import deque
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterator
 
-from policy.model import Pack
 
 from .batch import Tasks
 from .delivery import Delivery
@@ -45,7 +46,10 @@ def _die_with_parent() -> None:
 WORKER_ERROR = "__worker_error__"
 
 
-def _serve(conn: Connection, pack: Pack, delivery: Delivery, overrides: list[Override], inherited: list[Connection]) -> None:
+Make = Callable[[], Callable[[Any], Any]]  #: run once in each worker: gives the function that answers a task
+
+
+def _serve(conn: Connection, make: Make, inherited: list[Connection]) -> None:
     """A worker: compile once, then answer each task with its record until told to stop.
 
     It closes the pipe ends it inherited from the parent (its own and the other workers'), so no worker
@@ -60,7 +64,7 @@ def _serve(conn: Connection, pack: Pack, delivery: Delivery, overrides: list[Ove
             pass
     if os.getppid() == 1:  # the parent died before we could ask to follow it
         return
-    tasks = Tasks(Engine(pack), delivery, overrides)
+    answer = make()
     while True:
         try:
             task = conn.recv()
@@ -69,17 +73,17 @@ def _serve(conn: Connection, pack: Pack, delivery: Delivery, overrides: list[Ove
         if task is None:
             return
         try:
-            record = tasks.run(task)
+            record = answer(task)
         except Exception as e:  # noqa: BLE001 - any fault costs this case, with its message, never the batch
             record = {WORKER_ERROR: f"{type(e).__name__}: {e}"}
         conn.send(record)
 
 
 class _Worker:
-    def __init__(self, ctx: Any, pack: Pack, delivery: Delivery, overrides: list[Override], others: list[Connection] = ()) -> None:
+    def __init__(self, ctx: Any, make: Make, others: list[Connection] = ()) -> None:
         self.conn, child = ctx.Pipe()
         inherited = [self.conn, *others]
-        self.process = ctx.Process(target=_serve, args=(child, pack, delivery, overrides, inherited), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(child, make, inherited), daemon=True)
         self.process.start()
         child.close()
         self.pending: deque[int] = deque()  # positions of the tasks sent and not yet answered
@@ -108,15 +112,25 @@ class _Worker:
 
 
 class WorkerPool:
-    """Runs a delivery's tasks in `workers` processes; use as a context manager, pass `run_all` to the batch."""
+    """Runs tasks in `workers` processes; use as a context manager, pass `run_all` to the batch.
 
-    def __init__(self, pack: Pack, delivery: Delivery, overrides: list[Override], stopped: Callable[[tuple, str, str], dict],
-                 workers: int = 2, timeout: float = 30.0) -> None:
-        self.pack, self.delivery, self.overrides = pack, delivery, list(overrides)
+    `WorkerPool.for_delivery` makes the pool of a delivery's tasks (`engine.batch.Tasks`).
+    """
+
+    def __init__(self, make: Make, stopped: Callable[[Any, str, str], Any], workers: int = 2, timeout: float = 30.0) -> None:
+        self.make = make
         self.stopped, self.n, self.timeout = stopped, max(1, workers), timeout
         self.ctx = multiprocessing.get_context("fork")
         self.workers: list[_Worker] = []
         self.incidents: list[str] = []  #: one line per stopped worker, for the summary
+
+    @classmethod
+    def for_delivery(cls, engine: Engine, delivery: Delivery, overrides: list[Override], workers: int = 2,
+                     timeout: float = 30.0) -> "WorkerPool":
+        """The pool that decides a delivery's tasks; each worker compiles the engine's pack once."""
+        overrides, pack = list(overrides), engine.pack
+        return cls(lambda: Tasks(Engine(pack), delivery, overrides).run, Tasks(engine, delivery, overrides).stopped,
+                   workers, timeout)
 
     def __enter__(self) -> "WorkerPool":
         self.workers = []
@@ -130,7 +144,7 @@ class WorkerPool:
         self.workers = []
 
     def _start(self) -> _Worker:
-        return _Worker(self.ctx, self.pack, self.delivery, self.overrides, [w.conn for w in self.workers if not w.conn.closed])
+        return _Worker(self.ctx, self.make, [w.conn for w in self.workers if not w.conn.closed])
 
     def run_all(self, tasks: list[tuple]) -> Iterator[dict]:
         """The records of `tasks`, in their order."""
@@ -156,7 +170,7 @@ class WorkerPool:
                         culprit = w.pending.popleft()
                         message = f"the evaluation raised {record[WORKER_ERROR]}; the batch went on"
                         done[culprit] = self.stopped(tasks[culprit], "engine_crash", message)
-                        self.incidents.append(f"{tasks[culprit][0]} {done[culprit]['id']}: engine_crash: {message}")
+                        self.incidents.append(f"{self._name(tasks[culprit], done[culprit])}: engine_crash: {message}")
                     else:
                         done[w.pending.popleft()] = record
                     w.since = now
@@ -167,6 +181,17 @@ class WorkerPool:
                 yield done.pop(next_out)
                 next_out += 1
 
+    @staticmethod
+    def _name(task: Any, answer: Any) -> str:
+        """The task as the summary names it: the record's kind and id (or the task itself)."""
+        if isinstance(answer, dict) and "kind" in answer:
+            return f"{answer['kind']} {answer['id']}"
+        return str(getattr(answer, "name", task))
+
+    def map(self, tasks: list) -> list:
+        """The answers of `tasks`, in their order."""
+        return list(self.run_all(tasks))
+
     def _crash_message(self, w: _Worker) -> str:
         w.process.join(timeout=2)
         code = w.process.exitcode
@@ -176,7 +201,7 @@ class WorkerPool:
     def _replace(self, w: _Worker, tasks: list[tuple], todo: deque, done: dict, code: str, message: str) -> None:
         culprit = w.pending.popleft()
         done[culprit] = self.stopped(tasks[culprit], code, message)
-        self.incidents.append(f"{tasks[culprit][0]} {done[culprit]['id']}: {code}: {message}")
+        self.incidents.append(f"{self._name(tasks[culprit], done[culprit])}: {code}: {message}")
         todo.extendleft(reversed(w.pending))
         w.kill()
         self.workers[self.workers.index(w)] = self._start()

@@ -32,8 +32,7 @@ def setup():
 
 
 def _run(doc, pack, engine, workers=2, timeout=30.0):
-    tasks = Tasks(engine, doc)
-    with WorkerPool(pack, doc, [], tasks.stopped, workers, timeout) as pool:
+    with WorkerPool.for_delivery(engine, doc, [], workers, timeout) as pool:
         records = list(evaluate_delivery(engine, doc, [], pool.run_all))
     return records, pool.incidents
 
@@ -127,6 +126,67 @@ def test_explain_and_diff_run_under_the_watchdog(monkeypatch):
 
 
 def _short_timeout(init):
-    def wrapped(self, pack, delivery, overrides, stopped, workers=2, timeout=30.0):
-        init(self, pack, delivery, overrides, stopped, workers, 1.5)
+    def wrapped(self, make, stopped, workers=2, timeout=30.0):
+        init(self, make, stopped, workers, 1.5)
     return wrapped
+
+
+def test_agreement_check_runs_under_the_watchdog(monkeypatch):
+    """An insats whose evaluation hangs costs that insats in `agreement check`: an engine-error line, exit 1,
+    and the agreement's other parts are still checked."""
+    from click.testing import CliRunner
+
+    import engine.workers as workers
+    from cli.main import cli
+
+    real = Engine.evaluate
+
+    def hanging(self, case, overrides=()):
+        if case.scope == "insats" and case.id == "I2":
+            while True:
+                time.sleep(1)
+        return real(self, case, overrides)
+
+    monkeypatch.setattr(Engine, "evaluate", hanging)
+    monkeypatch.setattr(workers.WorkerPool, "__init__", _short_timeout(workers.WorkerPool.__init__))
+    result = CliRunner().invoke(cli, ["agreement", "check", str(FIXTURES / "agreements" / "valid.yaml"),
+                                      "--delivery", str(FIXTURES / "sample" / "delivery.yaml"), "--format", "json"])
+    assert 1 == result.exit_code, result.output
+    import json
+    out = json.loads(result.stdout)
+    parts = {r["id"]: r for r in out["records"]}
+    assert ["SBS-2016-017", "I1", "I2"] == [r["id"] for r in out["records"]]
+    assert "engine_timeout" == parts["I2"]["error"]["code"] and not out["compliant"]
+    assert "error" not in parts["I1"] and "error" not in parts["SBS-2016-017"]
+
+
+def test_pack_tests_run_under_the_watchdog(monkeypatch, tmp_path):
+    """A pack test whose case hangs durable_rules fails with the watchdog's message; the others still run."""
+    from click.testing import CliRunner
+
+    import engine.workers as workers
+    from cli.main import cli
+
+    real = Engine.evaluate
+
+    def hanging(self, case, overrides=()):
+        if case.scope == "unit" and case.value("unit.name") == "Hänger skolan":
+            while True:
+                time.sleep(1)
+        return real(self, case, overrides)
+
+    import shutil
+    shutil.copytree(RULES / "sbs-2016-2.1", tmp_path / "sbs-2016-2.1")
+    tests = tmp_path / "sbs-2016-2.1" / "tests" / "criteria.yaml"
+    text = tests.read_text(encoding="utf-8")
+    hang = ("tests:\n  - name: a unit whose case hangs\n    facts:\n      unit: {name: Hänger skolan}\n"
+            "    expect: {outcome: not_eligible}\n")
+    tests.write_text(text.replace("tests:\n", hang, 1), encoding="utf-8")
+    monkeypatch.setattr(Engine, "evaluate", hanging)
+    monkeypatch.setattr(workers.WorkerPool, "__init__", _short_timeout(workers.WorkerPool.__init__))
+    result = CliRunner().invoke(cli, ["test", str(tmp_path / "sbs-2016-2.1")])
+    assert 1 == result.exit_code, result.output
+    failing = [line for line in result.stdout.splitlines() if ": FAIL " in line]
+    assert 1 == len(failing) and "FAIL a unit whose case hangs" in failing[0]
+    assert "engine_timeout: no answer within 1.5 s" in failing[0]
+    assert ", 1 failed" in result.stdout
