@@ -14,6 +14,7 @@ import click
 
 from engine import Engine
 from engine.agreement import delivery_facts, findings, read_agreement
+from engine import messages
 from engine.app import agreement_records, delivery_records, pack_test_results
 from engine.batch import evaluate_delivery
 from engine.compile import compile_diagnostics
@@ -310,7 +311,7 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
         output = _Output(out)
     except OutputError as e:
         raise click.ClickException(str(e)) from None
-    title = (f"Urval {doc.id} ({doc.date})" if lang == "sv" else f"Selection {doc.id} ({doc.date})")
+    title = messages.words(lang)["title"].format(id=doc.id, date=doc.date)
     rows = len(doc.units) + (len(doc.huvudman) if decides_huvudman else 0)  # every row the pack decides
     engine = Engine(pack)
     workers = default_workers() if workers is None else workers
@@ -409,15 +410,17 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
                                "broken": len(broken), "not_assessed": len(unassessed), "findings": [f.to_json() for f in found],
                                "records": records}, ensure_ascii=False, indent=2))
     else:
-        labels = {"non_compliant": "FAIL", "flagged": "FLAG", "not_assessed": "NOT ASSESSED"}
-        click.echo(f"{doc.id} ({doc.huvudman_id}) against {pack.ref}: "
-                   f"{len(records)} parts checked, {len(broken)} requirement(s) broken"
-                   + (f", {len(unassessed)} not assessed" if unassessed else ""))
+        w = messages.words(lang)
+        broken_text = messages.plural(len(broken), w["ag_broken_one"], w["ag_broken"])
+        parts = messages.plural(len(records), w["ag_part"], w["ag_parts"])
+        click.echo(w["ag_head"].format(id=doc.id, huvudman=doc.huvudman_id, pack=pack.ref, parts=parts, broken=broken_text)
+                   + (", " + w["ag_unassessed_one" if len(unassessed) == 1 else "ag_unassessed"].format(n=len(unassessed))
+                      if unassessed else ""))
         for f in found:
-            why = f"needs {', '.join(f.fields)}" if f.verdict == "not_assessed" else f"field {', '.join(f.fields)}"
-            click.echo(f"{labels[f.verdict]} {f.kind} {f.id}: {f.rule} — {f.text[lang]} ({why}; {'; '.join(f.source)})")
+            why = w["ag_needs" if f.verdict == "not_assessed" else "ag_field"].format(fields=", ".join(f.fields))
+            click.echo(f"{w[f.verdict + '_label']} {w[f.kind]} {f.id}: {f.rule} — {f.text[lang]} ({why}; {'; '.join(dict.fromkeys(f.source))})")
         for r in errors:
-            click.echo(f"ERROR {r['kind']} {r['id']}: {r['error']['message']}")
+            click.echo(f"{w['error_label']} {w[r['kind']]} {r['id']}: {messages.error_text(r['error'], lang)}")
     sys.exit(1 if broken or errors else 0)
 
 

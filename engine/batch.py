@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Callable, Iterable, Iterator
 
+from . import messages as M
 from .case import Aggregated, Case, aggregates, delivery_summary, eligible_underlag, huvudman_case, sibling_context, unit_summary
 from .delivery import Delivery
 from .overrides import Override
@@ -76,7 +77,7 @@ class _Context:
         for other in self.neighbours.get(unit["id"], ()):
             n = self.units.get(other)
             if n is None:
-                unknown.append(f"unit {other}, sharing its buildings, is not in the delivery")
+                unknown.append(M.text("neighbour_absent", id=other))
                 continue
             if n["huvudman_id"] != unit["huvudman_id"] or n.get("in_underlag") is False:
                 continue
@@ -84,9 +85,10 @@ class _Context:
             if outcome == "eligible" and n.get("in_underlag") is True:
                 return {"unit.same_building_eligible": True}, {}
             if n.get("in_underlag") is None and outcome == "eligible":
-                unknown.append(f"whether unit {other}, sharing its buildings, is in the underlag")
+                unknown.append(M.text("neighbour_underlag", id=other))
             elif outcome in ("manual_review", None):
-                unknown.append(f"unit {other}, sharing its buildings, is {outcome or 'not decided (engine error)'}")
+                unknown.append(M.text("neighbour_outcome", id=other, outcome=outcome) if outcome
+                               else M.text("neighbour_undecided", id=other))
         if unknown:
             return {"unit.same_building_eligible": None}, {"unit.same_building_eligible": "; ".join(unknown)}
         return {"unit.same_building_eligible": False}, {}
@@ -112,14 +114,14 @@ class Tasks:
         case = self._huvudman_case(task)
         failed = [u["id"] for u in task[2] if u["outcome"] is None]
         if failed:
-            return self._error(case, "engine_unit_error", f"unit {', '.join(failed)} of this huvudman could not be decided")
+            return self._error(case, "engine_unit_error", M.text("engine_unit_error", ids=", ".join(failed)))
         return self.engine.evaluate(case, self.overrides)
 
     def stopped(self, task: tuple, code: str, message: str) -> dict:
         """The engine-error record of a task whose evaluation was stopped (it hung or crashed its process)."""
         if task[0] == "unit":
             unit = self.delivery.units[task[1]]
-            reason = {"unit.same_building_eligible": "not computed: the evaluation of this unit was stopped"}
+            reason = {"unit.same_building_eligible": M.text("evaluation_stopped")}
             case = self.context.case(unit, {"unit.same_building_eligible": None}, reason)
         else:
             case = self._huvudman_case(task)

@@ -19,6 +19,8 @@ from policy.canonical import canonical_bytes
 from policy.model import Parameter
 from policy.reader import is_date, is_number
 
+from . import messages as M
+
 MISSING = "missing"
 
 
@@ -180,12 +182,9 @@ def _teaches(values: dict[str, Any], unknown: dict[str, str]) -> None:
         if given:
             values[path] = True
         elif grades is not None:
-            unknown.setdefault(path, f"unit.grades `{grades}` is not a range of school years such as 4-9"
-                                     + (" (its first year is after its last)" if m is not None else "")
-                                     + f", and no result of year {year} is given")
+            unknown.setdefault(path, M.text("grades_reversed" if m is not None else "grades_not_range", grades=grades, year=year))
         else:
-            unknown.setdefault(path, f"unit.grades is {unknown.get('unit.grades', MISSING)}, "
-                                     f"and no result of year {year} is given")
+            unknown.setdefault(path, M.text("grades_unknown", rest=unknown.get("unit.grades", MISSING), year=year))
 
 
 def _averages(raw: Mapping[str, Any] | None) -> dict[str, float]:
@@ -361,8 +360,9 @@ def count_units(units: list[Mapping[str, Any]], counts: Mapping[str, Callable], 
         if maybe:
             bounds[path] = (len(yes), len(yes) + len(maybe))
             n = len(maybe)
-            unknown[path] = (f"between {len(yes)} and {len(yes) + n}: "
-                             f"{n} unit{'s' if n != 1 else ''} unknown ({', '.join(sorted(maybe))})")
+            ids = ", ".join(sorted(maybe))
+            unknown[path] = M.text("count_between", lo=len(yes), hi=len(yes) + n,
+                                   rest=M.text("units_unknown_one" if n == 1 else "units_unknown", n=n, ids=ids))
         else:
             values[path] = len(yes)
         if path in listed and (yes or maybe):
@@ -390,11 +390,13 @@ def aggregates(units: list[Mapping[str, Any]]) -> Aggregated:
     why = []
     if None in pupils:
         n = pupils.count(None)
-        why.append(f"the size of {n} eligible unit{'s' if n != 1 else ''} is unknown")
+        why.append(M.text("size_unknown_one" if n == 1 else "size_unknown", n=n))
     if maybe:
-        why.append(f"{len(maybe)} unit{'s' if len(maybe) != 1 else ''} under manual review may be eligible "
-                   f"({', '.join(sorted(u['id'] for u in maybe))})")
-    agg.unknown["units.pupils_eligible"] = (f"between {known} and {high}: " if high is not None else f"at least {known}: ") + "; ".join(why)
+        why.append(M.text("review_may_be_eligible_one" if len(maybe) == 1 else "review_may_be_eligible",
+                          n=len(maybe), ids=", ".join(sorted(u["id"] for u in maybe))))
+    rest = "; ".join(why)
+    agg.unknown["units.pupils_eligible"] = (M.text("count_between", lo=known, hi=high, rest=rest) if high is not None
+                                            else M.text("count_at_least", lo=known, rest=rest))
     return agg
 
 

@@ -11,6 +11,7 @@ from typing import Any, Callable, NamedTuple
 
 from policy.model import All, Any_, Compare, Condition, Derived, FactRef, Known, Literal, NationalAverage, Not, ParamRef
 
+from . import messages as M
 from .case import Case, parameter_value
 from .compile import Compiled
 from policy import facts as F
@@ -115,7 +116,7 @@ class Evaluator:
             return known
         if isinstance(cond, Derived):
             name, derivers, exceptions = cond.name, self.c.derivers, self.c.exceptions
-            why = ({"derived": name, "reason": "the rules deriving it are unknown"},)
+            why = ({"derived": name, "reason": M.text("derived_unknown")},)
 
             def derived(case: Case, values: dict, set_aside: frozenset) -> Detail:
                 v = derived_value(name, derivers, values, exceptions, set_aside)
@@ -205,7 +206,7 @@ class Evaluator:
             def base(case: Case, missing: list) -> tuple[dict, Any]:
                 v = case.averages.get(indicator)
                 if v is None:
-                    missing.append({"national_average": indicator, "reason": "missing"})
+                    missing.append({"national_average": indicator, "reason": M.text("missing")})
                 return {"national_average": indicator, "value": v}, v
         else:
             assert isinstance(o, FactRef)
@@ -235,8 +236,8 @@ class Evaluator:
         value = parameter_value(p, case)
         if value is None:
             if p.by_school_form and case.school_form is None:
-                reason = f"depends on the school form, and unit.school_form is {case.reason('unit.school_form')}"
+                reason = M.text("param_form_unknown", rest=case.reason("unit.school_form"))
             else:
-                reason = f"no value for school form {case.school_form}"
+                reason = M.text("param_no_value", form=case.school_form)
             missing.append({"param": name, "reason": reason})
         return value

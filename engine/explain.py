@@ -6,73 +6,51 @@ from __future__ import annotations
 
 from typing import Any
 
+from policy import facts as F
 from policy.model import OPERATORS
 
-WORDS = {
-    "sv": {
-        "outcome": "utfall", "decided_by": "avgjort av", "hinges_on": "beror på okända uppgifter i",
-        "forced": "fastställt av handläggare", "default": "ingen regel gav ett utfall; standardutfallet gäller",
-        "rules": "Regler i utvärderingsordning", "missing": "Saknade uppgifter", "overrides": "Handläggarbeslut",
-        "pack": "regelpaket", "input": "indata", "engine": "motor", "rank": "plats", "priority": "prioritet",
-        "fired": "uppfylld", "not_fired": "ej uppfylld", "unknown": "okänd", "overridden": "åsidosatt",
-        "not_reached": "ej prövad", "true": "sant", "false": "falskt", "interpretation": "tolkning",
-        "set_aside_by": "åsidosatt av", "exception": "undantag genom regeln", "reason": "skäl",
-        "all": "alla av", "any": "någon av", "not": "inte", "known": "är känd", "unknown_test": "är okänd",
-        "derived": "härlett", "param": "parameter", "average": "riksgenomsnitt", "error": "motorfel",
-        "ranking": "rangordning", "of": "av", "capacity": "kapacitet", "unit": "skolenhet", "huvudman": "huvudman",
-        "derived_facts": "Härledda uppgifter", "between": "mellan {lo} och {hi}", "at_least": "minst {lo}",
-        "counted": "skolenheter", "unknown_units": "okända", "best_worst": "bästa möjliga plats {best}, sämsta {worst}",
-        "round_result": "omgångens utfall",
-        "straddles": "omgången kan inte placera huvudmannen: bästa möjliga plats {best}, sämsta {worst}, kapacitet {capacity}",
-        "against": "ordningen mot {ids} avgörs inte av kända uppgifter",
-    },
-    "en": {
-        "outcome": "outcome", "decided_by": "decided by", "hinges_on": "hinges on missing data in",
-        "forced": "forced by an officer", "default": "no rule gave an outcome; the default applies",
-        "rules": "Rules in evaluation order", "missing": "Missing data", "overrides": "Officer overrides",
-        "pack": "pack", "input": "input", "engine": "engine", "rank": "rank", "priority": "priority",
-        "fired": "fired", "not_fired": "not fired", "unknown": "unknown", "overridden": "overridden",
-        "not_reached": "not reached", "true": "true", "false": "false", "interpretation": "interpretation",
-        "set_aside_by": "set aside by", "exception": "exception by rule", "reason": "reason",
-        "all": "all of", "any": "any of", "not": "not", "known": "is known", "unknown_test": "is unknown",
-        "derived": "derived", "param": "parameter", "average": "national average", "error": "engine error",
-        "ranking": "ranking", "of": "of", "capacity": "capacity", "unit": "unit", "huvudman": "huvudman",
-        "derived_facts": "Derived facts", "between": "between {lo} and {hi}", "at_least": "at least {lo}",
-        "counted": "units", "unknown_units": "unknown", "best_worst": "best possible place {best}, worst {worst}",
-        "round_result": "result in the round",
-        "straddles": "the round cannot place the huvudman: best possible place {best}, worst {worst}, capacity {capacity}",
-        "against": "its order against {ids} is not settled by known data",
-    },
-}
+from . import messages as M
+from .messages import WORDS
+
+def _unit(path: str | None) -> str | None:
+    """The unit of a fact (`share`, `pupils`, …), so its numbers are written as such (85,6 %)."""
+    field = F.FIELDS.get(path) if path else None
+    return field.type.unit if field is not None else None
 
 
-def _value(v: Any, w: dict) -> str:
+def _value(v: Any, w: dict, unit: str | None = None) -> str:
     if isinstance(v, bool):
         return w["true"] if v else w["false"]
-    return "?" if v is None else str(v)
+    return "?" if v is None else M.number(v, w["lang"], unit)
 
 
 def _bounds(b: list, w: dict) -> str:
     """What is known of an unknown count: `between 1 and 3`, or `at least 2` without an upper bound."""
-    return w["at_least"].format(lo=b[0]) if b[1] is None else w["between"].format(lo=b[0], hi=b[1])
+    lo = M.number(b[0], w["lang"])
+    return w["at_least"].format(lo=lo) if b[1] is None else w["between"].format(lo=lo, hi=M.number(b[1], w["lang"]))
 
 
-def _right(right: dict, w: dict) -> str:
+def _right(right: dict, w: dict, unit: str | None) -> str:
+    """The right side of a comparison, in the unit of the fact it is compared with."""
     if "values" in right:
         return "{" + ", ".join(map(str, right["values"])) + "}"
     if "param" in right:
-        base = f"{w['param']} {right['param']} = {_value(right['value'], w)}"
+        base = f"{w['param']} {right['param']} = {_value(right['value'], w, unit)}"
     elif "national_average" in right:
-        base = f"{w['average']} {right['national_average']} = {_value(right['value'], w)}"
+        base = f"{w['average']} {right['national_average']} = {_value(right['value'], w, unit)}"
     elif "fact" in right:
-        base = f"{right['fact']} = {_value(right['value'], w)}"
+        base = f"{right['fact']} = {_value(right['value'], w, unit)}"
         if right.get("bounds") is not None:
             base += f" ({_bounds(right['bounds'], w)})"
     else:
-        return _value(right.get("value"), w)
+        return _value(right.get("value"), w, unit)
     if "times" in right:
-        base += f" × {right['times']['param']} {_value(right['times']['value'], w)} = {_value(right.get('product'), w)}"
+        base += f" × {right['times']['param']} {_value(right['times']['value'], w)} = {_value(right.get('product'), w, unit)}"
     return base
+
+
+def _words(lang: str) -> dict:
+    return {**WORDS[lang], "lang": lang}
 
 
 def condition_lines(c: dict, w: dict, indent: str, members: dict | None = None) -> list[str]:
@@ -91,14 +69,15 @@ def condition_lines(c: dict, w: dict, indent: str, members: dict | None = None) 
     if "known" in c or "unknown" in c:
         path = c.get("known") or c.get("unknown")
         test = w["known"] if "known" in c else w["unknown_test"]
-        return [f"{indent}{path}: {_value(c['value'], w)}; {test} → {result}"]
+        return [f"{indent}{path}: {_value(c['value'], w, _unit(path))}; {test} → {result}"]
     if "derived" in c:
         return [f"{indent}{w['derived']} {c['derived']} → {result}"]
-    left = _value(c["value"], w) if c.get("bounds") is None else f"? ({_bounds(c['bounds'], w)})"
-    line = f"{indent}{c['fact']}: {left} {OPERATORS[c['op']]} {_right(c['right'], w)} → {result}"
+    unit = _unit(c["fact"])
+    left = _value(c["value"], w, unit) if c.get("bounds") is None else f"? ({_bounds(c['bounds'], w)})"
+    line = f"{indent}{c['fact']}: {left} {OPERATORS[c['op']]} {_right(c['right'], w, unit)} → {result}"
     for m in c.get("missing", []):
         what = m.get("fact") or m.get("param") or m.get("national_average") or m.get("derived")
-        line += f"  [{what}: {m['reason']}]"
+        line += f"  [{what}: {M.translate(m['reason'], w['lang'])}]"
     units = (members or {}).get(c["fact"])
     if units:
         line += f"  ({w['counted']}: {', '.join(units['counted']) or '–'}"
@@ -107,12 +86,13 @@ def condition_lines(c: dict, w: dict, indent: str, members: dict | None = None) 
 
 
 def _sources(entry: dict) -> str:
-    return "; ".join(f"{s['doc']} {s['section']}" for s in entry["source"])
+    """The sources of a rule, each section once (two quotes from one section name it once)."""
+    return "; ".join(dict.fromkeys(f"{s['doc']} {s['section']}" for s in entry["source"]))
 
 
 def explain_text(record: dict, lang: str = "sv") -> str:
     """The record of one unit or huvudman as readable text."""
-    w = WORDS[lang]
+    w = _words(lang)
     facts = record["input"]["facts"]
     name = facts.get(f"{record['kind']}.name", "")
     head = f"{w[record['kind']]} {record['id']}" + (f" {name}" if name else "")
@@ -120,12 +100,12 @@ def explain_text(record: dict, lang: str = "sv") -> str:
         head += f" ({w['huvudman']} {record['huvudman_id']})"
     out = [head]
     if record.get("error"):
-        out.append(f"{w['outcome']}: {w['error']}: {record['error']['message']}")
+        out.append(f"{w['outcome']}: {w['error']}: {M.error_text(record['error'], lang)}")
     else:
         forced = [o for o in record.get("overrides", []) if o["action"] == "force"]
         r = record.get("ranking") or {}
         if "uncertain_against" in r and record["outcome"] == r.get("result"):
-            why = w["straddles"].format(best=r["best"], worst=r["worst"], capacity=r["capacity"]["value"])
+            why = w["straddles"].format(best=r["best"], worst=r["worst"], capacity=M.number(r["capacity"]["value"], lang))
             if record["hinges_on"]:
                 why += f"; {w['hinges_on']} {', '.join(record['hinges_on'])}"
             if r["uncertain_against"]:
@@ -138,16 +118,16 @@ def explain_text(record: dict, lang: str = "sv") -> str:
             why = f"{w['hinges_on']} {', '.join(record['hinges_on'])}"
         else:
             why = w["default"]
-        out.append(f"{w['outcome']}: {record['outcome']} — {why}")
+        out.append(f"{w['outcome']}: {M.outcome(record['outcome'], lang)} — {why}")
         if record.get("rank"):
             r = record["ranking"]
-            out.append(f"{w['rank']}: {record['rank']} {w['of']} {r['of']} ({w['capacity']} {r['capacity']['value']}); "
-                       f"{w['priority']} {record['priority']}"
+            out.append(f"{w['rank']}: {record['rank']} {w['of']} {r['of']} ({w['capacity']} {M.number(r['capacity']['value'], lang)}); "
+                       f"{w['priority']} {M.number(record['priority'], lang)}"
                        + (f" + {w['unknown']} ({', '.join(record['priority_unknown'])})" if record.get("priority_unknown") else "")
-                       + "".join(f"; {t['fact']} = {_value(t['value'], w)}" + (f" ({_bounds(t['bounds'], w)})" if "bounds" in t else "")
-                                 for t in r["then_by"]))
+                       + "".join(f"; {t['fact']} = {_value(t['value'], w, _unit(t['fact']))}"
+                                 + (f" ({_bounds(t['bounds'], w)})" if "bounds" in t else "") for t in r["then_by"]))
             if "best" in r:
-                out.append(f"{w['best_worst'].format(best=r['best'], worst=r['worst'])}; {w['round_result']}: {r['result']}")
+                out.append(f"{w['best_worst'].format(best=r['best'], worst=r['worst'])}; {w['round_result']}: {M.outcome(r['result'], lang)}")
     p = record["pack"]
     out.append(f"{w['pack']} {p['id']}@{p['version']} sha256 {p['sha256']}; {w['input']} sha256 {record['input_sha256']}; "
                f"{w['engine']} {record['engine_version']}")
@@ -172,9 +152,9 @@ def explain_text(record: dict, lang: str = "sv") -> str:
             what = m.get("fact") or m.get("param") or m.get("national_average") or m.get("derived")
             who = f"{w['huvudman']} {m['huvudman']}" if "huvudman" in m else ""
             head = ": ".join(x for x in (who, what) if x)
-            out.append(f"- {head}: {m['reason']}")  # a count's reason states its bounds
+            out.append(f"- {head}: {M.translate(m['reason'], lang)}")  # a count's reason states its bounds
     if record.get("overrides"):
         out += ["", f"{w['overrides']}:"]
-        out += [f"- {o['action']} {o['rule']}" + (f" → {o['outcome']}" if "outcome" in o else "")
+        out += [f"- {w[o['action']]} {o['rule']}" + (f" → {M.outcome(o['outcome'], lang)}" if "outcome" in o else "")
                 + f": {o['reason']} ({o['decided_by']}, {o['decided_on']})" for o in record["overrides"]]
     return "\n".join(out) + "\n"

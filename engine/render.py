@@ -12,22 +12,11 @@ import tempfile
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
+from . import messages as M
 from .explain import explain_text
 
 UNIT_OUTCOMES = ("eligible", "not_eligible", "excluded", "deferred", "manual_review")
 HUVUDMAN_OUTCOMES = ("proposed", "waitlisted", "not_proposed", "deferred", "manual_review")
-
-HEADINGS = {
-    "sv": {"huvudman": "Huvudmän i rangordning", "units": "Skolenheter", "traces": "Beslut per skolenhet och huvudman",
-           "rules": "Regler", "rank": "plats", "name": "huvudman", "outcome": "utfall", "priority": "prioritet",
-           "why": "avgörande regler", "unit": "skolenhet", "missing": "saknade uppgifter", "rule": "regel", "text": "text",
-           "forced": "fastställt av", "hinges": "beror på", "aside": "åsidosatt av", "pack": "Regelpaket"},
-    "en": {"huvudman": "Huvudmän by rank", "units": "School units", "traces": "Each decision with its trace",
-           "rules": "Rules", "rank": "rank", "name": "huvudman", "outcome": "outcome", "priority": "priority",
-           "why": "deciding rules", "unit": "unit", "missing": "missing data", "rule": "rule", "text": "text",
-           "forced": "forced by", "hinges": "hinges on", "aside": "set aside by", "pack": "Pack"},
-}
-
 
 class Summary:
     """Counts of a batch, kept as records pass by (so records can stream)."""
@@ -47,39 +36,48 @@ class Summary:
     def records(self) -> int:
         return sum(self.units.values()) + sum(self.huvudman.values())
 
-    def lines(self, rows: int | None = None) -> list[str]:
-        """The summary; with the number of input rows, the account that every row gave one record."""
+    def lines(self, rows: int | None = None, lang: str | None = None) -> list[str]:
+        """The summary; with the number of input rows, the account that every row gave one record.
+
+        Without `lang`, outcomes are named by their codes (the analyst's summary on stderr, which scripts read);
+        with it, in that language (the report).
+        """
+        w = M.WORDS[lang or "en"]
+        n = (lambda v: M.number(v, lang)) if lang else str
+
         def row(counter: Counter, order: tuple[str, ...]) -> str:
-            return ", ".join(f"{o} {counter[o]}" for o in (*order, "error") if counter[o])
+            name = (lambda o: M.outcome(None if o == "error" else o, lang)) if lang else (lambda o: o)
+            return ", ".join(f"{name(o)} {n(counter[o])}" for o in (*order, "error") if counter[o])
 
         out = [
-            f"units: {sum(self.units.values())} ({row(self.units, UNIT_OUTCOMES) or 'none'})",
-            f"huvudmän: none decided: {self.undecided}" if self.undecided else
-            f"huvudmän: {sum(self.huvudman.values())} ({row(self.huvudman, HUVUDMAN_OUTCOMES) or 'none'})",
-            f"records: {self.records}, of them engine errors: {self.errors}",
+            w["sum_units"].format(n=n(sum(self.units.values())), detail=row(self.units, UNIT_OUTCOMES) or w["sum_none"]),
+            w["sum_undecided"].format(why=self.undecided) if self.undecided else
+            w["sum_huvudman"].format(n=n(sum(self.huvudman.values())), detail=row(self.huvudman, HUVUDMAN_OUTCOMES) or w["sum_none"]),
+            w["sum_records"].format(n=n(self.records), errors=n(self.errors)),
         ]
         if rows is not None:
-            verdict = "every row accounted for" if rows == self.records else "ROWS AND RECORDS DIFFER"
-            out.append(f"input rows {rows} = {self.records - self.errors} decisions + {self.errors} engine-error records ({verdict})")
+            verdict = w["sum_accounted"] if rows == self.records else w["sum_differ"]
+            out.append(w["sum_rows"].format(rows=n(rows), decisions=n(self.records - self.errors), errors=n(self.errors), verdict=verdict))
         return out
 
 
 def _priority(r: dict, lang: str) -> str:
     """A huvudman's priority; one that rests on rules whose truth is unknown says so, never shown as sure."""
     p = r.get("priority", "")
+    p = M.number(p, lang) if isinstance(p, int) else str(p)
     if r.get("priority_unknown"):
-        return f"{p} + {'okänt' if lang == 'sv' else 'unknown'} ({', '.join(r['priority_unknown'])})"
-    return str(p)
+        return f"{p} + {M.WORDS[lang]['priority_unknown']} ({', '.join(r['priority_unknown'])})"
+    return p
 
 
 def _why(r: dict, h: dict) -> str:
     if r.get("error"):
-        return r["error"]["message"]
+        return f"{h['error']}: {M.error_text(r['error'], h['lang'])}"
     forced = [o for o in r.get("overrides", []) if o["action"] == "force"]
     if forced:
-        return f"{h['forced']} {forced[0]['decided_by']}: {forced[0]['reason']}"
+        return f"{h['forced_by']} {forced[0]['decided_by']}: {forced[0]['reason']}"
     why = ", ".join(r.get("decided_by", [])) or ", ".join(f"{h['hinges']} {x}" for x in r.get("hinges_on", []))
-    aside = [f"{o['rule']} {h['aside']} {o['decided_by']}" for o in r.get("overrides", []) if o["action"] == "set_aside"]
+    aside = [f"{o['rule']} {h['set_aside_by']} {o['decided_by']}" for o in r.get("overrides", []) if o["action"] == "set_aside"]
     return "; ".join(filter(None, [why, *aside]))
 
 
@@ -89,7 +87,7 @@ class ReportBuilder:
     made in the memory of its tables, not of its records."""
 
     def __init__(self, lang: str = "sv") -> None:
-        self.lang, self.h = lang, HEADINGS[lang]
+        self.lang, self.h = lang, {**M.WORDS[lang], "lang": lang}
         self.summary = Summary()
         self.huvudman: list[tuple[tuple, str, list]] = []  #: (sort key, id, row)
         self.units: list[list] = []
@@ -107,9 +105,10 @@ class ReportBuilder:
         label = f"{name} ({r['id']})"
         if r["kind"] == "huvudman":
             key = (r.get("rank") is None, r.get("rank") or 0, r["id"])
-            self.huvudman.append((key, r["id"], [r.get("rank") or "", label, r.get("outcome") or "error", _priority(r, self.lang), _why(r, h)]))
+            self.huvudman.append((key, r["id"], [r.get("rank") or "", label, M.outcome(r.get("outcome"), self.lang),
+                                                 _priority(r, self.lang), _why(r, h)]))
         else:
-            self.units.append([label, r["huvudman_id"], r.get("outcome") or "error", _why(r, h),
+            self.units.append([label, r["huvudman_id"], M.outcome(r.get("outcome"), self.lang), _why(r, h),
                                ", ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in r.get("missing", []))])
             self.unit_order.append((r["kind"], r["id"]))
         for e in r["trace"]:
@@ -131,12 +130,13 @@ class ReportBuilder:
         h, pack = self.h, self.pack
         return {
             "title": title,
-            "summary": self.summary.lines(self.summary.records),
-            "pack": f"{h['pack']} {pack['id']}@{pack['version']}, sha256 {pack['sha256']}" if pack else "",
-            "huvudman": ([h["rank"], h["name"], h["outcome"], h["priority"], h["why"]], [row for _, _, row in sorted(self.huvudman, key=lambda x: x[0])]),
-            "units": ([h["unit"], h["name"], h["outcome"], h["why"], h["missing"]], self.units),
+            "summary": self.summary.lines(self.summary.records, self.lang),
+            "pack": f"{h['report_pack']} {pack['id']}@{pack['version']}, sha256 {pack['sha256']}" if pack else "",
+            "huvudman": ([h["rank"], h["col_name"], h["outcome"], h["priority"], h["col_why"]],
+                         [row for _, _, row in sorted(self.huvudman, key=lambda x: x[0])]),
+            "units": ([h["unit"], h["col_name"], h["outcome"], h["col_why"], h["col_missing"]], self.units),
             "traces": self._traces(),
-            "rules": ([h["rule"], h["text"]], sorted(self.rules.items())),
+            "rules": ([h["col_rule"], h["col_text"]], sorted(self.rules.items())),
             "headings": h,
             "lang": self.lang,
         }
@@ -173,14 +173,14 @@ def markdown_parts(m: dict[str, Any]) -> Iterator[str]:
     """The report as Markdown, in pieces (a national register's report is written as it is made)."""
     h = m["headings"]
     out = [f"# {_md_text(m['title'])}", "", *[f"- {_md_text(line)}" for line in m["summary"]], "", m["pack"], ""]
-    out += [f"## {h['huvudman']}", "", *_md_table(*m["huvudman"]), ""]
-    out += [f"## {h['units']}", "", *_md_table(*m["units"]), ""]
-    out += [f"## {h['traces']}", ""]
+    out += [f"## {h['report_huvudman']}", "", *_md_table(*m["huvudman"]), ""]
+    out += [f"## {h['report_units']}", "", *_md_table(*m["units"]), ""]
+    out += [f"## {h['report_traces']}", ""]
     yield "\n".join(out) + "\n"
     for heading, text in m["traces"]:
         fence = _fence(text)
         yield "\n".join([f"### {_md_text(heading)}", "", f"{fence}text", text.rstrip("\n"), fence, ""]) + "\n"
-    yield "\n".join([f"## {h['rules']}", "", *_md_table(*m["rules"])]) + "\n"
+    yield "\n".join([f"## {h['report_rules']}", "", *_md_table(*m["rules"])]) + "\n"
 
 
 def markdown(records: Iterable[dict], title: str, lang: str = "sv") -> str:
@@ -208,13 +208,13 @@ def html_parts(m: dict[str, Any]) -> Iterator[str]:
         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.25em .5em;text-align:left;vertical-align:top}"
         "pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}</style></head><body>",
         f"<h1>{e(m['title'])}</h1><ul>" + "".join(f"<li>{e(line)}</li>" for line in m["summary"]) + f"</ul><p>{e(m['pack'])}</p>",
-        f"<h2>{e(h['huvudman'])}</h2>" + table(*m["huvudman"]),
-        f"<h2>{e(h['units'])}</h2>" + table(*m["units"]),
+        f"<h2>{e(h['report_huvudman'])}</h2>" + table(*m["huvudman"]),
+        f"<h2>{e(h['report_units'])}</h2>" + table(*m["units"]),
     ]
-    yield "\n".join(head) + "\n" + f"<h2>{e(h['traces'])}</h2>"
+    yield "\n".join(head) + "\n" + f"<h2>{e(h['report_traces'])}</h2>"
     for t, x in m["traces"]:
         yield f"<details><summary>{e(t)}</summary><pre>{e(x)}</pre></details>"
-    yield "\n" + f"<h2>{e(h['rules'])}</h2>" + table(*m["rules"]) + "\n" + "</body></html>\n"
+    yield "\n" + f"<h2>{e(h['report_rules'])}</h2>" + table(*m["rules"]) + "\n" + "</body></html>\n"
 
 
 CSV_COLUMNS = ["kind", "id", "name", "huvudman_id", "outcome", "rank", "priority", "decided_by", "hinges_on",

@@ -12,6 +12,8 @@ from typing import Any
 
 from policy.model import Pack, ParamRef, Ranking
 
+from . import messages as M
+
 
 def _forced(record: dict) -> bool:
     return any(o["action"] == "force" for o in record["overrides"])
@@ -131,12 +133,14 @@ def _missing_of_round(record: dict, against: list[dict], ranking: Ranking) -> No
     and the missing data of the huvudmän it cannot be ordered against (each named by its id)."""
     missing = record["missing"]
     for who in (record, *against):
-        extra = [{"fact": ref.path, "reason": who["input"].get("unknown", {}).get(ref.path, "unknown"), "bounds": list(b)}
+        extra = [{"fact": ref.path, "reason": who["input"].get("unknown", {}).get(ref.path, M.text("unknown")), "bounds": list(b)}
                  for ref in ranking.then_by if (b := (who["input"].get("bounds") or {}).get(ref.path)) is not None]
         if who is not record:
             extra = [{**m, "huvudman": who["id"]} for m in [*who.get("missing", []), *extra]]
             if who.get("outcome") != ranking.ranked and not who.get("missing"):
-                extra.append({"huvudman": who["id"], "reason": f"under manual review ({', '.join(who.get('decided_by', [])) or 'missing data'}): it may yet be proposed"})
+                rules = ", ".join(who.get("decided_by", []))
+                reason = M.text("huvudman_review", rules=rules) if rules else M.text("huvudman_review_missing")
+                extra.append({"huvudman": who["id"], "reason": reason})
         for m in extra:
             if m not in missing:
                 missing.append(m)

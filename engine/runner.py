@@ -6,6 +6,7 @@ from typing import Mapping
 
 from policy.model import Pack
 
+from . import messages as M
 from .case import Case
 from .compile import Compiled, averages_digest, compile_pack
 from .decide import decide
@@ -67,8 +68,7 @@ class Engine:
         for r in results:
             theirs = durable.get(r.rule_id)
             if theirs != r.value:
-                message = (f"durable_rules finds rule `{r.rule_id}` {show(theirs)}, "
-                           f"the cross-check finds it {show(r.value)}; no decision is made")
+                message = M.text("engine_disagreement", rule=r.rule_id, theirs=show(theirs), ours=show(r.value))
                 return error_record(compiled, case, "engine_disagreement", message, r.rule_id, ENGINE_VERSION,
                                     {"durable_rules": show(theirs), "cross_check": show(r.value)})
         decision = decide(compiled, case, results, mine)

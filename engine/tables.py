@@ -22,6 +22,8 @@ from typing import Any, Iterable, Iterator
 from policy import facts as F
 from policy.diagnostics import Diagnostics, Location
 from policy.yamlsafe import MAP, SCALAR, SEQ, YNode, load_file
+
+from . import messages as M
 from .encoding import decode_table
 from .xlsx import check_workbook
 
@@ -29,11 +31,7 @@ SCHOOL_FORM_CODES = {
     "GR": "grundskola", "GRS": "grundsarskola", "GY": "gymnasieskola", "GYS": "gymnasiesarskola",
     "SP": "specialskola", "SAM": "sameskola", "FKLASS": "forskoleklass", "FTH": "fritidshem", "FSK": "forskola",
 }
-MARKERS = {
-    ".": "missing (.)",
-    "..": "suppressed: fewer than 10 pupils (..)",
-    "~100": "rounded off: about 100 % (~100)",
-}
+MARKERS = {".": M.text("marker_missing"), "..": M.text("marker_suppressed"), "~100": M.text("marker_rounded")}
 PERCENT = re.compile(r"\s*[\(\[]\s*%\s*[\)\]]\s*$")
 TRUE, FALSE = {"true", "ja", "sant"}, {"false", "nej", "falskt"}
 MAX_TABLE_BYTES = 256 * 1024 * 1024

@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterator
 
 
+from . import messages as M
 from .batch import Tasks
 from .delivery import Delivery
 from .overrides import Override
@@ -168,7 +169,7 @@ class WorkerPool:
                         continue
                     if isinstance(record, dict) and WORKER_ERROR in record:
                         culprit = w.pending.popleft()
-                        message = f"the evaluation raised {record[WORKER_ERROR]}; the batch went on"
+                        message = M.text("engine_raised", exception=record[WORKER_ERROR])
                         done[culprit] = self.stopped(tasks[culprit], "engine_crash", message)
                         self.incidents.append(f"{self._name(tasks[culprit], done[culprit])}: engine_crash: {message}")
                     else:
@@ -176,7 +177,7 @@ class WorkerPool:
                     w.since = now
                 elif now - w.since > self.timeout:
                     self._replace(w, tasks, todo, done, "engine_timeout",
-                                  f"no answer within {self.timeout:g} s; the worker was stopped and the batch went on")
+                                  M.text("engine_timeout", seconds=f"{self.timeout:g}"))
             while next_out in done:
                 yield done.pop(next_out)
                 next_out += 1
@@ -195,8 +196,9 @@ class WorkerPool:
     def _crash_message(self, w: _Worker) -> str:
         w.process.join(timeout=2)
         code = w.process.exitcode
-        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        return f"the worker evaluating this case ended ({how}); the batch went on"
+        if code is not None and code < 0:
+            return M.text("engine_crash_signal", n=-code)
+        return M.text("engine_crash_exit", n=code)
 
     def _replace(self, w: _Worker, tasks: list[tuple], todo: deque, done: dict, code: str, message: str) -> None:
         culprit = w.pending.popleft()

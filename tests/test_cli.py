@@ -162,10 +162,11 @@ class TestEvaluate:
         result = run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--overrides", str(self.SAMPLE / "overrides.yaml"), "--format", "md")
         assert 0 == result.exit_code
         assert result.stdout.startswith("# Urval SI-2016-1 (2016-01-28)")
-        assert "| 2 | Storviks kommun (212000-1061) | proposed | 110 | unit-from-underlag-eligible |" in result.stdout
-        assert "| Byskolan (48151725) | 212000-1051 | eligible | selection-criteria-met; small-unit åsidosatt av A. Andersson, undervisningsråd |  |" in result.stdout
+        assert "| 2 | Storviks kommun (212000-1061) | föreslås | 110 | unit-from-underlag-eligible |" in result.stdout
+        assert "- skolenheter: 30 (valbar 11, ej valbar 6, utesluten 7, avvaktar 2, manuell prövning 4)" in result.stdout
+        assert "| Byskolan (48151725) | 212000-1051 | valbar | selection-criteria-met; small-unit åsidosatt av A. Andersson, undervisningsråd |  |" in result.stdout
         assert "### Strandskolan 4-6 (48151734)" in result.stdout  # each decision with its trace
-        assert "utfall: manual_review — beror på okända uppgifter i selection-criteria-met" in result.stdout
+        assert "utfall: manuell prövning — beror på okända uppgifter i selection-criteria-met" in result.stdout
 
     def test_report_in_english_as_html(self, run):
         """--format html --lang en: one page, English headings and texts, each trace folded under its decision."""
@@ -253,9 +254,9 @@ class TestExplain:
         assert 0 == result.exit_code
         lines = result.stdout.splitlines()
         assert "skolenhet 48151734 Strandskolan 4-6 (huvudman 212000-1061)" == lines[0]
-        assert "utfall: manual_review — beror på okända uppgifter i selection-criteria-met" == lines[1]
+        assert "utfall: manuell prövning — beror på okända uppgifter i selection-criteria-met" == lines[1]
         assert "    unit.pupils: 110 < parameter small_unit_pupils = 50 → falskt" in lines
-        assert "- unit.results.grade_value_y6_swedish: missing" in lines
+        assert "- unit.results.grade_value_y6_swedish: uppgift saknas" in lines
         assert any(line.startswith("- [ej uppfylld] small-unit — ") and "(GP2016 2.3.2 punkt 4; GP2016 2.3.3 Små skolenheter)" in line for line in lines)
         assert lines[2].startswith("regelpaket sbs@2.1.0 sha256 ") and "; indata sha256 " in lines[2]
 
@@ -443,14 +444,26 @@ class TestAgreementCheck:
 
     def test_valid_agreement_passes(self, run):
         """The complete agreement holds every requirement: exit 0; the economic one is not assessed without a delivery."""
-        result = run("agreement", "check", str(self.AGREEMENTS / "valid.yaml"))
+        result = run("agreement", "check", str(self.AGREEMENTS / "valid.yaml"), "--lang", "en")
         assert 0 == result.exit_code
         lines = result.stdout.splitlines()
-        assert "SBS-2016-017 (212000-0999) against sbs@2.1.0: 3 parts checked, 0 requirement(s) broken, 1 not assessed" == lines[0]
+        assert "SBS-2016-017 (212000-0999) against sbs@2.1.0: 3 parts checked, 0 requirements broken, 1 not assessed" == lines[0]
         out = json.loads(run("agreement", "check", str(self.AGREEMENTS / "valid.yaml"), "--format", "json").stdout)
         assert (False, 0, 1) == (out["compliant"], out["broken"], out["not_assessed"])  # not assessed is not compliant
         assert [line.split(" — ")[0] for line in lines[1:]] == ["NOT ASSESSED agreement SBS-2016-017: contribution-limited-by-economy"]
         assert "needs huvudman.type" in lines[1]
+
+    def test_the_check_in_swedish(self, run):
+        """By default the check speaks Swedish: its verdicts, the parts it names, the plurals."""
+        lines = run("agreement", "check", str(self.AGREEMENTS / "valid.yaml")).stdout.splitlines()
+        assert "SBS-2016-017 (212000-0999) mot sbs@2.1.0: 3 delar prövade, 0 krav brutna, 1 ej bedömt" == lines[0]
+        assert lines[1].startswith("EJ BEDÖMT överenskommelse SBS-2016-017: contribution-limited-by-economy — Skolverkets")
+        assert "(kräver huvudman.type" in lines[1]
+        broken = run("agreement", "check", str(self.AGREEMENTS / "invalid" / "insats-level-missing.yaml"),
+                     "--delivery", str(FIXTURES / "sample" / "delivery.yaml")).stdout.splitlines()
+        assert broken[0].endswith(": 3 delar prövade, 1 krav brutet, 1 ej bedömt")
+        assert "BRIST insats I2: insats-level-missing — Insatsen riktas till huvudmannanivån eller till skolnivån. " \
+               "(uppgift insats.level; GP2016 2.4.3)" in broken
 
     def test_every_variant_fails_on_its_requirement(self, run):
         """Each invalid variant breaks its requirement, named with the field it concerns: exit 1."""
@@ -468,7 +481,7 @@ class TestAgreementCheck:
         """A plan above 6 MSEK is flagged for review; the check passes."""
         result = run("agreement", "check", str(self.AGREEMENTS / "invalid" / "plan-cost-above-estimate.yaml"))
         assert 0 == result.exit_code
-        assert "FLAG agreement SBS-2016-017: plan-cost-above-estimate" in result.stdout
+        assert "FLAGGA överenskommelse SBS-2016-017: plan-cost-above-estimate" in result.stdout
 
     def test_economic_dilemma_with_the_delivery(self, run, tmp_path):
         """With the delivery, an enskild huvudman under vite gets its contribution flagged; nothing is left unassessed."""

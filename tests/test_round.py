@@ -94,7 +94,7 @@ class TestExplainStraddle:
         records += [_huvudman(engine, 20, None, 100), _huvudman(engine, 21, True, 900)]
         rank_round(records, engine.pack)
         text = explain_text(next(r for r in records if r["id"] == "212000-0021"))
-        assert "utfall: manual_review — omgången kan inte placera huvudmannen: bästa möjliga plats 10, sämsta 11, kapacitet 10" in text
+        assert "utfall: manuell prövning — omgången kan inte placera huvudmannen: bästa möjliga plats 10, sämsta 11, kapacitet 10" in text
         assert "ordningen mot 212000-0020 avgörs inte av kända uppgifter" in text
         assert "standardutfallet" not in text
 

@@ -118,9 +118,9 @@ def test_explain_and_diff_run_under_the_watchdog(monkeypatch):
     monkeypatch.setattr(workers.WorkerPool, "__init__", _short_timeout(workers.WorkerPool.__init__))
     explained = CliRunner().invoke(cli, ["explain", str(delivery), HANGS])
     assert 1 == explained.exit_code and "engine_timeout" not in explained.stderr
-    assert "motorfel: no answer within 1.5 s" in explained.stdout
+    assert "motorfel: inget svar inom 1,5 s; arbetsprocessen stoppades" in explained.stdout
     other = CliRunner().invoke(cli, ["explain", str(delivery), "48151623"])
-    assert 0 == other.exit_code and "utfall: eligible" in other.stdout
+    assert 0 == other.exit_code and "utfall: valbar" in other.stdout
     diffed = CliRunner().invoke(cli, ["diff", str(delivery), "--from", "sbs@2.0.0", "--to", "sbs@2.1.0", "--format", "json"])
     assert 0 == diffed.exit_code, diffed.stderr
 

@@ -1,0 +1,301 @@
+"""The words of every view, in Swedish and English: labels, outcome names, reasons for missing data,
+engine errors, and numbers written as each language writes them (224,4 and 85,6 % in Swedish).
+
+Records keep language-neutral codes (outcomes, rule ids, fact paths) and state each reason for missing
+data, and each engine error, in English, as they always have, so stored records replay byte for byte.
+Every such text is made here from a template (`Template.en`); a view finds the template back
+(`translate`) and writes it in the reader's language. A text no template matches (a future reason in an
+old engine's record) is shown as it stands.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+import attrs
+
+LANGS = ("sv", "en")
+
+#: The outcome of a decision as a reader names it; records keep the codes.
+OUTCOMES: dict[str, dict[str, str]] = {
+    "sv": {
+        "eligible": "valbar", "not_eligible": "ej valbar", "excluded": "utesluten", "deferred": "avvaktar",
+        "manual_review": "manuell prövning", "proposed": "föreslås", "waitlisted": "väntelista",
+        "not_proposed": "ej föreslagen", "compliant": "uppfyller kraven", "non_compliant": "uppfyller inte kraven",
+        "flagged": "flaggad",
+    },
+    "en": {
+        "eligible": "eligible", "not_eligible": "not eligible", "excluded": "excluded", "deferred": "deferred",
+        "manual_review": "manual review", "proposed": "proposed", "waitlisted": "waitlisted",
+        "not_proposed": "not proposed", "compliant": "compliant", "non_compliant": "non-compliant",
+        "flagged": "flagged",
+    },
+}
+
+
+def outcome(code: str | None, lang: str) -> str:
+    """An outcome code as the reader's language names it (an unknown code as it stands)."""
+    if code is None:
+        return WORDS[lang]["error"]
+    return OUTCOMES[lang].get(code, code)
+
+
+def plural(n: int, one: str, other: str) -> str:
+    """`1 skolenhet`, `2 skolenheter`: the count and the form that goes with it."""
+    return f"{n} {one if n == 1 else other}"
+
+
+# --- numbers ---------------------------------------------------------------------------------------
+
+_SEPARATORS = {"sv": (",", " ", " %"), "en": (".", ",", "%")}  #: decimal mark, thousands, percent sign
+
+
+def number(value: Any, lang: str, unit: str | None = None) -> str:
+    """A number as the language writes it: `224,4`, `85,6 %` (a share), `2 750 000`; ten significant digits,
+    so a product such as 0.771 × 0.9 reads 69,39 %, not 69,390000000000001."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    decimal, thousands, percent = _SEPARATORS[lang]
+    share = unit == "share"
+    v = value * 100 if share else value
+    text = str(v) if isinstance(v, int) else f"{v:.10g}"
+    if "e" in text:  # .10g writes very large or small numbers in exponent form
+        text = f"{v:.10f}".rstrip("0").rstrip(".")
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, frac = text.partition(".")
+    if len(whole) > 4:  # four-digit numbers are written whole (Språkrådet), longer ones grouped by three
+        whole = thousands.join(whole[max(0, i - 3):i] for i in range(len(whole), 0, -3)[::-1])
+    out = sign + whole + (decimal + frac if frac else "")
+    return out + percent if share else out
+
+
+# --- reasons and engine errors ---------------------------------------------------------------------
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+@attrs.frozen
+class Template:
+    """A text the engine writes into records (`en`), with its Swedish form; `{name}` marks a part that
+    varies. Parts named `rest` are texts themselves (translated in turn), `outcome` an outcome code,
+    `lo`, `hi`, `n`, `seconds` numbers; the others (ids, paths, grades) are codes shown as they are."""
+
+    key: str
+    en: str
+    sv: str
+
+    @property
+    def pattern(self) -> re.Pattern:
+        parts = _FIELD.split(self.en)  # literal, name, literal, name, ...
+        # a part is one item of a `; `-joined list, except the texts that may hold such lists themselves
+        regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" if p in ("rest", "exception") else f"(?P<{p}>[^;]*?)"
+                        for i, p in enumerate(parts))
+        return re.compile(f"^{regex}$", re.S)
+
+    def text(self, **fields: Any) -> str:
+        """The English text of the record."""
+        return self.en.format(**fields)
+
+    def render(self, lang: str, fields: Mapping[str, str]) -> str:
+        out = {}
+        for name, value in fields.items():
+            if name == "rest":
+                out[name] = translate(value, lang)
+            elif name == "outcome":
+                out[name] = OUTCOMES[lang].get(value, value)
+            elif name in ("lo", "hi", "n", "seconds") and re.fullmatch(r"-?\d+(\.\d+)?", value):
+                out[name] = number(float(value) if "." in value else int(value), lang)
+            else:
+                out[name] = value
+        return (self.en if lang == "en" else self.sv).format(**out)
+
+
+TEMPLATES: tuple[Template, ...] = (
+    Template("missing", "missing", "uppgift saknas"),
+    Template("marker_missing", "missing (.)", "uppgift saknas (.)"),
+    Template("marker_suppressed", "suppressed: fewer than 10 pupils (..)", "sekretess: färre än 10 elever (..)"),
+    Template("marker_rounded", "rounded off: about 100 % (~100)", "avrundat: omkring 100 % (~100)"),
+    Template("count_between", "between {lo} and {hi}: {rest}", "mellan {lo} och {hi}: {rest}"),
+    Template("count_at_least", "at least {lo}: {rest}", "minst {lo}: {rest}"),
+    Template("units_unknown_one", "{n} unit unknown ({ids})", "{n} skolenhet okänd ({ids})"),
+    Template("units_unknown", "{n} units unknown ({ids})", "{n} skolenheter okända ({ids})"),
+    Template("size_unknown_one", "the size of {n} eligible unit is unknown", "elevantalet i {n} valbar skolenhet är okänt"),
+    Template("size_unknown", "the size of {n} eligible units is unknown", "elevantalet i {n} valbara skolenheter är okänt"),
+    Template("review_may_be_eligible_one", "{n} unit under manual review may be eligible ({ids})",
+             "{n} skolenhet under manuell prövning kan vara valbar ({ids})"),
+    Template("review_may_be_eligible", "{n} units under manual review may be eligible ({ids})",
+             "{n} skolenheter under manuell prövning kan vara valbara ({ids})"),
+    Template("unknown", "unknown", "okänd"),
+    Template("derived_unknown", "the rules deriving it are unknown", "reglerna som härleder den är okända"),
+    Template("param_form_unknown", "depends on the school form, and unit.school_form is {rest}",
+             "beror på skolformen, och unit.school_form: {rest}"),
+    Template("param_no_value", "no value for school form {form}", "inget värde för skolformen {form}"),
+    Template("huvudman_review_missing", "under manual review (missing data): it may yet be proposed",
+             "under manuell prövning (saknade uppgifter): den kan ännu föreslås"),
+    Template("huvudman_review", "under manual review ({rules}): it may yet be proposed",
+             "under manuell prövning ({rules}): den kan ännu föreslås"),
+    Template("evaluation_stopped", "not computed: the evaluation of this unit was stopped",
+             "inte beräknat: utvärderingen av skolenheten stoppades"),
+    Template("neighbour_absent", "unit {id}, sharing its buildings, is not in the delivery",
+             "skolenhet {id}, som delar skolbyggnader med den, finns inte i leveransen"),
+    Template("neighbour_underlag", "whether unit {id}, sharing its buildings, is in the underlag",
+             "om skolenhet {id}, som delar skolbyggnader med den, finns i underlaget"),
+    Template("neighbour_undecided", "unit {id}, sharing its buildings, is not decided (engine error)",
+             "skolenhet {id}, som delar skolbyggnader med den, kunde inte avgöras (motorfel)"),
+    Template("neighbour_outcome", "unit {id}, sharing its buildings, is {outcome}",
+             "skolenhet {id}, som delar skolbyggnader med den, har utfallet {outcome}"),
+    Template("grades_reversed", "unit.grades `{grades}` is not a range of school years such as 4-9 (its first year is after "
+             "its last), and no result of year {year} is given",
+             "unit.grades `{grades}` är inget intervall av årskurser som 4-9 (första årskursen kommer efter den sista), "
+             "och inget resultat för årskurs {year} är angivet"),
+    Template("grades_not_range", "unit.grades `{grades}` is not a range of school years such as 4-9, and no result of "
+             "year {year} is given",
+             "unit.grades `{grades}` är inget intervall av årskurser som 4-9, och inget resultat för årskurs {year} är angivet"),
+    Template("grades_unknown", "unit.grades is {rest}, and no result of year {year} is given",
+             "unit.grades: {rest}, och inget resultat för årskurs {year} är angivet"),
+    # engine errors (the record's `error.message`)
+    Template("engine_timeout", "no answer within {seconds} s; the worker was stopped and the batch went on",
+             "inget svar inom {seconds} s; arbetsprocessen stoppades och körningen fortsatte"),
+    Template("engine_crash_signal", "the worker evaluating this case ended (signal {n}); the batch went on",
+             "arbetsprocessen som utvärderade ärendet avslutades (signal {n}); körningen fortsatte"),
+    Template("engine_crash_exit", "the worker evaluating this case ended (exit code {n}); the batch went on",
+             "arbetsprocessen som utvärderade ärendet avslutades (slutkod {n}); körningen fortsatte"),
+    Template("engine_raised", "the evaluation raised {exception}; the batch went on",
+             "utvärderingen avbröts av undantaget {exception}; körningen fortsatte"),
+    Template("engine_unit_error", "unit {ids} of this huvudman could not be decided",
+             "skolenhet {ids} hos huvudmannen kunde inte avgöras"),
+    Template("engine_disagreement", "durable_rules finds rule `{rule}` {theirs}, the cross-check finds it {ours}; "
+             "no decision is made",
+             "durable_rules finner regeln `{rule}` {theirs}, korskontrollen finner den {ours}; inget beslut fattas"),
+)
+BY_KEY: dict[str, Template] = {t.key: t for t in TEMPLATES}
+_COMPILED = tuple((t, t.pattern) for t in TEMPLATES)
+
+
+def text(key: str, **fields: Any) -> str:
+    """The English text of a reason or an engine error, as records state it."""
+    return BY_KEY[key].text(**fields)
+
+
+def translate(message: str, lang: str) -> str:
+    """A record's reason or engine error in `lang`: found back by its template; parts joined by `; ` one
+    by one; a text no template matches as it stands."""
+    if lang == "en":
+        return message
+    for template, pattern in _COMPILED:
+        m = pattern.match(message)
+        if m:
+            return template.render(lang, m.groupdict())
+    if "; " in message:
+        return "; ".join(translate(part, lang) for part in message.split("; "))
+    return message
+
+
+#: What an engine error is, by its code, when its message is not one of the templates (durable_rules' own).
+ERROR_CODES = {
+    "sv": {"engine_durable_error": "durable_rules gav ett fel", "engine_disagreement": "utvärderarna är oeniga",
+           "engine_timeout": "tidsgränsen nåddes", "engine_crash": "arbetsprocessen avslutades",
+           "engine_unit_error": "en skolenhet kunde inte avgöras"},
+    "en": {"engine_durable_error": "durable_rules failed", "engine_disagreement": "the evaluators disagree",
+           "engine_timeout": "timed out", "engine_crash": "the worker ended",
+           "engine_unit_error": "a unit could not be decided"},
+}
+
+
+def error_text(error: Mapping[str, Any], lang: str) -> str:
+    """A record's engine error in `lang`: its message by its template, or what its code means and the
+    message as the library wrote it."""
+    message = str(error.get("message", ""))
+    out = translate(message, lang)
+    if lang == "en" or out != message:
+        return out
+    what = ERROR_CODES[lang].get(str(error.get("code")))
+    return f"{what} ({error.get('code')}): {message}" if what else message
+
+
+def logic_word(value: str, lang: str) -> str:
+    """`true`, `false`, `unknown` (as traces write them) in `lang`."""
+    return WORDS[lang].get(value, value)
+
+
+# --- words of the views ----------------------------------------------------------------------------
+
+WORDS: dict[str, dict[str, str]] = {
+    "sv": {
+        "outcome": "utfall", "decided_by": "avgjort av", "hinges_on": "beror på okända uppgifter i",
+        "forced": "fastställt av handläggare", "default": "ingen regel gav ett utfall; standardutfallet gäller",
+        "rules": "Regler i utvärderingsordning", "missing": "Saknade uppgifter", "overrides": "Handläggarbeslut",
+        "pack": "regelpaket", "input": "indata", "engine": "motor", "rank": "plats", "priority": "prioritet",
+        "fired": "uppfylld", "not_fired": "ej uppfylld", "unknown": "okänd", "overridden": "åsidosatt",
+        "not_reached": "ej prövad", "true": "sant", "false": "falskt", "interpretation": "tolkning",
+        "set_aside_by": "åsidosatt av", "exception": "undantag genom regeln", "reason": "skäl",
+        "all": "alla av", "any": "någon av", "not": "inte", "known": "är känd", "unknown_test": "är okänd",
+        "derived": "härlett", "param": "parameter", "average": "riksgenomsnitt", "error": "motorfel",
+        "ranking": "rangordning", "of": "av", "capacity": "kapacitet", "unit": "skolenhet", "huvudman": "huvudman",
+        "derived_facts": "Härledda uppgifter", "between": "mellan {lo} och {hi}", "at_least": "minst {lo}",
+        "counted": "skolenheter", "unknown_units": "okända", "best_worst": "bästa möjliga plats {best}, sämsta {worst}",
+        "round_result": "omgångens utfall",
+        "straddles": "omgången kan inte placera huvudmannen: bästa möjliga plats {best}, sämsta {worst}, kapacitet {capacity}",
+        "against": "ordningen mot {ids} avgörs inte av kända uppgifter",
+        "force": "fastställer", "set_aside": "åsidosätter", "priority_unknown": "okänt",
+        # the report
+        "report_huvudman": "Huvudmän i rangordning", "report_units": "Skolenheter",
+        "report_traces": "Beslut per skolenhet och huvudman", "report_rules": "Regler", "col_name": "huvudman",
+        "col_why": "avgörande regler", "col_missing": "saknade uppgifter", "col_rule": "regel", "col_text": "text",
+        "forced_by": "fastställt av", "hinges": "beror på", "report_pack": "Regelpaket", "title": "Urval {id} ({date})",
+        # the summary
+        "sum_units": "skolenheter: {n} ({detail})", "sum_huvudman": "huvudmän: {n} ({detail})",
+        "sum_none": "inga", "sum_undecided": "huvudmän: inga avgjorda: {why}",
+        "sum_records": "poster: {n}, varav motorfel: {errors}",
+        "sum_rows": "indatarader {rows} = {decisions} beslut + {errors} poster med motorfel ({verdict})",
+        "sum_accounted": "varje rad redovisad", "sum_differ": "RADER OCH POSTER SKILJER SIG ÅT",
+        "no_huvudman_rules": "regelpaketet {pack} har inga regler för huvudmän, så bara skolenheter avgörs",
+        # agreement check
+        "ag_head": "{id} ({huvudman}) mot {pack}: {parts} prövade, {broken}",
+        "ag_part": "del", "ag_parts": "delar", "ag_broken_one": "krav brutet", "ag_broken": "krav brutna",
+        "ag_unassessed_one": "{n} ej bedömt", "ag_unassessed": "{n} ej bedömda",
+        "non_compliant_label": "BRIST", "flagged_label": "FLAGGA", "not_assessed_label": "EJ BEDÖMT",
+        "error_label": "MOTORFEL", "ag_needs": "kräver {fields}", "ag_field": "uppgift {fields}",
+        "agreement": "överenskommelse", "insats": "insats",
+    },
+    "en": {
+        "outcome": "outcome", "decided_by": "decided by", "hinges_on": "hinges on missing data in",
+        "forced": "forced by an officer", "default": "no rule gave an outcome; the default applies",
+        "rules": "Rules in evaluation order", "missing": "Missing data", "overrides": "Officer overrides",
+        "pack": "pack", "input": "input", "engine": "engine", "rank": "rank", "priority": "priority",
+        "fired": "fired", "not_fired": "not fired", "unknown": "unknown", "overridden": "overridden",
+        "not_reached": "not reached", "true": "true", "false": "false", "interpretation": "interpretation",
+        "set_aside_by": "set aside by", "exception": "exception by rule", "reason": "reason",
+        "all": "all of", "any": "any of", "not": "not", "known": "is known", "unknown_test": "is unknown",
+        "derived": "derived", "param": "parameter", "average": "national average", "error": "engine error",
+        "ranking": "ranking", "of": "of", "capacity": "capacity", "unit": "unit", "huvudman": "huvudman",
+        "derived_facts": "Derived facts", "between": "between {lo} and {hi}", "at_least": "at least {lo}",
+        "counted": "units", "unknown_units": "unknown", "best_worst": "best possible place {best}, worst {worst}",
+        "round_result": "result in the round",
+        "straddles": "the round cannot place the huvudman: best possible place {best}, worst {worst}, capacity {capacity}",
+        "against": "its order against {ids} is not settled by known data",
+        "force": "force", "set_aside": "set aside", "priority_unknown": "unknown",
+        "report_huvudman": "Huvudmän by rank", "report_units": "School units",
+        "report_traces": "Each decision with its trace", "report_rules": "Rules", "col_name": "huvudman",
+        "col_why": "deciding rules", "col_missing": "missing data", "col_rule": "rule", "col_text": "text",
+        "forced_by": "forced by", "hinges": "hinges on", "report_pack": "Pack", "title": "Selection {id} ({date})",
+        "sum_units": "units: {n} ({detail})", "sum_huvudman": "huvudmän: {n} ({detail})",
+        "sum_none": "none", "sum_undecided": "huvudmän: none decided: {why}",
+        "sum_records": "records: {n}, of them engine errors: {errors}",
+        "sum_rows": "input rows {rows} = {decisions} decisions + {errors} engine-error records ({verdict})",
+        "sum_accounted": "every row accounted for", "sum_differ": "ROWS AND RECORDS DIFFER",
+        "no_huvudman_rules": "the pack {pack} has no huvudman rules, so only units are decided",
+        "ag_head": "{id} ({huvudman}) against {pack}: {parts} checked, {broken}",
+        "ag_part": "part", "ag_parts": "parts", "ag_broken_one": "requirement broken", "ag_broken": "requirements broken",
+        "ag_unassessed_one": "{n} not assessed", "ag_unassessed": "{n} not assessed",
+        "non_compliant_label": "FAIL", "flagged_label": "FLAG", "not_assessed_label": "NOT ASSESSED",
+        "error_label": "ERROR", "ag_needs": "needs {fields}", "ag_field": "field {fields}",
+        "agreement": "agreement", "insats": "insats",
+    },
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    """The words of the views in `lang` (`sv` or `en`)."""
+    return WORDS[lang]
+
