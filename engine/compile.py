@@ -36,6 +36,7 @@ from policy.model import (
     All, Any_, Compare, Condition, Derived, FactRef, Known, Literal, NationalAverage, Not, Pack, ParamRef, Rule,
 )
 from policy import facts as F
+from policy.operators import DURABLE, MEMBERSHIP, NEGATE
 from policy.check import derived_reads, find_cycle
 
 from .case import Case, parameter_value
@@ -49,8 +50,8 @@ MAX_PIECES = 64  #: durable rules one side of one condition may be split into
 SINK_PRI = 65535
 NEVER = {"kind": "never"}  #: a test no case fact passes (every case fact has kind `case`)
 
-_OPS = {"eq": "$eq", "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
-_NEGATE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le"}
+_OPS = DURABLE    #: an operator's durable_rules test (policy.operators)
+_NEGATE = NEGATE  #: an operator's negation on known values (policy.operators)
 
 
 def key(path: str) -> str:
@@ -251,7 +252,7 @@ class _Compiler:
         """No `$ex` guards: durable_rules' comparisons never match a missing field (measured for every operator)."""
         self.fields.add(c.fact)
         k = key(c.fact)
-        if c.op in ("in", "not_in"):
+        if c.op in MEMBERSHIP:
             values = [lit.value for lit in c.right]
             for v in values:
                 self.constants[(k, v)] += 1

@@ -6,19 +6,19 @@ directly. It also supplies what durable_rules cannot: why a rule did not fire, a
 """
 from __future__ import annotations
 
-import operator
 from typing import Any, Callable, NamedTuple
 
+from policy import facts as F
 from policy.model import All, Any_, Compare, Condition, Derived, FactRef, Known, Literal, NationalAverage, Not, ParamRef
+from policy.operators import MEMBERSHIP, PYTHON
 
 from . import messages as M
 from .case import Case, parameter_value
 from .compile import Compiled
-from policy import facts as F
 
 from .logic import derived_value, interval_compare, k_and, k_not, k_or
 
-_COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
+_COMPARE = PYTHON  #: an operator's meaning on two known values (policy.operators)
 
 
 class Detail(NamedTuple):
@@ -128,16 +128,16 @@ class Evaluator:
 
     def _compare(self, c: Compare) -> Node:
         fact, op = c.fact, c.op
-        if op in ("in", "not_in"):
+        if op in MEMBERSHIP:
             listed = [lit.value for lit in c.right]
             right_in = {"values": listed}
-            inside = op == "in"
+            holds = _COMPARE[op]
 
             def member(case: Case, values: dict, set_aside: frozenset) -> Detail:
                 left = case.values.get(fact)
                 if left is None:
                     return Detail("compare", None, (), fact, None, op, right_in, ({"fact": fact, "reason": case.reason(fact)},))
-                return Detail("compare", (left in listed) == inside, (), fact, left, op, right_in)
+                return Detail("compare", holds(left, listed), (), fact, left, op, right_in)
 
             return member
         compare_fn = _COMPARE[op]

@@ -136,10 +136,10 @@ Operand = Union[Literal, ParamRef, NationalAverage, FactRef]
 
 # --- conditions ------------------------------------------------------------------------------------
 
-#: Comparison operators, with the word used in traces.
-OPERATORS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈", "not_in": "∉"}
-ORDERING = ("lt", "le", "gt", "ge")
-MEMBERSHIP = ("in", "not_in")
+#: Comparison operators (name -> symbol in traces), those that order, those that list: `policy.operators`.
+from . import operators as _operators  # noqa: E402  (the table is defined beside the model)
+
+OPERATORS, ORDERING, MEMBERSHIP = _operators.OPERATORS, _operators.ORDERING, _operators.MEMBERSHIP
 
 
 @attrs.frozen

@@ -12,6 +12,7 @@ import attrs
 
 from . import facts as F
 from .diagnostics import Diagnostics, Location, did_you_mean
+from .operators import BY_NAME, RANGE, desugar
 from .model import (
     MEMBERSHIP, OPERATORS, All, Any_, Citation, Compare, Condition, Derived, Effect, FactRef, Known,
     Literal, NationalAverage, Not, Operand, OutcomePolicy, PackMeta, Parameter, ParamRef, Ranking, Rule, Source,
@@ -298,6 +299,23 @@ class Parser(TestCaseReader):
             return None
         op = ops[0]
         right_node = node.value[op]
+        if BY_NAME[op].operands == RANGE:
+            items = self.seq(right_node, f"`{op}`")
+            if items is None:
+                return None
+            if len(items) != 2:
+                self.d.error("schema_bad_value", f"`{op}` takes two bounds, the low and the high one, not {len(items)}",
+                             right_node.loc, f"write `{op}: [{{param: low}}, {{param: high}}]`")
+                return None
+            bounds = [self.operand(n, op) for n in items]
+            if fact is None or None in bounds:
+                return None
+            field = F.FIELDS.get(fact)
+            if field is not None and not field.type.ordered:  # said of `between`, not of the forms it lowers to
+                self.d.error("type_operator", f"`{op}` orders values, but `{fact}` is {field.type.describe()}",
+                             node.value["fact"].loc, "use `eq`, `ne`, `in` or `not_in`")
+                return None
+            return desugar(fact, op, tuple(bounds), node.value["fact"].loc)
         if op in MEMBERSHIP:
             items = self.seq(right_node, f"`{op}`")
             if items is None:
@@ -316,7 +334,7 @@ class Parser(TestCaseReader):
             right = self.operand(right_node, op)
         if fact is None or right is None:
             return None
-        return Compare(fact, op, right, node.value["fact"].loc)
+        return desugar(fact, op, right, node.value["fact"].loc)
 
     def operand(self, node: YNode, op: str) -> Operand | None:
         if node.kind == SCALAR:

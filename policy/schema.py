@@ -11,7 +11,7 @@ from . import facts as F
 from . import parse as P
 from . import reader as R
 from . import testcases as T
-from .model import MEMBERSHIP, OPERATORS
+from .operators import RANGE, TABLE, VALUES
 
 SCHEMA_ID = "https://sbs.skolverket.invalid/schema/pack-1.json"
 
@@ -135,9 +135,15 @@ def pack_schema() -> dict:
         ]
     }
     compares = []
-    for op in OPERATORS:
-        right = {"type": "array", "minItems": 1, "items": scalar} if op in MEMBERSHIP else {"$ref": "#/$defs/operand"}
-        compares.append(_obj({"fact": {"enum": fact_paths}, op: right}, {"fact": True, op: True}))
+    for op in TABLE:
+        if op.operands == VALUES:
+            right = {"type": "array", "minItems": 1, "items": scalar}
+        elif op.operands == RANGE:
+            right = {"type": "array", "minItems": 2, "maxItems": 2, "items": {"$ref": "#/$defs/operand"}}
+        else:
+            right = {"$ref": "#/$defs/operand"}
+        compares.append(_obj({"fact": {"enum": fact_paths}, op.name: {**right, "description": f"{op.words['en']} ({op.symbol})"}},
+                             {"fact": True, op.name: True}))
     condition = {
         "description": "a condition: all / any / not, a comparison of a fact, known / unknown, or a derived fact",
         "allOf": _enum_literals(),
