@@ -21,7 +21,7 @@ from policy.diagnostics import Diagnostics, Location
 from policy.reader import OPTIONAL, REQUIRED, Reader
 from policy.yamlsafe import MAP, SCALAR, YNode, load_file
 
-from .case import Case, check_value, delivery_summary, fine_any, flatten_facts, huvudman_case, presence
+from .case import Case, FactError, check_value, delivery_summary, fine_any, flatten_facts, huvudman_case, presence
 from .delivery import org_number
 
 DOCUMENT_KEYS = {"agreement": REQUIRED, "action_plan": OPTIONAL}
@@ -72,8 +72,8 @@ class _Reader(Reader):
             return self.date(node, f"`{path}`")
         try:
             return check_value(path, node.value, ftype)
-        except ValueError:
-            self.d.error("schema_wrong_type", f"`{path}` must be {ftype.describe()}, not `{node.value}`", node.loc)
+        except FactError as e:
+            self.d.error(e.code, e.message, node.loc, e.hint)
             return None
 
     def texts(self, node: YNode | None, what: str) -> list[str] | None:

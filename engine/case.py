@@ -17,19 +17,16 @@ import attrs
 from policy import facts as F
 from policy.canonical import canonical_bytes
 from policy.model import Parameter
-from policy.reader import is_date, is_number
+from policy.values import FactError, check_value
 
 from . import messages as M
 
 MISSING = "missing"
 
 
-class FactError(ValueError):
-    """A fact of the wrong type or shape: names the path, what was expected and what was found."""
-
-    def __init__(self, path: str, expected: str, found: Any) -> None:
-        super().__init__(f"`{path}` must be {expected}, not {found!r}")
-        self.path, self.expected, self.found = path, expected, found
+def _shape(path: str, expected: str, found: Any) -> FactError:
+    """A fact of the wrong shape (a value where a mapping belongs, a field the model lacks)."""
+    return FactError(path, f"`{path}` must be {expected}, not {found!r}", found=found)
 
 
 @attrs.frozen
@@ -94,51 +91,25 @@ def parameter_value(p: Parameter, case: Case) -> Any:
     return p.value
 
 
-def check_value(path: str, value: Any, ftype: F.FactType) -> Any:
-    """The value if it fits the type (ints for whole numbers), else FactError."""
-    kind = ftype.kind
-    if kind == F.NUMBER:
-        if not is_number(value):
-            raise FactError(path, f"a number ({ftype.unit})", value)
-        if F.too_large(value):
-            raise FactError(path, f"a number ({ftype.unit}) of at most 15 digits", F.digits(value))
-        if ftype.unit == "share" and not 0 <= value <= 1:
-            raise FactError(path, "a share between 0 and 1", value)
-        if ftype.integer:
-            if value < 0 or value != int(value):
-                raise FactError(path, "a whole number ≥ 0", value)
-            return int(value)
-        return float(value)  # one number, one form: 191 and 191.0 give the same input hash
-    if kind == F.BOOLEAN and isinstance(value, bool):
-        return value
-    if kind == F.ENUM and value in F.ENUMS[ftype.enum]:
-        return value
-    if kind == F.TEXT and isinstance(value, str):
-        return value
-    if kind == F.DATE and is_date(value):
-        return value
-    raise FactError(path, ftype.describe(), value)
-
-
 def flatten_facts(prefix: str, group: Mapping[str, Any] | None, out: dict[str, Any], computed_given: bool = False) -> None:
     """Nested facts into `out` by fact path, each checked; computed facts only when `computed_given`
     (an agreement document's counts and sums, as a pack's YAML tests state them)."""
     if group is None:
         return
     if not isinstance(group, Mapping):
-        raise FactError(prefix, "a mapping", group)
+        raise _shape(prefix, "a mapping", group)
     for key, value in group.items():
         path = f"{prefix}.{key}"
         field = F.FIELDS.get(path)
         if field is not None:
             if field.computed and not computed_given:
-                raise FactError(path, "left out (it is computed)", value)
+                raise _shape(path, "left out (it is computed)", value)
             if value is not None:
                 out[path] = check_value(path, value, field.type)
         elif any(p.startswith(path + ".") for p in F.FIELDS):
             flatten_facts(path, value, out, computed_given)
         else:
-            raise FactError(path, "a field of the delivery model", key)
+            raise _shape(path, "a field of the delivery model", key)
 
 
 def presence(values: dict[str, Any], roots: Mapping[str, Any]) -> None:
@@ -193,7 +164,7 @@ def _averages(raw: Mapping[str, Any] | None) -> dict[str, float]:
         if key == "school_year":
             continue
         if key not in F.INDICATORS:
-            raise FactError(f"national_averages.{key}", "a national average of the delivery model", key)
+            raise _shape(f"national_averages.{key}", "a national average of the delivery model", key)
         if value is not None:
             out[key] = check_value(f"national_averages.{key}", value, F.INDICATORS[key])
     return out
@@ -203,7 +174,7 @@ def _with_context(values: dict[str, Any], context: Mapping[str, Any], scope: str
     for path, value in context.items():
         field = F.FIELDS.get(path)
         if field is None or not field.context or F.lookup(path, scope) is None:
-            raise FactError(path, f"a fact a {scope} case takes from the rest of the delivery", path)
+            raise _shape(path, f"a fact a {scope} case takes from the rest of the delivery", path)
         if value is not None:
             values[path] = check_value(path, value, field.type)
 
@@ -256,13 +227,13 @@ def _checked_bounds(bounds: Mapping[str, Any], scope: str) -> dict[str, tuple[in
     for path, b in bounds.items():
         field = F.FIELDS.get(path)
         if field is None or not field.context or F.lookup(path, scope) is None or field.type.kind != F.NUMBER:
-            raise FactError(path, f"a count a {scope} case takes from the rest of the delivery", path)
+            raise _shape(path, f"a count a {scope} case takes from the rest of the delivery", path)
         if not isinstance(b, (list, tuple)) or len(b) != 2:
-            raise FactError(path, "bounds [at least, at most]", b)
+            raise _shape(path, "bounds [at least, at most]", b)
         lo = check_value(path, b[0], field.type)
         hi = None if b[1] is None else check_value(path, b[1], field.type)
         if hi is not None and hi < lo:
-            raise FactError(path, "bounds with at least ≤ at most", b)
+            raise _shape(path, "bounds with at least ≤ at most", b)
         out[path] = (lo, hi)
     return out
 

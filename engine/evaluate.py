@@ -236,8 +236,8 @@ class Evaluator:
         value = parameter_value(p, case)
         if value is None:
             if p.by_school_form and case.school_form is None:
-                reason = M.text("param_form_unknown", rest=case.reason("unit.school_form"))
+                reason = M.text("no_form_for_param", rest=case.reason("unit.school_form"))
             else:
-                reason = M.text("param_no_value", form=case.school_form)
+                reason = M.text("no_value_for_form", form=case.school_form)
             missing.append({"param": name, "reason": reason})
         return value

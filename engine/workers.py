@@ -169,7 +169,7 @@ class WorkerPool:
                         continue
                     if isinstance(record, dict) and WORKER_ERROR in record:
                         culprit = w.pending.popleft()
-                        message = M.text("engine_raised", exception=record[WORKER_ERROR])
+                        message = M.text("raised", exception=record[WORKER_ERROR])
                         done[culprit] = self.stopped(tasks[culprit], "engine_crash", message)
                         self.incidents.append(f"{self._name(tasks[culprit], done[culprit])}: engine_crash: {message}")
                     else:
@@ -197,8 +197,8 @@ class WorkerPool:
         w.process.join(timeout=2)
         code = w.process.exitcode
         if code is not None and code < 0:
-            return M.text("engine_crash_signal", n=-code)
-        return M.text("engine_crash_exit", n=code)
+            return M.text("crash_signal", n=-code)
+        return M.text("crash_exit", n=code)
 
     def _replace(self, w: _Worker, tasks: list[tuple], todo: deque, done: dict, code: str, message: str) -> None:
         culprit = w.pending.popleft()

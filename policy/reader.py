@@ -7,7 +7,7 @@ from typing import Any
 
 from .diagnostics import Diagnostics, did_you_mean
 from .model import Text
-from .yamlsafe import MAP, SCALAR, SEQ, YNode, has_surrogate
+from .yamlsafe import MAP, SCALAR, SEQ, YNode
 
 REQUIRED, OPTIONAL = True, False
 TEXT_KEYS = {"sv": REQUIRED, "en": REQUIRED}

@@ -1,12 +1,12 @@
 """YAML tests beside a pack: partial facts checked against the delivery model, and expectations."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from . import facts as F
-from .diagnostics import did_you_mean
 from .model import Expectation, TestCase
-from .reader import OPTIONAL, REQUIRED, Reader, has_surrogate, is_date, is_number
+from .reader import OPTIONAL, REQUIRED, Reader
+from .values import FactError, check_value
 from .yamlsafe import SCALAR, YNode
 
 TEST_KEYS = {"name": REQUIRED, "scope": OPTIONAL, "facts": REQUIRED, "expect": REQUIRED}
@@ -114,37 +114,16 @@ class TestCaseReader(Reader):
         return out
 
     def _value_ok(self, node: YNode, ftype: F.FactType, path: str) -> bool:
-        v = node.value
+        """Whether a located value fits its fact (`policy.values.check_value`, as every reader checks)."""
         if node.kind != SCALAR:
             self.wrong(node, f"`{path}`", ftype.describe())
             return False
-        checks: dict[str, Callable[[Any], bool]] = {
-            F.NUMBER: is_number,
-            F.BOOLEAN: lambda x: isinstance(x, bool),
-            F.ENUM: lambda x: isinstance(x, str) and x in F.ENUMS[ftype.enum],
-            F.TEXT: lambda x: isinstance(x, str),
-            F.DATE: is_date,
-        }
-        if not checks[ftype.kind](v):
-            hint = did_you_mean(str(v), F.ENUMS[ftype.enum]) if ftype.kind == F.ENUM else ("write it in quotes" if ftype.kind == F.TEXT else "")
-            self.d.error("schema_wrong_type", f"`{path}` must be {ftype.describe()}, not `{v}`", node.loc, hint)
-            return False
-        if isinstance(v, str) and has_surrogate(v):
-            self.d.error("schema_bad_value", f"`{path}` holds a lone surrogate (an escape such as \\ud800 without its pair)", node.loc,
-                         "no encoding can write it: correct the escape, or remove it")
-            return False
-        if ftype.kind == F.NUMBER and F.too_large(v):
-            self.d.error("schema_bad_value", f"`{path}` must be a number of at most 15 digits, not {F.digits(v)}", node.loc,
-                         "a typing slip? statistics and amounts have fewer digits")
-            return False
-        if ftype.kind == F.NUMBER and ftype.unit == "share" and not 0 <= v <= 1:
-            self.d.error("schema_bad_value", f"`{path}` is a share and must lie between 0 and 1, not {v}", node.loc, "shares are fractions: 50 % is 0.5")
-            return False
-        if ftype.kind == F.NUMBER and ftype.integer and (v < 0 or v != int(v)):
-            self.d.error("schema_bad_value", f"`{path}` must be a whole number ≥ 0, not {v}", node.loc)
+        try:
+            check_value(path, node.value, ftype)
+        except FactError as e:
+            self.d.error(e.code, e.message, node.loc, e.hint)
             return False
         return True
-
 
 
 def children(prefix: str) -> list[str]:
