@@ -269,13 +269,13 @@ def _derived(name: str, want: bool) -> Callable[[Mapping[str, Any]], bool | None
         if form not in F.RESULT_FORMS:  # a preschool or a fritidshem neither lowers nor spreads a huvudman's results
             return False
         derived = u.get("derived") or {}
-        no_statistics = derived.get(F.AGGREGATED_DERIVED[3])  # the pack says the unit has no statistics (F-2, 7-8)
+        no_statistics = derived.get(F.NO_STATISTICS)  # the pack says the unit has no statistics (F-2, 7-8)
         if no_statistics == "true":
             return False
         if no_statistics == "unknown":
             return None
-        if name not in derived:  # the pack does not derive it: nothing to count
-            return False
+        if name not in derived:  # a unit record without it (an engine error): not counted; `sbs validate` makes
+            return False        # sure a pack that reads the count derives it
         v = derived[name]
         return None if v not in ("true", "false") else (v == "true") == want
     return test
@@ -303,10 +303,10 @@ COUNTS: dict[str, Callable[[Mapping[str, Any]], bool | None]] = {
     "units.manual_review": _is("manual_review"),
     "units.manual_review_in_underlag": lambda u: _k_and(u["outcome"] == "manual_review", u["in_underlag"]),
     "units.deferred_in_underlag": lambda u: _k_and(u["outcome"] == "deferred", u["in_underlag"]),
-    "units.low_results": _derived(F.AGGREGATED_DERIVED[0], True),
-    "units.results_not_low": _derived(F.AGGREGATED_DERIVED[0], False),
-    "units.results_well_below": _derived(F.AGGREGATED_DERIVED[1], True),
-    "units.results_well_above": _derived(F.AGGREGATED_DERIVED[2], True),
+    "units.low_results": _derived(F.COUNT_READS["units.low_results"], True),
+    "units.results_not_low": _derived(F.COUNT_READS["units.results_not_low"], False),
+    "units.results_well_below": _derived(F.COUNT_READS["units.results_well_below"], True),
+    "units.results_well_above": _derived(F.COUNT_READS["units.results_well_above"], True),
     "units.fine_open": fine_open,
     "units.fine": fine_any,
 }

@@ -167,10 +167,22 @@ class Checker:
         for cond in walk(rule.when):
             if isinstance(cond, Compare):
                 self.check_compare(cond, rule.scope)
+                self.check_count_reads(cond.fact, cond.loc)
+                if isinstance(cond.right, FactRef):
+                    self.check_count_reads(cond.right.path, cond.right.loc)
             elif isinstance(cond, Known):
                 self._fact(cond.fact, rule.scope, cond.loc)
             elif isinstance(cond, Derived) and cond.name not in derivable:
                 self.d.error("ref_unknown_derived", f"no {rule.scope} rule derives `{cond.name}`", cond.loc, did_you_mean(cond.name, derivable) or "add a rule with `then: {derive: " + cond.name + "}`")
+
+    def check_count_reads(self, path: str, loc: Location) -> None:
+        """A count over units that reads a derived fact by name (`units.low_results`) needs a unit rule deriving it."""
+        name = F.COUNT_READS.get(path)
+        if name is None or not self.complete:
+            return
+        if not any(r.scope == "unit" and r.then.derive == name for r in self.rules):
+            self.d.error("ref_unknown_derived", f"`{path}` counts the units whose unit rules derive `{name}`, but no unit rule "
+                         "of the pack derives it", loc, f"add a unit rule with `then: {{derive: {name}}}`, or read another count")
 
     def check_compare(self, c: Compare, scope: str) -> None:
         field = self._fact(c.fact, scope, c.loc)
@@ -315,6 +327,7 @@ class Checker:
         if p is not None and p.unit != "count":
             self.d.error("type_mismatch", f"the capacity is a number of huvudmän (`count`), but `{p.name}` is in {p.unit}", ranking.capacity.loc)
         for ref in ranking.then_by:
+            self.check_count_reads(ref.path, ref.loc)
             field = self._fact(ref.path, scope, ref.loc)
             if field is not None and field.type.kind != F.NUMBER:
                 self.d.error("type_operator", f"`{ref.path}` is {field.type.describe()}; a ranking orders by numbers only", ref.loc)

@@ -70,6 +70,7 @@ CODES: tuple[Code, ...] = (
     _c("type_literal_threshold", "check", "a number or date written inside a condition"),
     _c("type_operator", "check", "an operator that does not apply (ordering text, `in` on numbers, `between` on words)"),
     _c("type_bad_literal", "check", "a word that is not in the fact's value set (a misspelt school form)"),
+    _c("ranking_scope", "check", "a ranking declared for another scope than huvudmän"),
     _c("outcome_policy_missing", "check", "a scope's outcome policy is missing"),
     _c("outcome_policy_duplicate", "check", "a scope's outcome policy is declared twice"),
     _c("outcome_not_in_precedence", "check", "a rule gives an outcome its scope's precedence does not list"),

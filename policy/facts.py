@@ -103,8 +103,8 @@ BOOL = FactType(BOOLEAN)
 TXT = FactType(TEXT)
 DAY = FactType(DATE, unit="date")
 
-#: National averages (riksgenomsnitt) and the unit of each indicator; also the unit's result fields.
-INDICATORS: dict[str, FactType] = {
+#: The indicators of a unit's results (criterion 1): each a national average and a field `unit.results.*`.
+RESULTS: dict[str, FactType] = {
     "merit_value_y9": _n("points"),
     "share_eligible_vocational_y9": _n("share"),
     "share_passed_all_subjects_y9": _n("share"),
@@ -114,12 +114,18 @@ INDICATORS: dict[str, FactType] = {
     "share_passed_national_test_y3_maths": _n("share"),
     "share_degree_within_3y": _n("share"),
     "average_grade_points": _n("points"),
+}
+#: The indicators of a unit's socioeconomic structure (criterion 2): each a national average and a field
+#: `unit.socioeconomics.*`.
+SOCIOECONOMICS: dict[str, FactType] = {
     "share_parents_post_secondary": _n("share"),
     "share_foreign_background": _n("share"),
     "share_newly_arrived": _n("share"),
 }
-RESULT_INDICATORS = tuple(list(INDICATORS)[:9])
-SOCIOECONOMIC_INDICATORS = tuple(list(INDICATORS)[9:])
+#: National averages (riksgenomsnitt) of every indicator, and the unit of each.
+INDICATORS: dict[str, FactType] = {**RESULTS, **SOCIOECONOMICS}
+RESULT_INDICATORS = tuple(RESULTS)
+SOCIOECONOMIC_INDICATORS = tuple(SOCIOECONOMICS)
 
 #: Optional groups that record an event or an annex: absent means "none on record" (injunction) or
 #: "not provided" (economy); each gets a computed `<group>.present` that is never unknown.
@@ -241,8 +247,16 @@ FIELDS: dict[str, Field] = {f.path: f for f in _FIELDS}
 #: School forms whose units have results statistics (GP2016 2.3.2 punkt 1; the särskola forms are judged on
 #: them and are unknown without them). Units of other forms are left out of the counts of results.
 RESULT_FORMS = ("grundskola", "grundsarskola", "gymnasieskola", "gymnasiesarskola")
-#: Derived facts of unit rules that the huvudman's `units.*` counts read (`units.low_results`, …).
-AGGREGATED_DERIVED = ("low_results", "results_well_below", "results_well_above", "no_results_statistics")
+#: Derived facts of unit rules that the huvudman's `units.*` counts read by name.
+LOW_RESULTS, WELL_BELOW, WELL_ABOVE, NO_STATISTICS = "low_results", "results_well_below", "results_well_above", "no_results_statistics"
+AGGREGATED_DERIVED = (LOW_RESULTS, WELL_BELOW, WELL_ABOVE, NO_STATISTICS)
+#: The derived fact each count reads: a pack whose huvudman rules read the count must derive it in its unit
+#: rules (`ref_unknown_derived` at `sbs validate`), or every unit would count as 0. `no_results_statistics`
+#: is read too where a pack derives it (units without statistics are not counted), and may be left out.
+COUNT_READS: dict[str, str] = {
+    "units.low_results": LOW_RESULTS, "units.results_not_low": LOW_RESULTS,
+    "units.results_well_below": WELL_BELOW, "units.results_well_above": WELL_ABOVE,
+}
 #: Facts that may be unknown with bounds (counts over other cases): rules compare them three-valued.
 BOUNDED = frozenset(f.path for f in _FIELDS if f.context and f.type.kind == NUMBER)
 

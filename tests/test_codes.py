@@ -11,7 +11,7 @@ from policy import codes as C
 from .conftest import ROOT
 
 PREFIXES = ("file", "yaml", "schema", "pack", "param", "rule", "ref", "type", "outcome", "registry", "derive",
-            "indicator", "compile", "override", "delivery", "agreement", "engine")
+            "indicator", "compile", "override", "delivery", "agreement", "engine", "ranking")
 LITERAL = re.compile(r'"((?:' + "|".join(PREFIXES) + r')_[a-z_]+)"')
 CALL = re.compile(r'\.(error|warning)\(\s*"([a-z_]+)"', re.S)
 #: Names with a code's prefix that are not codes (fields, keys, record members).
@@ -35,6 +35,11 @@ class TestRegistry:
         assert [] == sorted(used - set(C.BY_CODE)), "codes used but not registered"
         assert [] == sorted(set(C.BY_CODE) - used), "codes registered but never used"
         assert len(C.CODES) == len(C.BY_CODE)
+
+    def test_every_reported_code_is_registered(self):
+        """Whatever its prefix, a code given to `error(…)` or `warning(…)` is in the registry."""
+        reported = {code for path in SOURCES for _, code in CALL.findall(path.read_text(encoding="utf-8"))}
+        assert [] == sorted(reported - set(C.BY_CODE))
 
     def test_severity_as_reported(self):
         """A code reported with `warning(…)` is registered as a warning, one with `error(…)` as an error."""

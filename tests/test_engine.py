@@ -450,6 +450,11 @@ class TestBoundedCounts:
           min_units: {unit: count, value: 1, source: GP2016 2.3.2 punkt 3}
           ratio: {unit: ratio, value: 1, source: GP2016 2.3.2 punkt 1}
         rules:
+          - id: low
+            text: {sv: Låga resultat., en: Low results.}
+            source: GP2016 2.3.2 punkt 1
+            when: {fact: unit.results.merit_value_y9, lt: {national_average: merit_value_y9}}
+            then: {derive: low_results}
           - id: in-underlag
             scope: huvudman
             text: {sv: Minst en enhet i underlaget., en: At least one unit in the underlag.}

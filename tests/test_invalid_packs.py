@@ -32,6 +32,7 @@ CASES = [
     ("rule_missing_swedish.yaml", "rule_missing_text", 19, 11, "no `sv`", ""),
     ("unknown_source.yaml", "ref_unknown_source", 20, 13, "cites `GP2015`", "did you mean `GP2016`?"),
     ("unknown_derived.yaml", "ref_unknown_derived", 16, 21, "no unit rule derives `low_result`", ""),
+    ("count_without_derived.yaml", "ref_unknown_derived", 26, 18, "`units.low_results` counts the units whose unit rules derive `low_results`", "derive: low_results"),
     ("derive_cycle.yaml", "rule_derive_cycle", 13, 5, "derive-a → derive-b → derive-a", ""),
     ("bad_enum_literal.yaml", "type_bad_literal", 16, 52, "`specialskolan` is not a school form", "did you mean `specialskola`?"),
     ("ordering_on_text.yaml", "type_operator", 16, 18, "`lt` orders values", ""),
