@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from typing import Any, Callable
+from typing import Any
 
 import durable_rules_engine
 from durable import engine as durable_engine
@@ -70,18 +70,21 @@ class QuietHost(durable_engine.Host):
 
 
 class DurableRunner:
-    """One compiled scope registered once in a host; `fire` evaluates one case in a fresh session.
+    """One compiled scope registered once; `fire` evaluates one case in a fresh session.
 
-    Use `DurableRunner.get`: a ruleset's actions are bound to the runner that registered it, so every
-    engine of the same pack in one host must share that runner.
+    It drives durable_rules' C engine directly (`durable_rules_engine`): assert the case, then take each
+    activation in turn and complete it. Python's host layer would re-serialise the session state and parse
+    the whole matched fact for every activation, which cost seven times the rule matching itself; here an
+    activation costs one C call, and only the rule's name is read from it. The actions are ours alone: a
+    rule's activation is recorded, `_advance#k` asserts the next stage's fact into the same session, the
+    sink does nothing. Use `DurableRunner.get`, so a host registers each ruleset once.
     """
 
     def __init__(self, compiled: Compiled, host: QuietHost) -> None:
         self.compiled, self.host = compiled, host
-        self._sessions: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count()
-        rules = {name: dict(rule, run=self._action(name)) for name, rule in compiled.ruleset.items()}
-        self.host.register_rulesets({compiled.name: rules})
+        self._advance = {name: int(name.split("#")[1]) for name in compiled.ruleset if name.startswith("_advance#")}
+        self._handle = durable_rules_engine.create_ruleset(compiled.name, _SafeJson.dumps(compiled.ruleset))
 
     @classmethod
     def get(cls, compiled: Compiled, host: QuietHost) -> "DurableRunner":
@@ -91,52 +94,53 @@ class DurableRunner:
             runners[compiled.name] = cls(compiled, host)
         return runners[compiled.name]
 
-    def _action(self, name: str) -> Callable[[Any], None]:
-        if name == "_sink":
-            return lambda c: None
-        if name.startswith("_advance#"):
-            stage = int(name.split("#")[1])
-            return lambda c: self._advance(c, stage)
+    def _assert(self, fact: dict, many: bool = False) -> int:
+        """Assert a fact (or a batch of one) and give its session's state handle; refusals are errors."""
+        text = _SafeJson.dumps([fact] if many else fact)
+        code, state = (durable_rules_engine.assert_facts if many else durable_rules_engine.assert_fact)(self._handle, text)
+        if code == 1:  # cannot happen with the sink; kept loud
+            raise DurableError(f"a fact was not handled: {text[:200]}")
+        if code == 2:
+            raise DurableError(f"a fact was observed twice in one session: {text[:200]}")
+        return state
 
-        def record(c: Any) -> None:
-            self._sessions[c.s.sid]["fired"].append(name)
-
-        return record
-
-    def _advance(self, c: Any, stage: int) -> None:
-        session = self._sessions[c.s.sid]
-        session["fired"].append(f"_advance#{stage}")
-        try:
-            values = statuses(session["fired"])
-            nxt = dict(session["fact"], stage=stage + 1)
-            for name in self.compiled.derivers:
-                v = derived_value(name, self.compiled.derivers, values, self.compiled.exceptions, session["set_aside"])
-                if v is not None:
-                    nxt[derived_key(name)] = v
-            c.assert_fact(nxt)
-        except Exception as e:  # durable_rules would swallow it into the session state
-            session["error"] = e
+    def _next_stage(self, fact: dict, fired: list[str], stage: int, set_aside: frozenset[str]) -> dict:
+        values = statuses(fired)
+        nxt = dict(fact, stage=stage + 1)
+        for name in self.compiled.derivers:
+            v = derived_value(name, self.compiled.derivers, values, self.compiled.exceptions, set_aside)
+            if v is not None:
+                nxt[derived_key(name)] = v
+        return nxt
 
     def fire(self, fact: dict, set_aside: frozenset[str] = frozenset()) -> list[str]:
         """The durable rules that fired for this fact, in firing order."""
         sid = f"c{next(self._ids)}"
-        self._sessions[sid] = {"fired": [], "fact": fact, "set_aside": set_aside, "error": None}
+        fact = dict(fact, sid=sid)
+        fired: list[str] = []
         try:
-            self.host.assert_facts(self.compiled.name, [dict(fact, sid=sid)])
-            session = self._sessions[sid]
-            if session["error"] is not None:
-                error = session["error"]
-                raise DurableError(f"an action failed: {error!r}", getattr(error, "rule", None))
-            return session["fired"]
-        except durable_engine.MessageNotHandledException as e:  # cannot happen with the sink; kept loud
-            raise DurableError(f"a fact was not handled: {e}") from e
+            state = self._assert(fact, many=True)
+            started = durable_rules_engine.start_action_for_state(self._handle, state)
+            message = started[1] if started else None
+            while message:
+                name = message[2:message.index('"', 2)]  # the message is `{"<rule name>":{…}}`
+                if name != "_sink":
+                    fired.append(name)
+                stage = self._advance.get(name)
+                if stage is not None:
+                    try:
+                        nxt = self._next_stage(fact, fired, stage, set_aside)
+                    except Exception as e:  # noqa: BLE001 - a fault in an action costs the case, loudly
+                        raise DurableError(f"an action failed: {e!r}", getattr(e, "rule", None)) from e
+                    self._assert(nxt)
+                message = durable_rules_engine.complete_and_start_action(self._handle, state)
+            return fired
         except durable_rules_engine.error as e:
             raise DurableError(str(e)) from e
         finally:
-            self._sessions.pop(sid, None)
             try:
-                self.host.delete_state(self.compiled.name, sid)
-            except Exception:  # noqa: BLE001 - the session may not exist if the assert failed early
+                durable_rules_engine.delete_state(self._handle, sid)
+            except durable_rules_engine.error:  # the session may not exist if the assert failed early
                 pass
 
 
