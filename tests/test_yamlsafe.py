@@ -1,8 +1,13 @@
 """The locked-down YAML loader: no silent coercions, located errors, bounded expansion."""
 from __future__ import annotations
 
+import pytest
+
+from policy import yamlsafe as Y
 from policy.diagnostics import Diagnostics
 from policy.yamlsafe import MAX_BYTES, load_file, load_text
+
+from .conftest import ROOT
 
 
 def _load(text: str):
@@ -94,3 +99,30 @@ class TestErrors:
         node, _ = _load("rules:\n  - id: a\n  - id: b\n    when: {fact: x}\n")
         when = node.value["rules"].value[1].value["when"]
         assert ("rules[1].when", 4, 11) == (when.loc.path, when.loc.line, when.loc.column)
+
+
+def _tree(n):
+    """A composed node as plain data: tags, values and marks (quoting styles aside)."""
+    import yaml
+    if n is None:
+        return None
+    if isinstance(n, yaml.MappingNode):
+        return ("M", n.tag, n.start_mark.line, n.start_mark.column, [(_tree(k), _tree(v)) for k, v in n.value])
+    if isinstance(n, yaml.SequenceNode):
+        return ("S", n.tag, n.start_mark.line, n.start_mark.column, [_tree(v) for v in n.value])
+    return ("s", n.tag, n.value, n.start_mark.line, n.start_mark.column)
+
+
+@pytest.mark.skipif(Y._CParser is None, reason="PyYAML without libyaml")
+@pytest.mark.parametrize("path", sorted(p for d in ("policy/rules", "fixtures") for p in (ROOT / d).rglob("*.yaml")
+                                        if "alias" not in p.name), ids=lambda p: str(p.relative_to(ROOT)))
+def test_fast_parser_composes_what_the_python_parser_does(path):
+    """libyaml under our composer gives the same nodes, tags and marks (so the same locations) as PyYAML's
+    own parser; a document with a problem goes to PyYAML's parser, whose messages the diagnostics quote."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        slow = _tree(Y._Loader(text).get_single_node())
+    except Exception:  # noqa: BLE001 - a broken fixture: the fast path must give it up
+        assert Y._fast_node(text) is False
+        return
+    assert slow == _tree(Y._fast_node(text))
