@@ -16,7 +16,7 @@ from engine import Engine
 from engine.agreement import delivery_facts, findings, read_agreement
 from engine import messages
 from engine.app import agreement_records, delivery_records, pack_test_results
-from engine.batch import evaluate_delivery
+from engine.batch import Encoded, evaluate_delivery, record_of
 from engine.compile import compile_diagnostics
 from engine.delivery import clobbers, input_files, org_number, read_delivery
 from engine.encoding import ENCODINGS
@@ -315,23 +315,28 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
     rows = len(doc.units) + (len(doc.huvudman) if decides_huvudman else 0)  # every row the pack decides
     engine = Engine(pack)
     workers = default_workers() if workers is None else workers
-    pool = WorkerPool.for_delivery(engine, doc, overrides, workers, timeout) if workers else None
+    pool = WorkerPool.for_delivery(engine, doc, overrides, workers, timeout, encode_units=True) if workers else None
     bar = click.progressbar(length=rows, label="evaluating", file=sys.stderr) if sys.stderr.isatty() and rows > 200 else None
     try:
         builder = ReportBuilder(lang) if fmt in ("md", "html") else None  # the report's tables; traces spill to a file
         with pool or contextlib.nullcontext(), bar or contextlib.nullcontext():
-            for n, record in enumerate(evaluate_delivery(engine, doc, overrides, pool.run_all if pool else None)):
+            for n, answer in enumerate(evaluate_delivery(engine, doc, overrides, pool.run_all if pool else None)):
                 if bar is not None:
                     bar.update(1)
-                summary.add(record)
-                if fmt == "jsonl":
-                    output.write(dumps(record) + "\n")
-                elif fmt == "json":
-                    output.write(("[\n" if n == 0 else ",\n") + dumps(record))
-                elif fmt == "csv":
-                    output.write(_csv_line(CSV_COLUMNS) * (n == 0) + _csv_line(csv_row(record)))
+                if isinstance(answer, Encoded):  # a worker's unit record, its JSON line written there
+                    summary.count(answer.kind, answer.outcome)
+                    line = answer.text
                 else:
-                    builder.add(record)
+                    summary.add(answer)
+                    line = dumps(answer) if fmt in ("jsonl", "json") else ""
+                if fmt == "jsonl":
+                    output.write(line + "\n")
+                elif fmt == "json":
+                    output.write(("[\n" if n == 0 else ",\n") + line)
+                elif fmt == "csv":
+                    output.write(_csv_line(CSV_COLUMNS) * (n == 0) + _csv_line(csv_row(record_of(answer))))
+                else:
+                    builder.add(record_of(answer))
         if fmt == "json":
             output.write("\n]\n" if summary.records else "[]\n")
         elif builder is not None:

@@ -9,14 +9,17 @@ units first (streamed, in delivery order), then huvudmän (in delivery order, on
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any, Callable, Iterable, Iterator
+
+import attrs
 
 from . import messages as M
 from .case import Aggregated, Case, aggregates, delivery_summary, eligible_underlag, huvudman_case, sibling_context, unit_summary
 from .delivery import Delivery
 from .overrides import Override
-from .record import error_record
+from .record import dumps, error_record
 from .round import rank_round
 from .runner import ENGINE_VERSION, Engine
 
@@ -137,19 +140,48 @@ class Tasks:
         return error_record(compiled, case, code, message, None, ENGINE_VERSION)
 
 
-RunAll = Callable[[list[tuple]], Iterable[dict]]
+@attrs.frozen
+class Encoded:
+    """A unit's record as a worker sends it: its JSON line, written once, and what the batch needs of it
+    (the huvudman's aggregates, the summary). Sending text rather than the record's dict saves pickling
+    it and writing it again; `record` reads the dict back when a view needs it."""
+
+    text: str
+    kind: str
+    id: str
+    outcome: str | None
+    summary: dict
+
+    @property
+    def record(self) -> dict:
+        return json.loads(self.text)
 
 
-def evaluate_delivery(engine: Engine, delivery: Delivery, overrides: list[Override] = (), run_all: RunAll | None = None) -> Iterator[dict]:
+def encode(record: dict) -> Encoded:
+    """A unit's record with its JSON line and summary."""
+    return Encoded(dumps(record), record["kind"], record["id"], record.get("outcome"), unit_summary(record))
+
+
+def record_of(answer: "dict | Encoded") -> dict:
+    """The record of an answer, whichever form it came in."""
+    return answer.record if isinstance(answer, Encoded) else answer
+
+
+RunAll = Callable[[list[tuple]], Iterable["dict | Encoded"]]
+
+
+def evaluate_delivery(engine: Engine, delivery: Delivery, overrides: list[Override] = (),
+                      run_all: RunAll | None = None) -> Iterator["dict | Encoded"]:
     """Every decision record of a delivery: units as they are decided, then the ranked huvudmän.
 
-    `run_all` runs a list of tasks and gives their records in task order (default: in this process).
+    `run_all` runs a list of tasks and gives their records in task order (default: in this process); a
+    pool may give units' records `Encoded` (`WorkerPool.for_delivery(encode=True)`).
     """
     tasks = Tasks(engine, delivery, overrides)
     run_all = run_all or (lambda todo: map(tasks.run, todo))
     by_owner: dict[str, list[dict]] = defaultdict(list)
     for unit, record in zip(delivery.units, run_all([("unit", i) for i in range(len(delivery.units))])):
-        by_owner[unit["huvudman_id"]].append(unit_summary(record))
+        by_owner[unit["huvudman_id"]].append(record.summary if isinstance(record, Encoded) else unit_summary(record))
         yield record
     if "huvudman" not in engine.scopes:
         return

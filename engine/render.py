@@ -28,9 +28,13 @@ class Summary:
         self.undecided = undecided  #: why huvudmän get no records, when the pack decides none
 
     def add(self, record: dict) -> None:
-        if record.get("outcome") is None:
+        self.count(record["kind"], record.get("outcome"))
+
+    def count(self, kind: str, outcome: str | None) -> None:
+        """Count one record by its kind and outcome (None: an engine-error record)."""
+        if outcome is None:
             self.errors += 1
-        (self.units if record["kind"] == "unit" else self.huvudman)[record.get("outcome") or "error"] += 1
+        (self.units if kind == "unit" else self.huvudman)[outcome or "error"] += 1
 
     @property
     def records(self) -> int:

@@ -8,6 +8,7 @@ ranked record gets its `rank` and a `ranking` entry that says why it stands wher
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from policy.model import Pack, ParamRef, Ranking
@@ -132,6 +133,7 @@ def _missing_of_round(record: dict, against: list[dict], ranking: Ranking) -> No
     """What a place the round cannot settle hinges on: this huvudman's tie-breaks known only by their bounds,
     and the missing data of the huvudmän it cannot be ordered against (each named by its id)."""
     missing = record["missing"]
+    seen = {_key(m) for m in missing}
     for who in (record, *against):
         extra = [{"fact": ref.path, "reason": who["input"].get("unknown", {}).get(ref.path, M.text("unknown")), "bounds": list(b)}
                  for ref in ranking.then_by if (b := (who["input"].get("bounds") or {}).get(ref.path)) is not None]
@@ -142,8 +144,15 @@ def _missing_of_round(record: dict, against: list[dict], ranking: Ranking) -> No
                 reason = M.text("huvudman_review", rules=rules) if rules else M.text("huvudman_review_missing")
                 extra.append({"huvudman": who["id"], "reason": reason})
         for m in extra:
-            if m not in missing:
+            k = _key(m)
+            if k not in seen:
+                seen.add(k)
                 missing.append(m)
+
+
+def _key(entry: dict) -> str:
+    """An entry of missing data as a key (entries are small dicts of text, numbers and lists)."""
+    return json.dumps(entry, sort_keys=True)
 
 
 def _place(record: dict, position: int, why: dict, outcome: str) -> None:

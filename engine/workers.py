@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import time
 from collections import deque
@@ -22,12 +23,16 @@ from typing import Any, Callable, Iterator
 
 
 from . import messages as M
-from .batch import Tasks
+from .batch import Encoded, Tasks, encode
 from .delivery import Delivery
 from .overrides import Override
 from .runner import Engine
 
 DEPTH = 16  #: tasks given to a worker ahead of its answers (keeps both cores busy without a backlog)
+#: Bytes of tasks a worker may have unread. The parent never blocks sending to a worker that is itself
+#: blocked sending an answer (a deadlock the watchdog could not see): a pipe holds 64 KiB, so tasks
+#: beyond this budget wait, except the one given to an idle worker, which is reading.
+TASK_BYTES = 32 * 1024
 
 
 PR_SET_PDEATHSIG = 1  #: prctl(2): the signal a process gets when its parent dies
@@ -68,7 +73,7 @@ def _serve(conn: Connection, make: Make, inherited: list[Connection]) -> None:
     answer = make()
     while True:
         try:
-            task = conn.recv()
+            task = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):  # the parent is gone
             return
         if task is None:
@@ -88,17 +93,28 @@ class _Worker:
         self.process.start()
         child.close()
         self.pending: deque[int] = deque()  # positions of the tasks sent and not yet answered
+        self.sizes: deque[int] = deque()    # and their sizes in bytes
         self.since = time.monotonic()
 
-    def send(self, position: int, task: tuple) -> None:
+    def room(self, size: int) -> bool:
+        """Whether a task of `size` bytes may be sent now (see TASK_BYTES)."""
+        return not self.pending or (len(self.pending) < DEPTH and sum(self.sizes) + size <= TASK_BYTES)
+
+    def send(self, position: int, payload: bytes) -> None:
         if not self.pending:
             self.since = time.monotonic()
         self.pending.append(position)
-        self.conn.send(task)
+        self.sizes.append(len(payload))
+        self.conn.send_bytes(payload)
+
+    def answered(self) -> int:
+        """The position of the task just answered (the oldest pending)."""
+        self.sizes.popleft()
+        return self.pending.popleft()
 
     def stop(self) -> None:
         try:
-            self.conn.send(None)
+            self.conn.send_bytes(pickle.dumps(None))
         except OSError:
             pass
         self.process.join(timeout=2)
@@ -127,11 +143,21 @@ class WorkerPool:
 
     @classmethod
     def for_delivery(cls, engine: Engine, delivery: Delivery, overrides: list[Override], workers: int = 2,
-                     timeout: float = 30.0) -> "WorkerPool":
-        """The pool that decides a delivery's tasks; each worker compiles the engine's pack once."""
+                     timeout: float = 30.0, encode_units: bool = False) -> "WorkerPool":
+        """The pool that decides a delivery's tasks; each worker compiles the engine's pack once.
+
+        With `encode_units`, units' records come back `Encoded` (their JSON line and summary), so the
+        process that writes them neither unpickles nor serialises them.
+        """
         overrides, pack = list(overrides), engine.pack
-        return cls(lambda: Tasks(Engine(pack), delivery, overrides).run, Tasks(engine, delivery, overrides).stopped,
-                   workers, timeout)
+
+        def make() -> Callable[[tuple], Any]:
+            run = Tasks(Engine(pack), delivery, overrides).run
+            if not encode_units:
+                return run
+            return lambda task: encode(run(task)) if task[0] == "unit" else run(task)
+
+        return cls(make, Tasks(engine, delivery, overrides).stopped, workers, timeout)
 
     def __enter__(self) -> "WorkerPool":
         self.workers = []
@@ -150,13 +176,18 @@ class WorkerPool:
     def run_all(self, tasks: list[tuple]) -> Iterator[dict]:
         """The records of `tasks`, in their order."""
         todo = deque(range(len(tasks)))
-        done: dict[int, dict] = {}
+        done: dict[int, Any] = {}
+        payloads: dict[int, bytes] = {}
         next_out = 0
         while next_out < len(tasks):
             for w in self.workers:
-                while todo and len(w.pending) < DEPTH:
-                    i = todo.popleft()
-                    w.send(i, tasks[i])
+                while todo:
+                    i = todo[0]
+                    payload = payloads.get(i) or payloads.setdefault(i, pickle.dumps(tasks[i], pickle.HIGHEST_PROTOCOL))
+                    if not w.room(len(payload)):
+                        break
+                    todo.popleft()
+                    w.send(i, payloads.pop(i))
             busy = [w for w in self.workers if w.pending]
             ready = wait([w.conn for w in busy], timeout=min(1.0, self.timeout))
             now = time.monotonic()
@@ -168,12 +199,12 @@ class WorkerPool:
                         self._replace(w, tasks, todo, done, "engine_crash", self._crash_message(w))
                         continue
                     if isinstance(record, dict) and WORKER_ERROR in record:
-                        culprit = w.pending.popleft()
+                        culprit = w.answered()
                         message = M.text("raised", exception=record[WORKER_ERROR])
                         done[culprit] = self.stopped(tasks[culprit], "engine_crash", message)
                         self.incidents.append(f"{self._name(tasks[culprit], done[culprit])}: engine_crash: {message}")
                     else:
-                        done[w.pending.popleft()] = record
+                        done[w.answered()] = record
                     w.since = now
                 elif now - w.since > self.timeout:
                     self._replace(w, tasks, todo, done, "engine_timeout",
@@ -187,6 +218,8 @@ class WorkerPool:
         """The task as the summary names it: the record's kind and id (or the task itself)."""
         if isinstance(answer, dict) and "kind" in answer:
             return f"{answer['kind']} {answer['id']}"
+        if isinstance(answer, Encoded):
+            return f"{answer.kind} {answer.id}"
         return str(getattr(answer, "name", task))
 
     def map(self, tasks: list) -> list:
@@ -201,7 +234,7 @@ class WorkerPool:
         return M.text("crash_exit", n=code)
 
     def _replace(self, w: _Worker, tasks: list[tuple], todo: deque, done: dict, code: str, message: str) -> None:
-        culprit = w.pending.popleft()
+        culprit = w.answered()
         done[culprit] = self.stopped(tasks[culprit], code, message)
         self.incidents.append(f"{self._name(tasks[culprit], done[culprit])}: {code}: {message}")
         todo.extendleft(reversed(w.pending))

@@ -1,6 +1,7 @@
 """YAML tests beside a pack: partial facts checked against the delivery model, and expectations."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from . import facts as F
@@ -128,15 +129,21 @@ class TestCaseReader(Reader):
 
 def children(prefix: str) -> list[str]:
     """Names directly under a group of the catalogue (`unit` -> `id`, `injunction`, `results`, ...)."""
+    return list(_children(prefix))
+
+
+@functools.lru_cache(maxsize=None)
+def _children(prefix: str) -> tuple[str, ...]:
+    """The catalogue is fixed: each group's names are found once, not for every record a reader checks."""
     if prefix == "units":
         prefix = "unit"
-    names = []
+    names: list[str] = []
     for path in F.FIELDS:
         if path.startswith(prefix + "."):
             head = path[len(prefix) + 1:].split(".", 1)[0]
             if head not in names:
                 names.append(head)
-    return names
+    return tuple(names)
 
 
 

@@ -190,3 +190,28 @@ def test_pack_tests_run_under_the_watchdog(monkeypatch, tmp_path):
     assert 1 == len(failing) and "FAIL a unit whose case hangs" in failing[0]
     assert "engine_timeout: no answer within 1.5 s" in failing[0]
     assert ", 1 failed" in result.stdout
+
+
+def test_big_tasks_and_answers_never_deadlock():
+    """Tasks and answers larger than a pipe holds (a huvudman with thousands of units): the parent sends a
+    worker no more than it can read while it is itself sending, so the batch ends (an alarm fails the test
+    if parent and worker ever wait on each other)."""
+    from engine.workers import TASK_BYTES
+
+    def stopped(task, code, message):
+        raise AssertionError(f"{code}: {message}")
+
+    def alarm(signum, frame):
+        raise AssertionError("parent and worker are waiting on each other")
+
+    tasks = [("big", i, "x" * 200_000) for i in range(40)] + [("small", i, "y") for i in range(40)]
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(60)
+    try:
+        with WorkerPool(lambda: (lambda task: task[2] * 2), stopped, 2, 30.0) as pool:
+            answers = pool.map(tasks)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [t[2] * 2 for t in tasks] == answers
+    assert 200_000 > TASK_BYTES  # the big tasks are over the budget: each goes to an idle worker
