@@ -15,7 +15,7 @@ import click
 from engine import Engine
 from engine.agreement import delivery_facts, findings, read_agreement
 from engine import messages
-from engine.app import agreement_records, delivery_records, pack_test_results
+from engine.app import agreement_records, case_record, delivery_records, pack_test_results
 from engine.batch import Encoded, evaluate_delivery, record_of
 from engine.compile import compile_diagnostics
 from engine.delivery import clobbers, input_files, org_number, read_delivery
@@ -249,10 +249,9 @@ def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | No
         hint = did_you_mean(wanted, targets)
         click.echo(f"Error: the delivery has no unit or huvudman `{case_id}`" + (f"; {hint}" if hint else ""), err=True)
         sys.exit(1)
-    for record in delivery_records(pack, doc, overrides):
-        if record["id"] == wanted:
-            click.echo(explain_text(record, lang), nl=False)
-            sys.exit(1 if record.get("error") else 0)
+    record = case_record(pack, doc, overrides, wanted)
+    click.echo(explain_text(record, lang), nl=False)
+    sys.exit(1 if record.get("error") else 0)
 
 
 @cli.command()

@@ -11,7 +11,7 @@ from typing import Any
 from policy.model import Pack
 
 from .agreement import Agreement, agreement_case, insats_cases
-from .batch import evaluate_delivery
+from .batch import Tasks, evaluate_delivery
 from .case import Case
 from .delivery import Delivery
 from .overrides import Override
@@ -35,6 +35,26 @@ def delivery_records(pack: Pack, delivery: Delivery, overrides: list[Override] =
         return list(evaluate_delivery(engine, delivery, overrides))
     with WorkerPool.for_delivery(engine, delivery, overrides, n, timeout) as pool:
         return list(evaluate_delivery(engine, delivery, overrides, pool.run_all))
+
+
+def case_record(pack: Pack, delivery: Delivery, overrides: list[Override], case_id: str, workers: int | None = None,
+                timeout: float = TIMEOUT) -> dict:
+    """The record of one unit or huvudman of a delivery, as the whole batch would give it.
+
+    A unit's record needs only its own case and, where its rules look at them, cases of its huvudman's
+    units (one sharing its buildings; the underlag units an added unit is selected through), which its task
+    decides itself: the rest of the delivery is not evaluated. A huvudman's record needs its place in the
+    round, so every case is.
+    """
+    kind = delivery.targets()[case_id]
+    if kind == "huvudman":
+        return next(r for r in delivery_records(pack, delivery, overrides, workers, timeout) if r["id"] == case_id)
+    task = ("unit", next(i for i, u in enumerate(delivery.units) if u["id"] == case_id))
+    engine = Engine(pack)
+    if not _workers(workers):
+        return Tasks(engine, delivery, overrides).run(task)
+    with WorkerPool.for_delivery(engine, delivery, overrides, 1, timeout) as pool:
+        return pool.map([task])[0]
 
 
 def agreement_records(pack: Pack, doc: Agreement, facts: dict[str, Any], workers: int | None = None,

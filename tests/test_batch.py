@@ -175,3 +175,31 @@ class TestDeterminism:
         doc, pack, ov = _load()
         again = list(evaluate_delivery(Engine(pack), doc, ov))
         assert [dumps(r) for r in sample_records] == [dumps(r) for r in again]
+
+
+class TestOneCase:
+    def test_a_unit_is_explained_from_its_own_huvudman_alone(self, monkeypatch):
+        """`explain` of a unit evaluates its case and at most its huvudman's units, never the whole delivery,
+        and gives the very record the batch gives."""
+        from engine import Engine
+        from engine.app import case_record, delivery_records
+        from engine.delivery import read_delivery
+        from engine.record import dumps
+        from policy import Diagnostics, Registry
+
+        from .conftest import FIXTURES, RULES
+
+        diags = Diagnostics()
+        doc = read_delivery(FIXTURES / "sample" / "delivery.yaml", diags)
+        pack = Registry.load([RULES], diags).get("sbs@2.1.0")
+        batch = {r["id"]: r for r in delivery_records(pack, doc, [], workers=0)}
+        seen: list[str] = []
+        real = Engine.evaluate
+        monkeypatch.setattr(Engine, "evaluate", lambda self, case, overrides=(): seen.append(case.id) or real(self, case, overrides))
+        for unit in ("48151624", "48151732", "48151691"):  # a same-building complement, an added unit, a plain one
+            seen.clear()
+            record = case_record(pack, doc, [], unit, workers=0)
+            assert dumps(batch[unit]) == dumps(record)
+            owner = next(u["huvudman_id"] for u in doc.units if u["id"] == unit)
+            assert set(seen) <= {u["id"] for u in doc.units if u["huvudman_id"] == owner}, (unit, seen)
+            assert unit in seen
