@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
-from engine import Engine
+from cli.errors import InputError, NotFound
+from engine import Engine, messages
 from engine.agreement import delivery_facts, findings, read_agreement
-from engine import messages
 from engine.app import agreement_records, case_record, delivery_records, pack_test_results
 from engine.batch import Encoded, evaluate_delivery, record_of
 from engine.compile import compile_diagnostics
@@ -177,10 +177,7 @@ class _Output:
 
 
 def _fail(diags: Diagnostics) -> None:
-    _echo_diagnostics(diags, err=True)
-    n = len(diags.errors)
-    click.echo(f"{n} error{'s' * (n != 1)}; nothing was evaluated", err=True)
-    sys.exit(1)
+    raise InputError(diags, lambda d: _echo_diagnostics(d, err=True))
 
 
 def _delivery(ctx: click.Context, path: Path):
@@ -247,8 +244,7 @@ def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | No
     targets = doc.targets()
     if wanted not in targets:
         hint = did_you_mean(wanted, targets)
-        click.echo(f"Error: the delivery has no unit or huvudman `{case_id}`" + (f"; {hint}" if hint else ""), err=True)
-        sys.exit(1)
+        raise NotFound(f"the delivery has no unit or huvudman `{case_id}`" + (f"; {hint}" if hint else ""))
     record = case_record(pack, doc, overrides, wanted)
     click.echo(explain_text(record, lang), nl=False)
     sys.exit(1 if record.get("error") else 0)
@@ -395,8 +391,7 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
             _fail(diags)
         owner = next((h for h in delivered.huvudman if h["id"] == doc.huvudman_id), None)
         if owner is None:
-            click.echo(f"Error: the delivery has no huvudman `{doc.huvudman_id}` (agreement.huvudman_id)", err=True)
-            sys.exit(1)
+            raise NotFound(f"the delivery has no huvudman `{doc.huvudman_id}` (agreement.huvudman_id)")
         facts = delivery_facts(delivered, owner)
     pack = _pack(registry, pack_ref, date or "")
     if not any(r.scope == "agreement" for r in pack.rules):
