@@ -412,11 +412,15 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
         w = messages.words(lang)
         broken_text = messages.plural(len(broken), w["ag_broken_one"], w["ag_broken"])
         parts = messages.plural(len(records), w["ag_part"], w["ag_parts"])
+        flagged = any(f.verdict == "flagged" for f in found)
+        verdict = ("non_compliant" if broken or errors else None if unassessed else "flagged" if flagged else "compliant")
         click.echo(w["ag_head"].format(id=doc.id, huvudman=doc.huvudman_id, pack=pack.ref, parts=parts, broken=broken_text)
                    + (", " + w["ag_unassessed_one" if len(unassessed) == 1 else "ag_unassessed"].format(n=len(unassessed))
-                      if unassessed else ""))
+                      if unassessed else "")
+                   + f" — {messages.outcome(verdict, lang) if verdict else w['ag_incomplete']}")
         for f in found:
-            why = w["ag_needs" if f.verdict == "not_assessed" else "ag_field"].format(fields=", ".join(f.fields))
+            key = "ag_needs" if f.verdict == "not_assessed" else "ag_fields" if len(f.fields) > 1 else "ag_field"
+            why = w[key].format(fields=", ".join(f.fields))
             click.echo(f"{w[f.verdict + '_label']} {w[f.kind]} {f.id}: {f.rule} — {f.text[lang]} ({why}; {'; '.join(dict.fromkeys(f.source))})")
         for r in errors:
             click.echo(f"{w['error_label']} {w[r['kind']]} {r['id']}: {messages.error_text(r['error'], lang)}")

@@ -80,7 +80,8 @@ def condition_lines(c: dict, w: dict, indent: str, members: dict | None = None) 
         line += f"  [{what}: {M.translate(m['reason'], w['lang'])}]"
     units = (members or {}).get(c["fact"])
     if units:
-        line += f"  ({w['counted']}: {', '.join(units['counted']) or '–'}"
+        label = w["counted_one"] if len(units["counted"]) + len(units.get("unknown", ())) == 1 else w["counted"]
+        line += f"  ({label}: {', '.join(units['counted']) or '–'}"
         line += f"; {w['unknown_units']}: {', '.join(units['unknown'])})" if units.get("unknown") else ")"
     return [line]
 
@@ -123,7 +124,7 @@ def explain_text(record: dict, lang: str = "sv") -> str:
             r = record["ranking"]
             out.append(f"{w['rank']}: {record['rank']} {w['of']} {r['of']} ({w['capacity']} {M.number(r['capacity']['value'], lang)}); "
                        f"{w['priority']} {M.number(record['priority'], lang)}"
-                       + (f" + {w['unknown']} ({', '.join(record['priority_unknown'])})" if record.get("priority_unknown") else "")
+                       + (f" + {w['priority_unknown']} ({', '.join(record['priority_unknown'])})" if record.get("priority_unknown") else "")
                        + "".join(f"; {t['fact']} = {_value(t['value'], w, _unit(t['fact']))}"
                                  + (f" ({_bounds(t['bounds'], w)})" if "bounds" in t else "") for t in r["then_by"]))
             if "best" in r:
@@ -135,13 +136,19 @@ def explain_text(record: dict, lang: str = "sv") -> str:
         out += ["", f"{w['derived_facts']}: " + ", ".join(f"{k} = {w.get(v, v)}" for k, v in record["derived"].items())]
     out += ["", f"{w['rules']}:"]
     for e in record["trace"]:
-        out.append(f"- [{w[e['status']]}] {e['rule']} — {e['text'][lang]} ({_sources(e)})")
+        by = e.get("overridden_by")
+        forced = bool(by and "override" in by and by["override"]["action"] == "force")
+        status = w["forced_status"] if forced else w[e["status"]]
+        out.append(f"- [{status}] {e['rule']} — {e['text'][lang]} ({_sources(e)})")
         if "interpretation" in e:
             out.append(f"    {w['interpretation']}: {e['interpretation'][lang]}")
-        by = e.get("overridden_by")
         if by and "override" in by:
             o = by["override"]
-            out.append(f"    {w['set_aside_by']} {o['decided_by']}, {o['decided_on']}; {w['reason']}: {o['reason']}")
+            if forced:  # the officer decided the outcome through this rule, not against it
+                out.append(f"    {w['forced_by_line']} {o['decided_by']}, {o['decided_on']} → {M.outcome(o.get('outcome'), lang)}; "
+                           f"{w['reason']}: {o['reason']}")
+            else:
+                out.append(f"    {w['set_aside_by']} {o['decided_by']}, {o['decided_on']}; {w['reason']}: {o['reason']}")
         elif by:
             out.append(f"    {w['exception']} {by['rule']}")
         if "condition" in e:

@@ -9,6 +9,7 @@ old engine's record) is shown as it stands.
 """
 from __future__ import annotations
 
+import decimal as decimal_module
 import re
 from typing import Any, Mapping
 
@@ -51,16 +52,17 @@ _SEPARATORS = {"sv": (",", " ", " %"), "en": (".", ",", "%")}  #: decimal mark, 
 
 
 def number(value: Any, lang: str, unit: str | None = None) -> str:
-    """A number as the language writes it: `224,4`, `85,6 %` (a share), `2 750 000`; ten significant digits,
-    so a product such as 0.771 × 0.9 reads 69,39 %, not 69,390000000000001."""
+    """A number as the language writes it: `224,4`, `85,6 %` (a share), `2 750 000`; to 15 significant
+    digits (the precision of a float), so a product such as 0.771 × 0.9 reads 69,39 %, not
+    69,390000000000001, and an amount of 12 345 678 901,3 SEK keeps its öre; never an exponent."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
     decimal, thousands, percent = _SEPARATORS[lang]
     share = unit == "share"
     v = value * 100 if share else value
-    text = str(v) if isinstance(v, int) else f"{v:.10g}"
-    if "e" in text:  # .10g writes very large or small numbers in exponent form
-        text = f"{v:.10f}".rstrip("0").rstrip(".")
+    text = str(v) if isinstance(v, int) else f"{v:.15g}"
+    if "e" in text:  # .15g writes very large or small numbers in exponent form: write them out
+        text = format(decimal_module.Decimal(text), "f")
     sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
     whole, _, frac = text.partition(".")
     if len(whole) > 4:  # four-digit numbers are written whole (Språkrådet), longer ones grouped by three
@@ -83,6 +85,7 @@ class Template:
     key: str
     en: str
     sv: str
+    sv_many: str = ""  #: the Swedish form when `{ids}` lists more than one (the English text says "unit" for all)
 
     @property
     def pattern(self) -> re.Pattern:
@@ -103,11 +106,14 @@ class Template:
                 out[name] = translate(value, lang)
             elif name == "outcome":
                 out[name] = OUTCOMES[lang].get(value, value)
+            elif name in ("theirs", "ours"):  # a truth value as traces write it
+                out[name] = WORDS[lang].get(value, value)
             elif name in ("lo", "hi", "n", "seconds") and re.fullmatch(r"-?\d+(\.\d+)?", value):
                 out[name] = number(float(value) if "." in value else int(value), lang)
             else:
                 out[name] = value
-        return (self.en if lang == "en" else self.sv).format(**out)
+        text = self.en if lang == "en" else (self.sv_many if self.sv_many and ", " in fields.get("ids", "") else self.sv)
+        return text.format(**out)
 
 
 TEMPLATES: tuple[Template, ...] = (
@@ -128,7 +134,7 @@ TEMPLATES: tuple[Template, ...] = (
     Template("unknown", "unknown", "okänd"),
     Template("derived_unknown", "the rules deriving it are unknown", "reglerna som härleder den är okända"),
     Template("no_form_for_param", "depends on the school form, and unit.school_form is {rest}",
-             "beror på skolformen, och unit.school_form: {rest}"),
+             "beror på skolformen, men unit.school_form är okänd ({rest})"),
     Template("no_value_for_form", "no value for school form {form}", "inget värde för skolformen {form}"),
     Template("huvudman_review_missing", "under manual review (missing data): it may yet be proposed",
              "under manuell prövning (saknade uppgifter): den kan ännu föreslås"),
@@ -152,7 +158,7 @@ TEMPLATES: tuple[Template, ...] = (
              "year {year} is given",
              "unit.grades `{grades}` är inget intervall av årskurser som 4-9, och inget resultat för årskurs {year} är angivet"),
     Template("grades_unknown", "unit.grades is {rest}, and no result of year {year} is given",
-             "unit.grades: {rest}, och inget resultat för årskurs {year} är angivet"),
+             "unit.grades är okänd ({rest}), och inget resultat för årskurs {year} är angivet"),
     # engine errors (the record's `error.message`)
     Template("engine_timeout", "no answer within {seconds} s; the worker was stopped and the batch went on",
              "inget svar inom {seconds} s; arbetsprocessen stoppades och körningen fortsatte"),
@@ -163,7 +169,7 @@ TEMPLATES: tuple[Template, ...] = (
     Template("raised", "the evaluation raised {exception}; the batch went on",
              "utvärderingen avbröts av undantaget {exception}; körningen fortsatte"),
     Template("engine_unit_error", "unit {ids} of this huvudman could not be decided",
-             "skolenhet {ids} hos huvudmannen kunde inte avgöras"),
+             "skolenhet {ids} hos huvudmannen kunde inte avgöras", "skolenheterna {ids} hos huvudmannen kunde inte avgöras"),
     Template("engine_disagreement", "durable_rules finds rule `{rule}` {theirs}, the cross-check finds it {ours}; "
              "no decision is made",
              "durable_rules finner regeln `{rule}` {theirs}, korskontrollen finner den {ours}; inget beslut fattas"),
@@ -233,11 +239,12 @@ WORDS: dict[str, dict[str, str]] = {
         "derived": "härlett", "param": "parameter", "average": "riksgenomsnitt", "error": "motorfel",
         "ranking": "rangordning", "of": "av", "capacity": "kapacitet", "unit": "skolenhet", "huvudman": "huvudman",
         "derived_facts": "Härledda uppgifter", "between": "mellan {lo} och {hi}", "at_least": "minst {lo}",
-        "counted": "skolenheter", "unknown_units": "okända", "best_worst": "bästa möjliga plats {best}, sämsta {worst}",
+        "counted": "skolenheter", "counted_one": "skolenhet", "unknown_units": "okända", "best_worst": "bästa möjliga plats {best}, sämsta {worst}",
         "round_result": "omgångens utfall",
         "straddles": "omgången kan inte placera huvudmannen: bästa möjliga plats {best}, sämsta {worst}, kapacitet {capacity}",
         "against": "ordningen mot {ids} avgörs inte av kända uppgifter",
-        "force": "fastställer", "set_aside": "åsidosätter", "priority_unknown": "okänt",
+        "force": "fastställer", "set_aside": "åsidosätter", "priority_unknown": "okänt tillägg",
+        "forced_status": "fastställd", "forced_by_line": "fastställd av",
         # the report
         "report_huvudman": "Huvudmän i rangordning", "report_units": "Skolenheter",
         "report_traces": "Beslut per skolenhet och huvudman", "report_rules": "Regler", "col_name": "huvudman",
@@ -251,11 +258,13 @@ WORDS: dict[str, dict[str, str]] = {
         "sum_accounted": "varje rad redovisad", "sum_differ": "RADER OCH POSTER SKILJER SIG ÅT",
         "no_huvudman_rules": "regelpaketet {pack} har inga regler för huvudmän, så bara skolenheter avgörs",
         # agreement check
-        "ag_head": "{id} ({huvudman}) mot {pack}: {parts} prövade, {broken}",
-        "ag_part": "del", "ag_parts": "delar", "ag_broken_one": "krav brutet", "ag_broken": "krav brutna",
+        "ag_head": "{id} ({huvudman}) mot {pack}: {parts}, {broken}",
+        "ag_part": "del prövad", "ag_parts": "delar prövade", "ag_broken_one": "krav ej uppfyllt",
+        "ag_broken": "krav ej uppfyllda", "ag_verdict": "{verdict}", "ag_incomplete": "inte fullständigt bedömd",
         "ag_unassessed_one": "{n} ej bedömt", "ag_unassessed": "{n} ej bedömda",
-        "non_compliant_label": "BRIST", "flagged_label": "FLAGGA", "not_assessed_label": "EJ BEDÖMT",
+        "non_compliant_label": "BRIST", "flagged_label": "FLAGGAD", "not_assessed_label": "EJ BEDÖMT",
         "error_label": "MOTORFEL", "ag_needs": "kräver {fields}", "ag_field": "uppgift {fields}",
+        "ag_fields": "uppgifter {fields}",
         "agreement": "överenskommelse", "insats": "insats",
     },
     "en": {
@@ -270,11 +279,12 @@ WORDS: dict[str, dict[str, str]] = {
         "derived": "derived", "param": "parameter", "average": "national average", "error": "engine error",
         "ranking": "ranking", "of": "of", "capacity": "capacity", "unit": "unit", "huvudman": "huvudman",
         "derived_facts": "Derived facts", "between": "between {lo} and {hi}", "at_least": "at least {lo}",
-        "counted": "units", "unknown_units": "unknown", "best_worst": "best possible place {best}, worst {worst}",
+        "counted": "units", "counted_one": "unit", "unknown_units": "unknown", "best_worst": "best possible place {best}, worst {worst}",
         "round_result": "result in the round",
         "straddles": "the round cannot place the huvudman: best possible place {best}, worst {worst}, capacity {capacity}",
         "against": "its order against {ids} is not settled by known data",
-        "force": "force", "set_aside": "set aside", "priority_unknown": "unknown",
+        "force": "force", "set_aside": "set aside", "priority_unknown": "unknown addition",
+        "forced_status": "forced", "forced_by_line": "forced by",
         "report_huvudman": "Huvudmän by rank", "report_units": "School units",
         "report_traces": "Each decision with its trace", "report_rules": "Rules", "col_name": "huvudman",
         "col_why": "deciding rules", "col_missing": "missing data", "col_rule": "rule", "col_text": "text",
@@ -285,11 +295,13 @@ WORDS: dict[str, dict[str, str]] = {
         "sum_rows": "input rows {rows} = {decisions} decisions + {errors} engine-error records ({verdict})",
         "sum_accounted": "every row accounted for", "sum_differ": "ROWS AND RECORDS DIFFER",
         "no_huvudman_rules": "the pack {pack} has no huvudman rules, so only units are decided",
-        "ag_head": "{id} ({huvudman}) against {pack}: {parts} checked, {broken}",
-        "ag_part": "part", "ag_parts": "parts", "ag_broken_one": "requirement broken", "ag_broken": "requirements broken",
+        "ag_head": "{id} ({huvudman}) against {pack}: {parts}, {broken}",
+        "ag_part": "part checked", "ag_parts": "parts checked", "ag_broken_one": "requirement broken",
+        "ag_broken": "requirements broken", "ag_verdict": "{verdict}", "ag_incomplete": "not fully assessed",
         "ag_unassessed_one": "{n} not assessed", "ag_unassessed": "{n} not assessed",
         "non_compliant_label": "FAIL", "flagged_label": "FLAG", "not_assessed_label": "NOT ASSESSED",
         "error_label": "ERROR", "ag_needs": "needs {fields}", "ag_field": "field {fields}",
+        "ag_fields": "fields {fields}",
         "agreement": "agreement", "insats": "insats",
     },
 }

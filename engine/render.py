@@ -80,7 +80,12 @@ def _why(r: dict, h: dict) -> str:
     forced = [o for o in r.get("overrides", []) if o["action"] == "force"]
     if forced:
         return f"{h['forced_by']} {forced[0]['decided_by']}: {forced[0]['reason']}"
-    why = ", ".join(r.get("decided_by", [])) or ", ".join(f"{h['hinges']} {x}" for x in r.get("hinges_on", []))
+    ranking = r.get("ranking") or {}
+    if "uncertain_against" in ranking and r.get("outcome") == ranking.get("result"):  # the round could not place it
+        why = h["straddles"].format(best=ranking["best"], worst=ranking["worst"],
+                                    capacity=M.number(ranking["capacity"]["value"], h["lang"]))
+    else:
+        why = ", ".join(r.get("decided_by", [])) or (f"{h['hinges']} " + ", ".join(r["hinges_on"]) if r.get("hinges_on") else "")
     aside = [f"{o['rule']} {h['set_aside_by']} {o['decided_by']}" for o in r.get("overrides", []) if o["action"] == "set_aside"]
     return "; ".join(filter(None, [why, *aside]))
 

@@ -447,7 +447,8 @@ class TestAgreementCheck:
         result = run("agreement", "check", str(self.AGREEMENTS / "valid.yaml"), "--lang", "en")
         assert 0 == result.exit_code
         lines = result.stdout.splitlines()
-        assert "SBS-2016-017 (212000-0999) against sbs@2.1.0: 3 parts checked, 0 requirements broken, 1 not assessed" == lines[0]
+        assert "SBS-2016-017 (212000-0999) against sbs@2.1.0: 3 parts checked, 0 requirements broken, 1 not assessed " \
+               "— not fully assessed" == lines[0]
         out = json.loads(run("agreement", "check", str(self.AGREEMENTS / "valid.yaml"), "--format", "json").stdout)
         assert (False, 0, 1) == (out["compliant"], out["broken"], out["not_assessed"])  # not assessed is not compliant
         assert [line.split(" — ")[0] for line in lines[1:]] == ["NOT ASSESSED agreement SBS-2016-017: contribution-limited-by-economy"]
@@ -456,12 +457,16 @@ class TestAgreementCheck:
     def test_the_check_in_swedish(self, run):
         """By default the check speaks Swedish: its verdicts, the parts it names, the plurals."""
         lines = run("agreement", "check", str(self.AGREEMENTS / "valid.yaml")).stdout.splitlines()
-        assert "SBS-2016-017 (212000-0999) mot sbs@2.1.0: 3 delar prövade, 0 krav brutna, 1 ej bedömt" == lines[0]
+        assert "SBS-2016-017 (212000-0999) mot sbs@2.1.0: 3 delar prövade, 0 krav ej uppfyllda, 1 ej bedömt " \
+               "— inte fullständigt bedömd" == lines[0]
         assert lines[1].startswith("EJ BEDÖMT överenskommelse SBS-2016-017: contribution-limited-by-economy — Skolverkets")
         assert "(kräver huvudman.type" in lines[1]
         broken = run("agreement", "check", str(self.AGREEMENTS / "invalid" / "insats-level-missing.yaml"),
                      "--delivery", str(FIXTURES / "sample" / "delivery.yaml")).stdout.splitlines()
-        assert broken[0].endswith(": 3 delar prövade, 1 krav brutet, 1 ej bedömt")
+        assert broken[0].endswith(": 3 delar prövade, 1 krav ej uppfyllt, 1 ej bedömt — uppfyller inte kraven")
+        single = run("agreement", "check", str(self.AGREEMENTS / "invalid" / "plan-not-attached.yaml")).stdout.splitlines()
+        assert single[0].endswith(": 1 del prövad, 1 krav ej uppfyllt — uppfyller inte kraven")
+        assert "(uppgifter agreement.kind, action_plan.present; " in single[1]
         assert "BRIST insats I2: insats-level-missing — Insatsen riktas till huvudmannanivån eller till skolnivån. " \
                "(uppgift insats.level; GP2016 2.4.3)" in broken
 
@@ -481,7 +486,7 @@ class TestAgreementCheck:
         """A plan above 6 MSEK is flagged for review; the check passes."""
         result = run("agreement", "check", str(self.AGREEMENTS / "invalid" / "plan-cost-above-estimate.yaml"))
         assert 0 == result.exit_code
-        assert "FLAGGA överenskommelse SBS-2016-017: plan-cost-above-estimate" in result.stdout
+        assert "FLAGGAD överenskommelse SBS-2016-017: plan-cost-above-estimate" in result.stdout
 
     def test_economic_dilemma_with_the_delivery(self, run, tmp_path):
         """With the delivery, an enskild huvudman under vite gets its contribution flagged; nothing is left unassessed."""
@@ -694,7 +699,7 @@ class TestUnknownPriorityShown:
         """Region Norrmark's dialogue is unknown: its priority reads `0 + okänd (…)`, in explain and in the report."""
         sample = FIXTURES / "sample"
         explained = run("explain", str(sample / "delivery.yaml"), "232100-1001")
-        assert "prioritet 0 + okänd (no-ongoing-dialogue" in explained.stdout
+        assert "prioritet 0 + okänt tillägg (no-ongoing-dialogue" in explained.stdout
         report = run("evaluate", str(sample / "delivery.yaml"), "--overrides", str(sample / "overrides.yaml"), "--format", "md", "--workers", "0")
         row = next(line for line in report.stdout.splitlines() if "(232100-1001)" in line and line.startswith("|"))
-        assert "| 0 + okänt (no-ongoing-dialogue" in row
+        assert "| 0 + okänt tillägg (no-ongoing-dialogue" in row

@@ -31,6 +31,7 @@ class TestCatalogue:
         field = re.compile(r"\{(\w+)\}")
         for t in M.TEMPLATES:
             assert sorted(field.findall(t.en)) == sorted(field.findall(t.sv)), t.key
+            assert not t.sv_many or sorted(field.findall(t.en)) == sorted(field.findall(t.sv_many)), t.key
             assert t.en != t.sv, t.key
         assert len(M.TEMPLATES) == len(M.BY_KEY)
 
@@ -53,6 +54,10 @@ class TestNumbers:
         (-0.05, "share", "-5 %", "-5%"),
         (0, None, "0", "0"),
         (1e20, None, "100 000 000 000 000 000 000", "100,000,000,000,000,000,000"),
+        (12345678901.3, "SEK", "12 345 678 901,3", "12,345,678,901.3"),
+        (98765432109.87, "SEK", "98 765 432 109,87", "98,765,432,109.87"),
+        (1e-7, "share", "0,00001 %", "0.00001%"),
+        (0.1 + 0.2, None, "0,3", "0.3"),
         ("grundskola", None, "grundskola", "grundskola"),
     ])
     def test_written_as_the_language_does(self, value, unit, sv, en):
@@ -85,10 +90,15 @@ class TestReasons:
             M.text("size_unknown_one", n=1), M.text("review_may_be_eligible", n=2, ids="48151626, 48151627")]))
         assert ("mellan 1230 och 12 440: elevantalet i 1 valbar skolenhet är okänt; "
                 "2 skolenheter under manuell prövning kan vara valbara (48151626, 48151627)") == M.translate(text, "sv")
-        assert "unit.grades: uppgift saknas, och inget resultat för årskurs 9 är angivet" == \
+        assert "unit.grades är okänd (uppgift saknas), och inget resultat för årskurs 9 är angivet" == \
             M.translate(M.text("grades_unknown", rest="missing", year=9), "sv")
         assert "skolenhet 48151623, som delar skolbyggnader med den, har utfallet manuell prövning" == \
             M.translate(M.text("neighbour_outcome", id="48151623", outcome="manual_review"), "sv")
+        assert "skolenheterna 48151623, 48151624 hos huvudmannen kunde inte avgöras" == \
+            M.translate(M.text("engine_unit_error", ids="48151623, 48151624"), "sv")
+        assert "skolenhet 48151623 hos huvudmannen kunde inte avgöras" == M.translate(M.text("engine_unit_error", ids="48151623"), "sv")
+        assert "durable_rules finner regeln `small-unit` sant, korskontrollen finner den okänd; inget beslut fattas" == \
+            M.translate(M.text("engine_disagreement", rule="small-unit", theirs="true", ours="unknown"), "sv")
 
     def test_an_unknown_text_is_shown_as_it_stands(self):
         """A reason no template knows (an older engine's) is never garbled."""
@@ -159,3 +169,25 @@ def test_english_output_keeps_english(outputs):
     assert any("uppgift saknas" in t for t in outputs["sv"])
     assert not any("uppgift saknas" in t for t in outputs["en"])
     assert any("85,6 %" in t for t in outputs["sv"]) and any("85.6%" in t for t in outputs["en"])
+
+
+def test_a_forced_rule_reads_as_decided_by_the_officer(outputs):
+    """A rule an officer forced an outcome through is shown as decided by them, with the outcome, never as
+    set aside."""
+    text = next(t for t in outputs["sv"] if t.startswith("skolenhet 48151624 ") and "regelpaket sbs@2.1.0" in t)
+    assert "- [fastställd] same-building-complement — " in text
+    assert "    fastställd av A. Andersson, undervisningsråd, 2016-02-02 → valbar; skäl: Lindskolan F-6" in text
+    assert "åsidosatt av A. Andersson" not in text
+
+
+def test_the_report_names_what_a_decision_hinges_on_once():
+    """Several rules a decision hinges on follow one `beror på`; a place the round cannot settle says so."""
+    from engine.render import _why
+
+    h = {**M.WORDS["sv"], "lang": "sv"}
+    assert "beror på no-ongoing-dialogue, results-low-or-spread" == _why(
+        {"decided_by": [], "hinges_on": ["no-ongoing-dialogue", "results-low-or-spread"]}, h)
+    straddling = {"decided_by": [], "hinges_on": [], "outcome": "manual_review",
+                  "ranking": {"uncertain_against": ["212000-0001"], "result": "manual_review", "best": 5, "worst": 8,
+                              "capacity": {"value": 10}}}
+    assert _why(straddling, h).startswith("omgången kan inte placera huvudmannen: bästa möjliga plats 5, sämsta 8")
