@@ -107,9 +107,20 @@ if _CParser is not None:
                 self._depth -= 1
 
 
+_EMPTY_FLOW_ENTRY = re.compile(r"[:,\[{][ ]*,")
+
+
 def _fast_node(text: str) -> yaml.Node | None | bool:
-    """The composed document by libyaml, or False when it has a problem (or libyaml is missing)."""
-    if _CParser is None:
+    """The composed document by libyaml, or False when it has a problem (or libyaml is missing).
+
+    libyaml reads some documents otherwise than PyYAML: a tab inside a plain scalar (`över\tenskommelsen`),
+    a `?` inside a plain scalar of a flow collection (`[h?uvudman]`), a byte-order mark inside the text, a
+    tag in a flow collection (`[!a, b]`), an empty entry in a flow collection (`{a: ,b}`). A document
+    holding a tab, `?`, `!`, a byte-order mark or a comma right after `:`, `,`, `[` or `{` goes to PyYAML's
+    parser, so the same documents are accepted, with the same nodes, as before (measured by mutating packs
+    and deliveries 40,000 times and comparing the two parsers; a test compares them on every shipped file).
+    """
+    if _CParser is None or any(c in text for c in ("\t", "?", "!", "\ufeff")) or _EMPTY_FLOW_ENTRY.search(text):
         return False
     loader = _FastLoader(text)
     try:
