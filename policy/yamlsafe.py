@@ -74,7 +74,7 @@ class _Loader(
         try:
             if self._depth > MAX_DEPTH:
                 raise _TooDeep(self.peek_event().start_mark)
-            return super().compose_node(parent, index)
+            return yaml.composer.Composer.compose_node(self, parent, index)  # shared with _FastLoader: no super()
         finally:
             self._depth -= 1
 
@@ -97,14 +97,7 @@ if _CParser is not None:
             _Resolver.__init__(self)
             self._depth = 0
 
-        def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
-            self._depth += 1
-            try:
-                if self._depth > MAX_DEPTH:
-                    raise _TooDeep(self.peek_event().start_mark)
-                return yaml.composer.Composer.compose_node(self, parent, index)
-            finally:
-                self._depth -= 1
+        compose_node = _Loader.compose_node  # the same depth limit
 
 
 _EMPTY_FLOW_ENTRY = re.compile(r"[:,\[{][ ]*,")
