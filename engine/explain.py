@@ -10,7 +10,6 @@ from policy import facts as F
 from policy.model import OPERATORS
 
 from . import messages as M
-from .messages import WORDS
 
 def _unit(path: str | None) -> str | None:
     """The unit of a fact (`share`, `pupils`, …), so its numbers are written as such (85,6 %)."""
@@ -47,10 +46,6 @@ def _right(right: dict, w: dict, unit: str | None) -> str:
     if "times" in right:
         base += f" × {right['times']['param']} {_value(right['times']['value'], w)} = {_value(right.get('product'), w, unit)}"
     return base
-
-
-def _words(lang: str) -> dict:
-    return {**WORDS[lang], "lang": lang}
 
 
 def condition_lines(c: dict, w: dict, indent: str, members: dict | None = None) -> list[str]:
@@ -93,7 +88,7 @@ def _sources(entry: dict) -> str:
 
 def explain_text(record: dict, lang: str = "sv") -> str:
     """The record of one unit or huvudman as readable text."""
-    w = _words(lang)
+    w = M.words(lang)
     facts = record["input"]["facts"]
     name = facts.get(f"{record['kind']}.name", "")
     head = f"{w[record['kind']]} {record['id']}" + (f" {name}" if name else "")

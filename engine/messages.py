@@ -107,7 +107,7 @@ class Template:
             elif name == "outcome":
                 out[name] = OUTCOMES[lang].get(value, value)
             elif name in ("theirs", "ours"):  # a truth value as traces write it
-                out[name] = WORDS[lang].get(value, value)
+                out[name] = logic_word(value, lang)
             elif name in ("lo", "hi", "n", "seconds") and re.fullmatch(r"-?\d+(\.\d+)?", value):
                 out[name] = number(float(value) if "." in value else int(value), lang)
             else:
@@ -308,6 +308,6 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def words(lang: str) -> dict[str, str]:
-    """The words of the views in `lang` (`sv` or `en`)."""
-    return WORDS[lang]
+    """The words of the views in `lang` (`sv` or `en`), with the language itself under `lang`."""
+    return {**WORDS[lang], "lang": lang}
 

@@ -96,7 +96,7 @@ class ReportBuilder:
     made in the memory of its tables, not of its records."""
 
     def __init__(self, lang: str = "sv") -> None:
-        self.lang, self.h = lang, {**M.WORDS[lang], "lang": lang}
+        self.lang, self.h = lang, M.words(lang)
         self.summary = Summary()
         self.huvudman: list[tuple[tuple, str, list]] = []  #: (sort key, id, row)
         self.units: list[list] = []

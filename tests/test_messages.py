@@ -184,7 +184,7 @@ def test_the_report_names_what_a_decision_hinges_on_once():
     """Several rules a decision hinges on follow one `beror på`; a place the round cannot settle says so."""
     from engine.render import _why
 
-    h = {**M.WORDS["sv"], "lang": "sv"}
+    h = M.words("sv")
     assert "beror på no-ongoing-dialogue, results-low-or-spread" == _why(
         {"decided_by": [], "hinges_on": ["no-ongoing-dialogue", "results-low-or-spread"]}, h)
     straddling = {"decided_by": [], "hinges_on": [], "outcome": "manual_review",
