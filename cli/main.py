@@ -310,7 +310,7 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
     rows = len(doc.units) + (len(doc.huvudman) if decides_huvudman else 0)  # every row the pack decides
     engine = Engine(pack)
     workers = default_workers() if workers is None else workers
-    pool = WorkerPool.for_delivery(engine, doc, overrides, workers, timeout, encode_units=True) if workers else None
+    pool = WorkerPool.for_delivery(engine, doc, overrides, workers, timeout, encode=True) if workers else None
     bar = click.progressbar(length=rows, label="evaluating", file=sys.stderr) if sys.stderr.isatty() and rows > 200 else None
     try:
         builder = ReportBuilder(lang) if fmt in ("md", "html") else None  # the report's tables; traces spill to a file

@@ -10,8 +10,9 @@ units first (streamed, in delivery order), then huvudmän (in delivery order, on
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import defaultdict
-from typing import Any, Callable, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 import attrs
 
@@ -20,7 +21,7 @@ from .case import Aggregated, Case, aggregates, delivery_summary, eligible_under
 from .delivery import Delivery
 from .overrides import Override
 from .record import dumps, error_record
-from .round import rank_round
+from .round import Standing, place, rank
 from .runner import ENGINE_VERSION, Engine
 
 
@@ -142,29 +143,57 @@ class Tasks:
 
 @attrs.frozen
 class Encoded:
-    """A unit's record as a worker sends it: its JSON line, written once, and what the batch needs of it
-    (the huvudman's aggregates, the summary). Sending text rather than the record's dict saves pickling
-    it and writing it again; `record` reads the dict back when a view needs it."""
+    """A record as a worker sends it: its JSON line, written once, and what the batch needs of it (a unit's
+    summary for its huvudman's aggregates; a huvudman's standing for the round). Sending text rather than
+    the record's dict saves pickling it and writing it again; `record` reads the dict back when a view needs it."""
 
     text: str
     kind: str
     id: str
     outcome: str | None
     summary: dict
+    standing: Standing | None = None
 
     @property
     def record(self) -> dict:
         return json.loads(self.text)
 
 
-def encode(record: dict) -> Encoded:
-    """A unit's record with its JSON line and summary."""
-    return Encoded(dumps(record), record["kind"], record["id"], record.get("outcome"), unit_summary(record))
+def encode(record: dict, pack=None) -> Encoded:
+    """A record with its JSON line and, for a unit, its summary; for a huvudman (given the pack), its standing."""
+    if record["kind"] == "unit":
+        return Encoded(dumps(record), "unit", record["id"], record.get("outcome"), unit_summary(record))
+    return Encoded(dumps(record), record["kind"], record["id"], record.get("outcome"), {}, Standing.of(record, pack))
 
 
 def record_of(answer: "dict | Encoded") -> dict:
     """The record of an answer, whichever form it came in."""
     return answer.record if isinstance(answer, Encoded) else answer
+
+
+class _Spill:
+    """Encoded records kept in a temporary file until the round has placed them (only their standings stay
+    in memory: a national register has thousands of huvudmän, each record tens of kilobytes)."""
+
+    def __init__(self) -> None:
+        self.file: IO[bytes] | None = None
+
+    def put(self, answer: Encoded) -> tuple[Encoded, int, int]:
+        if self.file is None:
+            self.file = tempfile.TemporaryFile(prefix="sbs-round-")
+        raw = answer.text.encode("utf-8")
+        at = self.file.seek(0, 2)
+        self.file.write(raw)
+        return attrs.evolve(answer, text=""), at, len(raw)
+
+    def get(self, held: tuple[Encoded, int, int]) -> Encoded:
+        answer, at, size = held
+        self.file.seek(at)
+        return attrs.evolve(answer, text=self.file.read(size).decode("utf-8"))
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
 
 
 RunAll = Callable[[list[tuple]], Iterable["dict | Encoded"]]
@@ -175,7 +204,8 @@ def evaluate_delivery(engine: Engine, delivery: Delivery, overrides: list[Overri
     """Every decision record of a delivery: units as they are decided, then the ranked huvudmän.
 
     `run_all` runs a list of tasks and gives their records in task order (default: in this process); a
-    pool may give units' records `Encoded` (`WorkerPool.for_delivery(encode=True)`).
+    pool may give records `Encoded` (`WorkerPool.for_delivery(encode=True)`): a huvudman's then waits for
+    the round in a temporary file, and only the records the round places are read back and rewritten.
     """
     tasks = Tasks(engine, delivery, overrides)
     run_all = run_all or (lambda todo: map(tasks.run, todo))
@@ -185,6 +215,29 @@ def evaluate_delivery(engine: Engine, delivery: Delivery, overrides: list[Overri
         yield record
     if "huvudman" not in engine.scopes:
         return
-    records = list(run_all([("huvudman", i, by_owner.get(h["id"], [])) for i, h in enumerate(delivery.huvudman)]))
-    rank_round(records, engine.pack)
-    yield from records
+    spill = _Spill()
+    try:
+        held: list = []
+        standings: list[Standing] = []
+        for answer in run_all([("huvudman", i, by_owner.get(h["id"], [])) for i, h in enumerate(delivery.huvudman)]):
+            if isinstance(answer, Encoded):
+                standings.append(answer.standing)
+                held.append(spill.put(answer))
+            else:
+                standings.append(Standing.of(answer, engine.pack))
+                held.append(answer)
+        placements = rank(standings, engine.pack)
+        for h in held:
+            if isinstance(h, dict):
+                if h["id"] in placements:
+                    place(h, placements[h["id"]])
+                yield h
+                continue
+            answer = spill.get(h)
+            if answer.id in placements:
+                record = answer.record
+                place(record, placements[answer.id])
+                answer = encode(record, engine.pack)
+            yield answer
+    finally:
+        spill.close()

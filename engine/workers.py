@@ -23,7 +23,8 @@ from typing import Any, Callable, Iterator
 
 
 from . import messages as M
-from .batch import Encoded, Tasks, encode
+from .batch import Encoded, Tasks
+from .batch import encode as encode_record
 from .delivery import Delivery
 from .overrides import Override
 from .runner import Engine
@@ -143,19 +144,19 @@ class WorkerPool:
 
     @classmethod
     def for_delivery(cls, engine: Engine, delivery: Delivery, overrides: list[Override], workers: int = 2,
-                     timeout: float = 30.0, encode_units: bool = False) -> "WorkerPool":
+                     timeout: float = 30.0, encode: bool = False) -> "WorkerPool":
         """The pool that decides a delivery's tasks; each worker compiles the engine's pack once.
 
-        With `encode_units`, units' records come back `Encoded` (their JSON line and summary), so the
-        process that writes them neither unpickles nor serialises them.
+        With `encode`, records come back `Encoded` (their JSON line, and a unit's summary or a huvudman's
+        standing), so the process that writes them neither unpickles nor serialises them.
         """
         overrides, pack = list(overrides), engine.pack
 
         def make() -> Callable[[tuple], Any]:
             run = Tasks(Engine(pack), delivery, overrides).run
-            if not encode_units:
+            if not encode:
                 return run
-            return lambda task: encode(run(task)) if task[0] == "unit" else run(task)
+            return lambda task: encode_record(run(task), pack)
 
         return cls(make, Tasks(engine, delivery, overrides).stopped, workers, timeout)
 
