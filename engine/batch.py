@@ -10,45 +10,28 @@ units first (streamed, in delivery order), then huvudmän (in delivery order, on
 from __future__ import annotations
 
 import json
-import tempfile
-from collections import defaultdict
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import attrs
 
 from . import messages as M
-from .case import Aggregated, Case, aggregates, delivery_summary, eligible_underlag, huvudman_case, sibling_context, unit_summary
+from .case import Case, aggregates, eligible_underlag, huvudman_case, unit_summary
 from .delivery import Delivery
 from .overrides import Override
 from .record import dumps, error_record
 from .round import Standing, place, rank
+from .spill import Spilled
 from .runner import ENGINE_VERSION, Engine
 
 
-def _neighbours(delivery: Delivery) -> dict[str, list[str]]:
-    """For each unit, the ids of the units it shares buildings with (named by it, or naming it)."""
-    out: dict[str, list[str]] = defaultdict(list)
-    for u in delivery.units:
-        other = u.get("same_building_as")
-        if other:
-            out[u["id"]].append(other)
-            out[other].append(u["id"])
-    return {k: sorted(set(v)) for k, v in out.items()}
-
-
 class _Context:
-    """What the delivery's other units tell a unit: its huvudman's counts and the same-building complement."""
+    """What the delivery's other units tell a unit: its huvudman's counts and the same-building complement
+    (from `Delivery.links`, worked out when the delivery was read)."""
 
     def __init__(self, engine: Engine, delivery: Delivery, overrides: list[Override]) -> None:
         self.engine, self.delivery, self.overrides = engine, delivery, overrides
-        self.units = {u["id"]: u for u in delivery.units}
-        self.neighbours = _neighbours(delivery)
-        self._own: dict[str, str | None] = {}
-        self._of_owner: dict[str, list[dict]] = defaultdict(list)
-        for u in delivery.units:
-            self._of_owner[u["huvudman_id"]].append(u)
-        self._siblings: dict[str, Aggregated] = {
-            h: sibling_context([delivery_summary(u) for u in us]) for h, us in self._of_owner.items()}
+        self.links = delivery.links
+        self._own: dict[int, str | None] = {}
 
     def case(self, unit: dict[str, Any], context: dict[str, Any], why: dict[str, str] | None = None) -> Case:
         """The unit's case with `context` (the complement) and its huvudman's counts.
@@ -56,11 +39,15 @@ class _Context:
         A unit outside the underlag is also told how many of its huvudman's underlag units are eligible on
         their own criteria: it can only be selected through a huvudman that can be.
         """
-        sib = self._siblings[unit["huvudman_id"]]
+        sib = self.delivery.siblings(unit["huvudman_id"])
         values, unknown, bounds, members = dict(sib.values), dict(sib.unknown), dict(sib.bounds), dict(sib.members)
         if unit.get("in_underlag") is False:
-            own = eligible_underlag([{"id": o["id"], "outcome": self.own_outcome(o["id"]), "in_underlag": o.get("in_underlag")}
-                                     for o in self._of_owner[unit["huvudman_id"]] if o.get("in_underlag") is not False])
+            mine = []
+            for i in self.links.owned[unit["huvudman_id"]]:
+                o = self.delivery.units[i]
+                if o.get("in_underlag") is not False:
+                    mine.append({"id": o["id"], "outcome": self.own_outcome(i, o), "in_underlag": o.get("in_underlag")})
+            own = eligible_underlag(mine)
             values.update(own.values)
             unknown.update(own.unknown)
             bounds.update(own.bounds)
@@ -68,24 +55,25 @@ class _Context:
         return self.delivery.unit_case(unit, self.delivery.owner(unit), {**values, **context},
                                        {**unknown, **(why or {})}, bounds, members)
 
-    def own_outcome(self, unit_id: str) -> str | None:
-        """The unit's outcome without any complement (None: it could not be decided)."""
-        if unit_id not in self._own:
-            case = self.case(self.units[unit_id], {"unit.same_building_eligible": False})
-            self._own[unit_id] = self.engine.evaluate(case, self.overrides).get("outcome")
-        return self._own[unit_id]
+    def own_outcome(self, position: int, unit: dict[str, Any]) -> str | None:
+        """The outcome of the unit at `position` without any complement (None: it could not be decided)."""
+        if position not in self._own:
+            case = self.case(unit, {"unit.same_building_eligible": False})
+            self._own[position] = self.engine.evaluate(case, self.overrides).get("outcome")
+        return self._own[position]
 
     def complement(self, unit: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """The unit's `unit.same_building_eligible`, and why it is unknown when it is."""
         unknown: list[str] = []
-        for other in self.neighbours.get(unit["id"], ()):
-            n = self.units.get(other)
-            if n is None:
+        for other in self.links.neighbours.get(unit["id"], ()):
+            at = self.links.position.get(other)
+            if at is None:
                 unknown.append(M.text("neighbour_absent", id=other))
                 continue
+            n = self.delivery.units[at]
             if n["huvudman_id"] != unit["huvudman_id"] or n.get("in_underlag") is False:
                 continue
-            outcome = self.own_outcome(other)
+            outcome = self.own_outcome(at, n)
             if outcome == "eligible" and n.get("in_underlag") is True:
                 return {"unit.same_building_eligible": True}, {}
             if n.get("in_underlag") is None and outcome == "eligible":
@@ -171,73 +159,69 @@ def record_of(answer: "dict | Encoded") -> dict:
     return answer.record if isinstance(answer, Encoded) else answer
 
 
-class _Spill:
-    """Encoded records kept in a temporary file until the round has placed them (only their standings stay
-    in memory: a national register has thousands of huvudmän, each record tens of kilobytes)."""
-
-    def __init__(self) -> None:
-        self.file: IO[bytes] | None = None
-
-    def put(self, answer: Encoded) -> tuple[Encoded, int, int]:
-        if self.file is None:
-            self.file = tempfile.TemporaryFile(prefix="sbs-round-")
-        raw = answer.text.encode("utf-8")
-        at = self.file.seek(0, 2)
-        self.file.write(raw)
-        return attrs.evolve(answer, text=""), at, len(raw)
-
-    def get(self, held: tuple[Encoded, int, int]) -> Encoded:
-        answer, at, size = held
-        self.file.seek(at)
-        return attrs.evolve(answer, text=self.file.read(size).decode("utf-8"))
-
-    def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
-
-
 RunAll = Callable[[list[tuple]], Iterable["dict | Encoded"]]
+
+
+class _UnitTasks(Sequence):
+    """The unit tasks of a delivery, `("unit", i)`, made when asked for."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> tuple:
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return ("unit", i)
+
+
+class _HuvudmanTasks(Sequence):
+    """The huvudman tasks of a delivery, `("huvudman", i, its units' summaries)`, read from the spill when asked for."""
+
+    def __init__(self, delivery: Delivery, summaries: Spilled) -> None:
+        self.delivery, self.summaries = delivery, summaries
+
+    def __len__(self) -> int:
+        return len(self.delivery.huvudman)
+
+    def __getitem__(self, i: int) -> tuple:
+        h = self.delivery.huvudman[i]
+        return ("huvudman", i, [self.summaries[j] for j in self.delivery.links.owned.get(h["id"], ())])
 
 
 def evaluate_delivery(engine: Engine, delivery: Delivery, overrides: list[Override] = (),
                       run_all: RunAll | None = None) -> Iterator["dict | Encoded"]:
     """Every decision record of a delivery: units as they are decided, then the ranked huvudmän.
 
-    `run_all` runs a list of tasks and gives their records in task order (default: in this process); a
-    pool may give records `Encoded` (`WorkerPool.for_delivery(encode=True)`): a huvudman's then waits for
-    the round in a temporary file, and only the records the round places are read back and rewritten.
+    `run_all` runs a sequence of tasks and gives their records in task order (default: in this process); a
+    pool may give records `Encoded` (`WorkerPool.for_delivery(encode=True)`). What the huvudmän need of
+    their units (the summaries), and a huvudman's record until the round has placed it, wait in a spill
+    (engine/spill.py), so memory does not grow with the size of the delivery; only the records the round
+    places are read back and rewritten.
     """
     tasks = Tasks(engine, delivery, overrides)
     run_all = run_all or (lambda todo: map(tasks.run, todo))
-    by_owner: dict[str, list[dict]] = defaultdict(list)
-    for unit, record in zip(delivery.units, run_all([("unit", i) for i in range(len(delivery.units))])):
-        by_owner[unit["huvudman_id"]].append(record.summary if isinstance(record, Encoded) else unit_summary(record))
-        yield record
-    if "huvudman" not in engine.scopes:
-        return
-    spill = _Spill()
+    summaries = Spilled()
     try:
-        held: list = []
+        for record in run_all(_UnitTasks(len(delivery.units))):
+            summaries.append(record.summary if isinstance(record, Encoded) else unit_summary(record))
+            yield record
+        if "huvudman" not in engine.scopes:
+            return
+        held = Spilled(summaries.spill)
         standings: list[Standing] = []
-        for answer in run_all([("huvudman", i, by_owner.get(h["id"], [])) for i, h in enumerate(delivery.huvudman)]):
-            if isinstance(answer, Encoded):
-                standings.append(answer.standing)
-                held.append(spill.put(answer))
-            else:
-                standings.append(Standing.of(answer, engine.pack))
-                held.append(answer)
+        for answer in run_all(_HuvudmanTasks(delivery, summaries)):
+            standings.append(answer.standing if isinstance(answer, Encoded) else Standing.of(answer, engine.pack))
+            held.append(answer)
         placements = rank(standings, engine.pack)
-        for h in held:
-            if isinstance(h, dict):
-                if h["id"] in placements:
-                    place(h, placements[h["id"]])
-                yield h
-                continue
-            answer = spill.get(h)
-            if answer.id in placements:
-                record = answer.record
-                place(record, placements[answer.id])
-                answer = encode(record, engine.pack)
+        for answer in held:
+            rid = answer.id if isinstance(answer, Encoded) else answer["id"]
+            if rid in placements:
+                record = record_of(answer)
+                place(record, placements[rid])
+                answer = encode(record, engine.pack) if isinstance(answer, Encoded) else record
             yield answer
     finally:
-        spill.close()
+        summaries.spill.close()

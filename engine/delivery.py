@@ -7,10 +7,12 @@ carry beyond the model goes under `extra:` and is kept out of evaluation.
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from array import array
+from typing import Any, Iterable, Iterator, Sequence
 
 import attrs
 
@@ -19,7 +21,8 @@ from policy.reader import OPTIONAL, REQUIRED
 from policy.testcases import TestCaseReader
 from policy.yamlsafe import MAP, SCALAR, SEQ, YNode, load_file
 
-from .case import Case, unit_case
+from .case import Aggregated, Case, delivery_summary, sibling_context, unit_case
+from .spill import Spill, Spilled
 from .tables import table_document
 
 DOCUMENT_KEYS = {"delivery": REQUIRED, "national_averages": REQUIRED, "huvudman": REQUIRED, "units": REQUIRED, "extra": OPTIONAL}
@@ -36,17 +39,62 @@ def org_number(text: str) -> str | None:
 
 
 @attrs.frozen
+class Links:
+    """What the units of a delivery say of each other, worked out once when it is read: each huvudman's units
+    (their positions), the units sharing buildings (both ways), and each huvudman's `unit.huvudman_units_*`
+    counts (kept in the delivery's spill, read when a unit of that huvudman is decided)."""
+
+    owned: dict[str, array]                #: huvudman id -> positions of its units, in delivery order
+    neighbours: dict[str, tuple[str, ...]]  #: unit id -> the units it shares buildings with (named by it or naming it)
+    position: dict[str, int]               #: unit id -> position, for the units named in `neighbours`
+    siblings: dict[str, tuple[int, int]]   #: huvudman id -> where its counts lie in the spill
+
+    @classmethod
+    def of(cls, units: Sequence[dict[str, Any]], spill: Spill) -> "Links":
+        owned: dict[str, array] = {}
+        named: dict[str, set[str]] = {}
+        summaries: dict[str, list[tuple]] = {}
+        for i, u in enumerate(units):
+            h = u["huvudman_id"]
+            owned.setdefault(h, array("l")).append(i)
+            s = delivery_summary(u)
+            summaries.setdefault(h, []).append(tuple(s.values()))
+            other = u.get("same_building_as")
+            if other:
+                named.setdefault(u["id"], set()).add(other)
+                named.setdefault(other, set()).add(u["id"])
+        position = {u["id"]: i for i, u in enumerate(units) if u["id"] in named} if named else {}
+        keys = tuple(delivery_summary({}).keys())
+        siblings = {h: spill.put(sibling_context([dict(zip(keys, t)) for t in rows])) for h, rows in summaries.items()}
+        return cls(owned, {k: tuple(sorted(v)) for k, v in named.items()}, position, siblings)
+
+
+def _spilled(records: Iterable[dict[str, Any]]) -> Spilled:
+    return records if isinstance(records, Spilled) else Spilled.of(records)
+
+
+@attrs.frozen
 class Delivery:
-    """A checked delivery: its header, the national averages, and the records in their given order."""
+    """A checked delivery: its header, the national averages, and the records in their given order.
+
+    The records are kept in a spill (engine/spill.py), not in memory: `units[i]` reads a fresh copy.
+    """
 
     path: str
     header: dict[str, Any]
     averages: dict[str, Any]
-    huvudman: tuple[dict[str, Any], ...]
-    units: tuple[dict[str, Any], ...]
+    huvudman: Spilled = attrs.field(converter=_spilled)
+    units: Spilled = attrs.field(converter=_spilled)
     unknown: dict[str, dict[str, str]] = attrs.field(factory=dict)  #: record id -> fact path -> why unknown
-    _huvudman_by_id: dict[str, dict[str, Any]] = attrs.field(
-        init=False, repr=False, eq=False, default=attrs.Factory(lambda self: {h["id"]: h for h in self.huvudman}, takes_self=True))
+    _huvudman_at: dict[str, int] = attrs.field(
+        init=False, repr=False, eq=False, default=attrs.Factory(lambda self: {h["id"]: i for i, h in enumerate(self.huvudman)}, takes_self=True))
+    links: Links = attrs.field(init=False, repr=False, eq=False,
+                               default=attrs.Factory(lambda self: Links.of(self.units, self.units.spill), takes_self=True))
+
+    def siblings(self, huvudman_id: str) -> Aggregated:
+        """The `unit.huvudman_units_*` counts of a huvudman's units (from their delivery facts)."""
+        at = self.links.siblings.get(huvudman_id)
+        return sibling_context([]) if at is None else self.units.spill.get(*at)
 
     @property
     def date(self) -> str:
@@ -58,7 +106,7 @@ class Delivery:
 
     def owner(self, unit: dict[str, Any]) -> dict[str, Any]:
         """The unit's huvudman record."""
-        return self._huvudman_by_id[unit["huvudman_id"]]
+        return self.huvudman[self._huvudman_at[unit["huvudman_id"]]]
 
     def unit_case(self, unit: dict[str, Any], owner: dict[str, Any], context: dict[str, Any] | None = None,
                   why: dict[str, str] | None = None, bounds: dict[str, Any] | None = None,
@@ -147,10 +195,22 @@ def read_delivery(path: str | Path, diags: Diagnostics, encoding: str | None = N
             quick = Diagnostics()
             doc = _check(_json_document(path, quick), quick, {}, str(path))
             if doc is not None:
+                _give_back()
                 return doc
         # YAML, or a JSON delivery with a defect: read with every node located, to say where
         root = load_file(str(path), diags, max_bytes=MAX_DELIVERY_BYTES, max_nodes=0)
-    return _check(root, diags, reasons, str(path))
+    doc = _check(root, diags, reasons, str(path))
+    _give_back()
+    return doc
+
+
+def _give_back() -> None:
+    """Return the memory freed after reading to the system (glibc keeps it otherwise): worker processes
+    forked later would each count it as their own."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to give back this way
+        pass
 
 
 class _Duplicate(ValueError):
@@ -168,28 +228,92 @@ def _refuse(constant: str) -> Any:
     raise ValueError(f"`{constant}` is not a number")
 
 
+_SPACE = re.compile(r"[ \t\n\r]*")
+#: The lists of records a JSON delivery is read from one record at a time.
+_STREAMED = ("units", "huvudman")
+
+
+class _Records(Sequence):
+    """The records of a list in a JSON delivery, each decoded (into unlocated nodes) when it is reached.
+
+    The document's text is kept and each record's place in it; a record's values live only while it is
+    checked, so a national register is never held whole as objects."""
+
+    def __init__(self, text: str, spans: array, decoder: json.JSONDecoder, here: Location) -> None:
+        self.text, self.spans, self.decoder, self.here = text, spans, decoder, here
+
+    def __len__(self) -> int:
+        return len(self.spans) // 2
+
+    def __getitem__(self, i: int) -> YNode:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        value, _ = self.decoder.raw_decode(self.text[self.spans[2 * i]:self.spans[2 * i + 1]])
+        return _unlocated(value, self.here)
+
+
+def _unlocated(v: Any, here: Location) -> YNode:
+    if isinstance(v, dict):
+        return YNode(MAP, {k: _unlocated(x, here) for k, x in v.items()}, here, dict.fromkeys(v, here))
+    if isinstance(v, list):
+        return YNode(SEQ, [_unlocated(x, here) for x in v], here)
+    return YNode(SCALAR, v, here)
+
+
 def _json_document(path: Path, diags: Diagnostics) -> YNode | None:
-    """A JSON delivery parsed by the C reader into unlocated nodes (None if anything is odd: the located reader says what)."""
+    """A JSON delivery read by the C decoder into unlocated nodes, its lists of records one record at a time
+    (None if anything is odd: the located reader says what)."""
     try:
         raw = path.read_bytes()
         if len(raw) > MAX_DELIVERY_BYTES:
             return None
-        value = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_no_duplicates, parse_constant=_refuse)
-    except (OSError, ValueError, RecursionError):
+        text = raw.decode("utf-8-sig")
+        del raw
+        return _stream(text, json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_refuse), Location(str(path)))
+    except (OSError, ValueError, RecursionError, IndexError):
         return None
-    here = Location(str(path))
 
-    def node(v: Any) -> YNode:
-        if isinstance(v, dict):
-            return YNode(MAP, {k: node(x) for k, x in v.items()}, here, dict.fromkeys(v, here))
-        if isinstance(v, list):
-            return YNode(SEQ, [node(x) for x in v], here)
-        return YNode(SCALAR, v, here)
 
-    try:
-        return node(value)
-    except RecursionError:
-        return None
+def _stream(text: str, decoder: json.JSONDecoder, here: Location) -> YNode:
+    """The top-level mapping of a JSON document; its `units` and `huvudman` lists as `_Records`."""
+    def skip(i: int) -> int:
+        return _SPACE.match(text, i).end()
+
+    def expect(i: int, char: str) -> int:
+        if text[i] != char:
+            raise ValueError(f"expected `{char}`")
+        return skip(i + 1)
+
+    top: dict[str, YNode] = {}
+    i = expect(skip(0), "{")
+    while text[i] != "}":
+        if top:
+            i = expect(i, ",")
+        if text[i] != '"':
+            raise ValueError("expected a key")
+        key, i = decoder.raw_decode(text, i)
+        if key in top:
+            raise _Duplicate(key)
+        i = expect(skip(i), ":")
+        if key in _STREAMED and text[i] == "[":
+            spans = array("q")
+            i = skip(i + 1)
+            while text[i] != "]":
+                if spans:
+                    i = expect(i, ",")
+                start = i
+                _, i = decoder.raw_decode(text, i)
+                spans.extend((start, i))
+                i = skip(i)
+            top[key] = YNode(SEQ, _Records(text, spans, decoder, here), here)
+            i += 1
+        else:
+            value, i = decoder.raw_decode(text, i)
+            top[key] = _unlocated(value, here)
+        i = skip(i)
+    if skip(i + 1) != len(text):
+        raise ValueError("extra data")
+    return YNode(MAP, top, here, dict.fromkeys(top, here))
 
 
 def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, str]], path: str) -> Delivery | None:
@@ -210,17 +334,19 @@ def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, 
                 break
     averages = r.averages(top["national_averages"]) if "national_averages" in top else None
 
-    huvudman: list[dict[str, Any]] = []
+    spill = Spill()
+    huvudman = Spilled(spill)
     seen: dict[str, Location] = {}
     unknown: dict[str, dict[str, str]] = {}
+    owners: set[str] = set()
     for i, node in enumerate(_records(top.get("huvudman"), "huvudman", r)):
         rec = _checked(node, "huvudman", i, diags, seen)
         if rec is not None:
             huvudman.append(rec)
+            owners.add(rec["id"])
             _move_reasons(reasons, node, rec["id"], unknown)
-    owners = {h["id"] for h in huvudman}
-    units: list[dict[str, Any]] = []
-    nodes: dict[str, YNode] = {}
+    units = Spilled(spill)
+    sharing: list[tuple[dict[str, Any], YNode]] = []  # the units naming another in the same buildings, to check
     seen = {}
     listed: set[str] = set()  # every unit id as written: a unit with a defect of its own still exists
     for i, node in enumerate(_records(top.get("units"), "units", r)):
@@ -240,23 +366,21 @@ def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, 
                         "add it under `huvudman:` or correct the organisation number")
             continue
         units.append(rec)
-        nodes[rec["id"]] = node
+        if rec.get("same_building_as") is not None:
+            sharing.append((rec, node.value["same_building_as"]))
         _move_reasons(reasons, node, rec["id"], unknown)
-    _neighbours(units, nodes, listed, diags)
+    _neighbours(sharing, set(seen) | listed, diags)
     _counts(top, header, diags)
     if diags.has_errors() or header is None or averages is None:
         return None
-    return Delivery(path, header, averages, tuple(huvudman), tuple(units), unknown)
+    return Delivery(path, header, averages, huvudman, units, unknown)
 
 
-def _neighbours(units: list[dict[str, Any]], nodes: dict[str, YNode], listed: set[str], diags: Diagnostics) -> None:
+def _neighbours(sharing: list[tuple[dict[str, Any], YNode]], ids: set[str], diags: Diagnostics) -> None:
     """`same_building_as` names another unit of the delivery by its skolenhetskod, like `huvudman_id` its huvudman."""
-    ids = {u["id"] for u in units} | listed
-    for u in units:
-        other = u.get("same_building_as")
-        if other is None:
-            continue
-        where = nodes[u["id"]].value["same_building_as"].loc
+    for u, node in sharing:
+        other = u["same_building_as"]
+        where = node.loc
         if not UNIT_ID_RE.match(str(other)):
             diags.error("delivery_bad_id", f"unit {u['id']}: same_building_as `{other}` is not an 8-digit skolenhetskod", where,
                         "write it in quotes, e.g. \"48151623\"")

@@ -48,8 +48,13 @@ class Standing:
 
     @classmethod
     def of(cls, record: Mapping[str, Any], pack: Pack) -> "Standing":
-        """The standing of a huvudman record (its tie-break facts those of the pack's ranking)."""
+        """The standing of a huvudman record (its tie-break facts those of the pack's ranking).
+
+        A huvudman the round does not rank or count (neither proposed nor under review) stands by its id and
+        outcome alone: a national register has thousands, and their missing data is not the round's."""
         policy = pack.outcome_policy("huvudman")
+        if policy is None or policy.ranking is None or record.get("outcome") not in (policy.ranking.ranked, policy.on_unknown):
+            return cls(record["id"], record.get("outcome"), record.get("priority"), (), False, (), (), {})
         given = record.get("input") or {}
         bounds = given.get("bounds") or {}
         ties = {}
@@ -134,8 +139,9 @@ def rank(standings: Iterable[Standing], pack: Pack) -> dict[str, Placement]:
     possible = [s for s in standings if s.outcome == policy.on_unknown and not s.forced]
     keys = {s.id: _keys(s, ranking, pack) for s in (*candidates, *possible)}
     ranked = sorted(candidates, key=lambda s: keys[s.id][1])
-    # what the round has said so far: a huvudman placed before another is read as placed
-    now = {s.id: (s.outcome, s.decided_by, list(s.missing)) for s in standings}
+    # what the round has said so far: a huvudman placed before another is read with its new outcome (and
+    # its own missing data, never what the round added to it from others, which would be named as its own)
+    now = {s.id: (s.outcome, s.decided_by, s.missing) for s in standings}
     out: dict[str, Placement] = {}
     for position, s in enumerate(ranked, start=1):
         best_key, worst_key = keys[s.id]
@@ -169,7 +175,7 @@ def rank(standings: Iterable[Standing], pack: Pack) -> dict[str, Placement]:
                               and keys[o.id][0] < worst_key and not (o in ranked and keys[o.id][1] < best_key)),
                              key=lambda o: o.id)
             missing = _missing_of_round(s, against, ranking, now)
-            now[s.id] = (result, (), missing)
+            now[s.id] = (result, (), now[s.id][2])  # its own missing data: the others' is theirs to name
             why["missing"] = missing
             why["uncertain_against"] = [o.id for o in against]
             out[s.id] = Placement(position, result, why, True, s.priority_unknown, tuple(missing))

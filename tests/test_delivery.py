@@ -242,3 +242,44 @@ class TestClearMessages:
         [d] = diags.errors
         assert ("a CSV delivery is a directory, not one table", f"give the directory `{FIXTURES / 'sample' / 'csv'}`") == (d.message, d.hint[:len(f"give the directory `{FIXTURES / 'sample' / 'csv'}`")])
         assert "48151623" not in d.render()
+
+
+class TestStreamedJson:
+    """A JSON delivery's records are decoded one at a time; whatever the layout, it reads as the located reader reads it."""
+
+    @pytest.fixture
+    def sample(self):
+        import yaml
+        return yaml.safe_load((FIXTURES / "sample" / "delivery.yaml").read_text(encoding="utf-8"))
+
+    @pytest.mark.parametrize("layout", ["compact", "indented", "units first", "spaces and a byte-order mark"])
+    def test_every_layout_reads_as_yaml(self, tmp_path, sample, layout):
+        """The same delivery in JSON of any layout gives the same records as its YAML."""
+        import json
+        import yaml
+        doc = dict(sample)
+        if layout == "units first":
+            doc = {"units": doc.pop("units"), **doc}
+        spaced = layout.startswith("spaces")
+        text = json.dumps(doc, default=str, indent=2 if layout == "indented" else None,
+                          separators=(" ,\r\n ", " :\t") if spaced else None)
+        if spaced:
+            text = "\ufeff \n" + text + "\n\t "
+        (tmp_path / "d.json").write_text(text, encoding="utf-8")
+        (tmp_path / "d.yaml").write_text(yaml.safe_dump(json.loads(text.lstrip("\ufeff")), allow_unicode=True), encoding="utf-8")
+        got = [read_delivery(tmp_path / name, Diagnostics()) for name in ("d.json", "d.yaml")]
+        assert [list(got[1].units), list(got[1].huvudman)] == [list(got[0].units), list(got[0].huvudman)]
+
+    @pytest.mark.parametrize("damage, code", [
+        (lambda t: t[:-1] + ', "units": []}', "yaml_duplicate_key"),
+        (lambda t: t + " {}", "yaml_syntax"),
+        (lambda t: t.replace('"units": [', '"units": [,', 1), "yaml_syntax"),
+    ])
+    def test_damage_between_records_is_located(self, tmp_path, sample, damage, code):
+        """A key given twice, data after the document, a stray comma: the located reader names the place."""
+        import json
+        path = tmp_path / "d.json"
+        path.write_text(damage(json.dumps(sample, default=str)), encoding="utf-8")
+        diags = Diagnostics()
+        assert read_delivery(path, diags) is None
+        assert code in [d.code for d in diags.errors]

@@ -124,3 +124,22 @@ class TestMissingOfTheRound:
         r = next(r for r in records if r["id"] == "212000-0021")
         assert "manual_review" == r["outcome"]
         assert {"fact": "huvudman.ongoing_sbs_dialogue", "reason": "missing", "huvudman": "212000-0020"} in r["missing"]
+
+    def test_each_missing_entry_is_named_by_the_huvudman_whose_data_it_is(self, engine):
+        """Two unsure places and a huvudman under review: an entry the round lists under a huvudman is that one's own."""
+        records = [_huvudman(engine, n, False, 500 - n) for n in range(1, 9)]
+        records += [_huvudman(engine, 20, None, 100), _huvudman(engine, 22, None, 90)]
+        facts = {"huvudman": {"id": "212099-0001", "type": "kommun", "ongoing_sbs_dialogue": False,
+                              "in_newcomer_programme": False, "ska_deficiencies": False},
+                 "delivery": {"id": "SI-TEST", "date": "2016-01-28"}}
+        values = {k: v for k, v in {**PROPOSED, "units.pupils_eligible": 900}.items() if k != "units.fine_open"}
+        records.append(engine.evaluate(huvudman_case(facts, Aggregated(
+            values, {"units.fine_open": (0, 1)}, unknown={"units.fine_open": "between 0 and 1: 1 unit unknown (30000001)"}))))
+        own = {r["id"]: list(r["missing"]) for r in records}
+        rank_round(records, engine.pack)
+        unsure = [r for r in records if r.get("rank") and r["outcome"] == "manual_review"]
+        assert 2 <= len(unsure)
+        for r in unsure:
+            for m in r["missing"]:
+                if "huvudman" in m and "fact" in m:
+                    assert {k: v for k, v in m.items() if k != "huvudman"} in own[m["huvudman"]], (r["id"], m)
