@@ -43,7 +43,7 @@ class _Context:
         values, unknown, bounds, members = dict(sib.values), dict(sib.unknown), dict(sib.bounds), dict(sib.members)
         if unit.get("in_underlag") is False:
             mine = []
-            for i in self.links.owned[unit["huvudman_id"]]:
+            for i in self.links.units_of(unit["huvudman_id"]):
                 o = self.delivery.units[i]
                 if o.get("in_underlag") is not False:
                     mine.append({"id": o["id"], "outcome": self.own_outcome(i, o), "in_underlag": o.get("in_underlag")})
@@ -188,7 +188,7 @@ class _HuvudmanTasks(Sequence):
 
     def __getitem__(self, i: int) -> tuple:
         h = self.delivery.huvudman[i]
-        return ("huvudman", i, [self.summaries[j] for j in self.delivery.links.owned.get(h["id"], ())])
+        return ("huvudman", i, [self.summaries[j] for j in self.delivery.links.units_of(h["id"])])
 
 
 def evaluate_delivery(engine: Engine, delivery: Delivery, overrides: list[Override] = (),
@@ -215,12 +215,14 @@ def evaluate_delivery(engine: Engine, delivery: Delivery, overrides: list[Overri
         for answer in run_all(_HuvudmanTasks(delivery, summaries)):
             standings.append(answer.standing if isinstance(answer, Encoded) else Standing.of(answer, engine.pack))
             held.append(answer)
-        placements = rank(standings, engine.pack)
+        # placements wait in the spill too: an unsure place names every huvudman it is unsure against
+        placed = {rid: summaries.spill.put(p) for rid, p in rank(standings, engine.pack)}
+        del standings
         for answer in held:
             rid = answer.id if isinstance(answer, Encoded) else answer["id"]
-            if rid in placements:
+            if rid in placed:
                 record = record_of(answer)
-                place(record, placements[rid])
+                place(record, summaries.spill.get(*placed[rid]))
                 answer = encode(record, engine.pack) if isinstance(answer, Encoded) else record
             yield answer
     finally:

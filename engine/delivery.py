@@ -42,31 +42,48 @@ def org_number(text: str) -> str | None:
 class Links:
     """What the units of a delivery say of each other, worked out once when it is read: each huvudman's units
     (their positions), the units sharing buildings (both ways), and each huvudman's `unit.huvudman_units_*`
-    counts (kept in the delivery's spill, read when a unit of that huvudman is decided)."""
+    counts (kept in the delivery's spill, read when a unit of that huvudman is decided).
 
-    owned: dict[str, array]                #: huvudman id -> positions of its units, in delivery order
+    Kept as a few flat arrays indexed by the huvudman's position, not as objects per huvudman: forked
+    workers count their parent's memory as their own."""
+
+    huvudman_at: dict[str, int]             #: huvudman id -> position
+    starts: array                           #: huvudman position -> where its units begin in `members`
+    members: array                          #: unit positions grouped by huvudman, in delivery order
+    siblings: array                         #: huvudman position -> (offset, size) of its counts in the spill
     neighbours: dict[str, tuple[str, ...]]  #: unit id -> the units it shares buildings with (named by it or naming it)
-    position: dict[str, int]               #: unit id -> position, for the units named in `neighbours`
-    siblings: dict[str, tuple[int, int]]   #: huvudman id -> where its counts lie in the spill
+    position: dict[str, int]                #: unit id -> position, for the units named in `neighbours`
 
     @classmethod
-    def of(cls, units: Sequence[dict[str, Any]], spill: Spill) -> "Links":
-        owned: dict[str, array] = {}
+    def of(cls, huvudman: Sequence[dict[str, Any]], units: Spilled) -> "Links":
+        huvudman_at = {h["id"]: i for i, h in enumerate(huvudman)}
+        owner = array("l")
         named: dict[str, set[str]] = {}
-        summaries: dict[str, list[tuple]] = {}
-        for i, u in enumerate(units):
-            h = u["huvudman_id"]
-            owned.setdefault(h, array("l")).append(i)
-            s = delivery_summary(u)
-            summaries.setdefault(h, []).append(tuple(s.values()))
+        for u in units:
+            owner.append(huvudman_at[u["huvudman_id"]])
             other = u.get("same_building_as")
             if other:
                 named.setdefault(u["id"], set()).add(other)
                 named.setdefault(other, set()).add(u["id"])
+        starts = array("l", [0] * (len(huvudman) + 1))
+        for h in owner:
+            starts[h + 1] += 1
+        for h in range(len(huvudman)):
+            starts[h + 1] += starts[h]
+        members, filled = array("l", [0] * len(owner)), array("l", starts)
+        for i, h in enumerate(owner):
+            members[filled[h]] = i
+            filled[h] += 1
+        siblings = array("q")
+        for h in range(len(huvudman)):
+            siblings.extend(units.spill.put(sibling_context([delivery_summary(units[i]) for i in members[starts[h]:starts[h + 1]]])))
         position = {u["id"]: i for i, u in enumerate(units) if u["id"] in named} if named else {}
-        keys = tuple(delivery_summary({}).keys())
-        siblings = {h: spill.put(sibling_context([dict(zip(keys, t)) for t in rows])) for h, rows in summaries.items()}
-        return cls(owned, {k: tuple(sorted(v)) for k, v in named.items()}, position, siblings)
+        return cls(huvudman_at, starts, members, siblings, {k: tuple(sorted(v)) for k, v in named.items()}, position)
+
+    def units_of(self, huvudman_id: str) -> array:
+        """The positions of a huvudman's units, in delivery order."""
+        h = self.huvudman_at.get(huvudman_id)
+        return array("l") if h is None else self.members[self.starts[h]:self.starts[h + 1]]
 
 
 def _spilled(records: Iterable[dict[str, Any]]) -> Spilled:
@@ -86,15 +103,13 @@ class Delivery:
     huvudman: Spilled = attrs.field(converter=_spilled)
     units: Spilled = attrs.field(converter=_spilled)
     unknown: dict[str, dict[str, str]] = attrs.field(factory=dict)  #: record id -> fact path -> why unknown
-    _huvudman_at: dict[str, int] = attrs.field(
-        init=False, repr=False, eq=False, default=attrs.Factory(lambda self: {h["id"]: i for i, h in enumerate(self.huvudman)}, takes_self=True))
     links: Links = attrs.field(init=False, repr=False, eq=False,
-                               default=attrs.Factory(lambda self: Links.of(self.units, self.units.spill), takes_self=True))
+                               default=attrs.Factory(lambda self: Links.of(self.huvudman, self.units), takes_self=True))
 
     def siblings(self, huvudman_id: str) -> Aggregated:
         """The `unit.huvudman_units_*` counts of a huvudman's units (from their delivery facts)."""
-        at = self.links.siblings.get(huvudman_id)
-        return sibling_context([]) if at is None else self.units.spill.get(*at)
+        h = self.links.huvudman_at.get(huvudman_id)
+        return sibling_context([]) if h is None else self.units.spill.get(self.links.siblings[2 * h], self.links.siblings[2 * h + 1])
 
     @property
     def date(self) -> str:
@@ -106,7 +121,7 @@ class Delivery:
 
     def owner(self, unit: dict[str, Any]) -> dict[str, Any]:
         """The unit's huvudman record."""
-        return self.huvudman[self._huvudman_at[unit["huvudman_id"]]]
+        return self.huvudman[self.links.huvudman_at[unit["huvudman_id"]]]
 
     def unit_case(self, unit: dict[str, Any], owner: dict[str, Any], context: dict[str, Any] | None = None,
                   why: dict[str, str] | None = None, bounds: dict[str, Any] | None = None,
@@ -193,13 +208,20 @@ def read_delivery(path: str | Path, diags: Diagnostics, encoding: str | None = N
     else:
         if path.suffix.lower() == ".json":
             quick = Diagnostics()
-            doc = _check(_json_document(path, quick), quick, {}, str(path))
-            if doc is not None:
-                _give_back()
-                return doc
+            parts = _check(_json_document(path, quick), quick, {}, str(path))
+            if parts is not None:
+                return _delivery(parts)
         # YAML, or a JSON delivery with a defect: read with every node located, to say where
         root = load_file(str(path), diags, max_bytes=MAX_DELIVERY_BYTES, max_nodes=0)
-    doc = _check(root, diags, reasons, str(path))
+    parts = _check(root, diags, reasons, str(path))
+    del root
+    return None if parts is None else _delivery(parts)
+
+
+def _delivery(parts: tuple) -> Delivery:
+    """The delivery of checked parts, built once the reader's nodes are gone: what it keeps (its links) is
+    then made in memory the reader freed, and the rest is given back before any worker is forked."""
+    doc = Delivery(*parts)
     _give_back()
     return doc
 
@@ -316,8 +338,8 @@ def _stream(text: str, decoder: json.JSONDecoder, here: Location) -> YNode:
     return YNode(MAP, top, here, dict.fromkeys(top, here))
 
 
-def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, str]], path: str) -> Delivery | None:
-    """Check a delivery document and build the delivery (None, with every defect in `diags`)."""
+def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, str]], path: str) -> tuple | None:
+    """Check a delivery document: the parts of the delivery (None, with every defect in `diags`)."""
     if root is None:
         return None
     r = _RecordReader(diags)
@@ -373,7 +395,7 @@ def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, 
     _counts(top, header, diags)
     if diags.has_errors() or header is None or averages is None:
         return None
-    return Delivery(path, header, averages, huvudman, units, unknown)
+    return path, header, averages, huvudman, units, unknown
 
 
 def _neighbours(sharing: list[tuple[dict[str, Any], YNode]], ids: set[str], diags: Diagnostics) -> None:

@@ -13,7 +13,7 @@ record at the edge. So the round never holds whole records: a national register'
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import attrs
 
@@ -120,8 +120,8 @@ def _then_by(t: Tie, path: str) -> dict:
     return out
 
 
-def rank(standings: Iterable[Standing], pack: Pack) -> dict[str, Placement]:
-    """The placement of each ranked huvudman, by id.
+def rank(standings: Iterable[Standing], pack: Pack) -> Iterator[tuple[str, Placement]]:
+    """Each ranked huvudman's id and placement, best place first.
 
     A huvudman whose priority or tie-break facts are unknown could stand anywhere between its best and
     its worst place (the others' unknowns counted too). When those fall on both sides of the capacity,
@@ -129,7 +129,7 @@ def rank(standings: Iterable[Standing], pack: Pack) -> dict[str, Placement]:
     """
     policy = pack.outcome_policy("huvudman")
     if policy is None or policy.ranking is None:
-        return {}
+        return
     ranking = policy.ranking
     capacity = pack.parameter(ranking.capacity.name).value
     standings = list(standings)
@@ -142,7 +142,6 @@ def rank(standings: Iterable[Standing], pack: Pack) -> dict[str, Placement]:
     # what the round has said so far: a huvudman placed before another is read with its new outcome (and
     # its own missing data, never what the round added to it from others, which would be named as its own)
     now = {s.id: (s.outcome, s.decided_by, s.missing) for s in standings}
-    out: dict[str, Placement] = {}
     for position, s in enumerate(ranked, start=1):
         best_key, worst_key = keys[s.id]
         best = 1 + sum(1 for o in ranked if o is not s and keys[o.id][1] < best_key)
@@ -178,11 +177,10 @@ def rank(standings: Iterable[Standing], pack: Pack) -> dict[str, Placement]:
             now[s.id] = (result, (), now[s.id][2])  # its own missing data: the others' is theirs to name
             why["missing"] = missing
             why["uncertain_against"] = [o.id for o in against]
-            out[s.id] = Placement(position, result, why, True, s.priority_unknown, tuple(missing))
+            yield s.id, Placement(position, result, why, True, s.priority_unknown, tuple(missing))
         else:
             now[s.id] = (result, now[s.id][1], now[s.id][2])
-            out[s.id] = Placement(position, result, why)
-    return out
+            yield s.id, Placement(position, result, why)
 
 
 def _missing_of_round(s: Standing, against: list[Standing], ranking: Ranking, now: dict) -> list[dict]:
@@ -233,7 +231,7 @@ def place(record: dict, p: Placement) -> None:
 
 def rank_round(records: list[dict], pack: Pack) -> None:
     """Rank whole huvudman records in place (the round of `rank`, each placement written with `place`)."""
-    placements = rank([Standing.of(r, pack) for r in records], pack)
+    placements = dict(rank([Standing.of(r, pack) for r in records], pack))
     for r in records:
         if r["id"] in placements:
             place(r, placements[r["id"]])
