@@ -25,7 +25,7 @@ from engine.diff import decision_changes
 from engine.explain import explain_text
 from engine.overrides import read_overrides
 from engine.packtests import coverage
-from engine.record import dumps
+from engine.record import dumpb
 from engine.render import CSV_COLUMNS, ReportBuilder, Summary, csv_row, html_parts, markdown_parts
 from engine.replay import parse_line, replay
 from engine.workers import WorkerPool, default_workers
@@ -161,11 +161,11 @@ class _Output:
     def __init__(self, out: Path | None) -> None:
         self.file = AtomicFile(out) if out else None
 
-    def write(self, text: str) -> None:
+    def write(self, data: str | bytes) -> None:
         if self.file is not None:
-            self.file.write(text)
+            self.file.write(data)
         else:
-            click.echo(text, nl=False)
+            click.echo(data, nl=False)
 
     def commit(self) -> None:
         if self.file is not None:
@@ -318,16 +318,16 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
             for n, answer in enumerate(evaluate_delivery(engine, doc, overrides, pool.run_all if pool else None)):
                 if bar is not None:
                     bar.update(1)
-                if isinstance(answer, Encoded):  # a worker's unit record, its JSON line written there
+                if isinstance(answer, Encoded):  # a worker's record, its JSON line written there
                     summary.count(answer.kind, answer.outcome)
-                    line = answer.text
+                    line = answer.line
                 else:
                     summary.add(answer)
-                    line = dumps(answer) if fmt in ("jsonl", "json") else ""
+                    line = dumpb(answer) if fmt in ("jsonl", "json") else b""
                 if fmt == "jsonl":
-                    output.write(line + "\n")
+                    output.write(line + b"\n")
                 elif fmt == "json":
-                    output.write(("[\n" if n == 0 else ",\n") + line)
+                    output.write((b"[\n" if n == 0 else b",\n") + line)
                 elif fmt == "csv":
                     output.write(_csv_line(CSV_COLUMNS) * (n == 0) + _csv_line(csv_row(record_of(answer))))
                 else:

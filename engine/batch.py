@@ -18,7 +18,7 @@ from . import messages as M
 from .case import Case, aggregates, eligible_underlag, huvudman_case, unit_summary
 from .delivery import Delivery
 from .overrides import Override
-from .record import dumps, error_record
+from .record import dumpb, error_record
 from .round import Standing, place, rank
 from .spill import Spilled
 from .runner import ENGINE_VERSION, Engine
@@ -132,10 +132,11 @@ class Tasks:
 @attrs.frozen
 class Encoded:
     """A record as a worker sends it: its JSON line, written once, and what the batch needs of it (a unit's
-    summary for its huvudman's aggregates; a huvudman's standing for the round). Sending text rather than
-    the record's dict saves pickling it and writing it again; `record` reads the dict back when a view needs it."""
+    summary for its huvudman's aggregates; a huvudman's standing for the round). Sending the line's bytes
+    rather than the record's dict saves pickling it and writing it again, and bytes rather than text save
+    decoding and encoding it; `record` reads the dict back when a view needs it."""
 
-    text: str
+    line: bytes  #: the record's JSON line in UTF-8, without its newline
     kind: str
     id: str
     outcome: str | None
@@ -144,14 +145,14 @@ class Encoded:
 
     @property
     def record(self) -> dict:
-        return json.loads(self.text)
+        return json.loads(self.line)
 
 
 def encode(record: dict, pack=None) -> Encoded:
     """A record with its JSON line and, for a unit, its summary; for a huvudman (given the pack), its standing."""
     if record["kind"] == "unit":
-        return Encoded(dumps(record), "unit", record["id"], record.get("outcome"), unit_summary(record))
-    return Encoded(dumps(record), record["kind"], record["id"], record.get("outcome"), {}, Standing.of(record, pack))
+        return Encoded(dumpb(record), "unit", record["id"], record.get("outcome"), unit_summary(record))
+    return Encoded(dumpb(record), record["kind"], record["id"], record.get("outcome"), {}, Standing.of(record, pack))
 
 
 def record_of(answer: "dict | Encoded") -> dict:

@@ -39,7 +39,7 @@ def remove_stale(out: Path) -> list[Path]:
 
 
 class AtomicFile:
-    """Text written to `.OUT.<pid>.tmp`, renamed to OUT by `commit`; `abandon` removes it."""
+    """UTF-8 written to `.OUT.<pid>.tmp`, renamed to OUT by `commit`; `abandon` removes it."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
@@ -48,13 +48,14 @@ class AtomicFile:
             raise OutputError(f"cannot write `{out}`: the directory `{out.parent}` does not exist")
         remove_stale(out)
         try:
-            self.stream: IO[str] | None = self.tmp.open("w", encoding="utf-8", newline="\n")
+            self.stream: IO[bytes] | None = self.tmp.open("wb")
         except OSError as e:
             raise OutputError(f"cannot write `{out}`: {e.strerror}") from None
 
-    def write(self, text: str) -> None:
+    def write(self, data: str | bytes) -> None:
+        """Write text (as UTF-8) or bytes already in UTF-8."""
         try:
-            self.stream.write(text)
+            self.stream.write(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
         except OSError as e:
             self.abandon()
             raise OutputError(f"cannot write `{self.out}`: {e.strerror}; the old file is kept") from None
