@@ -95,10 +95,10 @@ def rule_static(rule: Rule) -> dict:
     out: dict[str, Any] = {
         "effect": effect_json(rule.then),
         "source": [{"doc": c.doc, "section": c.section, **({"quote": c.quote} if c.quote else {})} for c in rule.source],
-        "text": {"sv": rule.text.sv, "en": rule.text.en},
+        "text": dict(rule.text),
     }
     if rule.interpretation:
-        out["interpretation"] = {"sv": rule.interpretation.sv, "en": rule.interpretation.en}
+        out["interpretation"] = dict(rule.interpretation)
     if rule.exception_to:
         out["exception_to"] = list(rule.exception_to)
     return out

@@ -16,7 +16,7 @@ import yaml
 
 from .model import (
     All, Any_, Citation, Compare, Condition, Derived, Effect, FactRef, Known, Literal,
-    NationalAverage, Not, OutcomePolicy, Pack, ParamRef, Parameter, Rule, Text,
+    LANGUAGES, NationalAverage, Not, OutcomePolicy, Pack, ParamRef, Parameter, Rule, Text,
 )
 
 
@@ -25,7 +25,7 @@ def _num(v: Any) -> Any:
 
 
 def _text(t: Text | None) -> dict | None:
-    return None if t is None else {"sv": t.sv, "en": t.en}
+    return None if t is None else dict(t)
 
 
 def _cites(cites: tuple[Citation, ...]) -> list[dict]:
@@ -125,6 +125,8 @@ def canonical(pack: Pack) -> dict:
         meta["supersedes"] = m.supersedes
     if m.replaces:
         meta["replaces"] = list(m.replaces)
+    if m.languages != LANGUAGES:  # absent means Swedish and English, so older packs keep their hash
+        meta["languages"] = list(m.languages)
     return {
         "pack": meta,
         "parameters": {p.name: _parameter(p) for p in pack.parameters},

@@ -87,6 +87,7 @@ class Checker:
     def run(self) -> None:
         self.used_params = _param_refs(self.rules) | {o.ranking.capacity.name for o in self.outcomes if o.ranking}
         self.check_citations()
+        self.check_languages()
         self.check_rule_ids()
         policies = {o.scope: o for o in self.outcomes}
         for rule in self.rules:
@@ -110,6 +111,26 @@ class Checker:
             if cite.doc not in known:
                 hint = did_you_mean(cite.doc, known) or "declare it under `pack.sources`"
                 self.d.error("ref_unknown_source", f"the {what} cites `{cite.doc}`, which is not among the pack's sources", cite.loc, hint)
+
+    def check_languages(self) -> None:
+        """Every text is in each language the pack declares, and in no other."""
+        declared = self.meta.languages
+        texts = [(self.meta.title, "the pack title", self.meta.loc)]
+        for p in self.params.values():
+            texts += [(p.text, f"parameter `{p.name}`", p.loc), (p.interpretation, f"the interpretation of parameter `{p.name}`", p.loc)]
+        for r in self.rules:
+            texts += [(r.text, f"rule `{r.id}`", r.loc), (r.interpretation, f"the interpretation of rule `{r.id}`", r.loc)]
+        for text, what, loc in texts:
+            if text is None:
+                continue
+            for lang in declared:
+                if lang not in text:
+                    self.d.error("text_missing_language", f"{what} has no text in `{lang}`, a language the pack declares", loc,
+                                 f"add `{lang}:` to its text, or remove `{lang}` from `languages:` in the pack section")
+            for lang in text:
+                if lang not in declared:
+                    self.d.error("text_undeclared_language", f"{what} has a text in `{lang}`, which the pack does not declare", loc,
+                                 f"add `{lang}` to `languages:` in the pack section (languages: [{', '.join(declared)}, {lang}])")
 
     def check_rule_ids(self) -> None:
         for rule in self.rules:

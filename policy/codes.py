@@ -59,6 +59,8 @@ CODES: tuple[Code, ...] = (
     _c("rule_exception_cycle", "check", "exceptions that, through each other, except themselves"),
     _c("rule_derive_cycle", "check", "derived facts that depend on themselves"),
     _c("ref_unknown_source", "check", "a citation of a document not under `pack.sources`"),
+    _c("text_missing_language", "check", "a text (title, rule, parameter, interpretation) lacks a language the pack declares in `languages:`"),
+    _c("text_undeclared_language", "check", "a text is given in a language the pack does not declare in `languages:`"),
     _c("ref_unknown_parameter", "check", "a parameter that is not defined"),
     _c("ref_unknown_rule", "check", "a rule that is not defined"),
     _c("ref_unknown_derived", "check", "a derived fact no rule of the scope derives (also one a `units.*` count reads)"),

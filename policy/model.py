@@ -5,6 +5,7 @@ differ only in layout compare equal (and hash equal, see `canonical`).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any, Union
 
 import attrs
@@ -18,15 +19,37 @@ def _loc() -> Any:
     return attrs.field(default=Location(""), eq=False, repr=False)
 
 
+#: The languages every text of a pack carries: Swedish (explanations are Swedish by default) and English.
+LANGUAGES = ("sv", "en")
+
+
+def _by_language(texts: Any) -> tuple[tuple[str, str], ...]:
+    items = dict(texts)
+    first = [(lang, items.pop(lang)) for lang in LANGUAGES if lang in items]
+    return (*first, *sorted(items.items()))
+
+
 @attrs.frozen
-class Text:
-    """A text in Swedish and English."""
+class Text(Mapping):
+    """A text by language: Swedish and English, and any further language its pack declares (`languages:`).
 
-    sv: str
-    en: str
+    A read-only mapping from language code to text, in a fixed order (sv, en, then the others by code),
+    so records and the canonical form are the same however the YAML was written.
+    """
 
-    def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.sv
+    by_language: tuple[tuple[str, str], ...] = attrs.field(converter=_by_language)
+
+    def __getitem__(self, lang: str) -> str:
+        for code, text in self.by_language:
+            if code == lang:
+                return text
+        raise KeyError(lang)
+
+    def __iter__(self) -> Iterator[str]:
+        return (code for code, _ in self.by_language)
+
+    def __len__(self) -> int:
+        return len(self.by_language)
 
 
 @attrs.frozen
@@ -68,6 +91,8 @@ class PackMeta:
     #: versions this one corrects for their whole validity: kept for replay and an explicit `--pack`,
     #: never chosen by date
     replaces: tuple[str, ...] = ()
+    #: the languages of every text in the pack: Swedish and English, and any the pack adds
+    languages: tuple[str, ...] = LANGUAGES
 
     @property
     def ref(self) -> str:

@@ -18,7 +18,7 @@ from .model import (
     Literal, NationalAverage, Not, Operand, OutcomePolicy, PackMeta, Parameter, ParamRef, Ranking, Rule, Source,
     TestCase, Text,
 )
-from .reader import ID_RE, OPTIONAL, REQUIRED, SEMVER_RE, SOURCE_KEY_RE, TEXT_KEYS, is_number
+from .reader import ID_RE, OPTIONAL, REQUIRED, SEMVER_RE, SOURCE_KEY_RE, is_number, text_keys
 from .testcases import TestCaseReader
 from .yamlsafe import MAP, SCALAR, SEQ, YNode
 
@@ -28,7 +28,7 @@ FILE_KEYS = {
 }
 PACK_KEYS = {
     "id": REQUIRED, "version": REQUIRED, "format": REQUIRED, "valid_from": REQUIRED,
-    "valid_to": OPTIONAL, "title": REQUIRED, "sources": REQUIRED, "supersedes": OPTIONAL, "replaces": OPTIONAL,
+    "valid_to": OPTIONAL, "title": REQUIRED, "sources": REQUIRED, "supersedes": OPTIONAL, "replaces": OPTIONAL, "languages": OPTIONAL,
 }
 SOURCE_KEYS = {"title": REQUIRED, "reference": OPTIONAL}
 CITATION_KEYS = {"doc": REQUIRED, "section": REQUIRED, "quote": OPTIONAL}
@@ -115,9 +115,10 @@ class Parser(TestCaseReader):
         sources = self.sources(m["sources"]) if "sources" in m else ()
         supersedes = self.string(m.get("supersedes"), "supersedes", PACK_REF_RE, "sbs@1.0.0")
         replaces = self.ids(m.get("replaces"), "replaces", PACK_REF_RE)
-        if None in (pid, version, valid_from, title) or (fmt is not None and fmt.value != 1):
+        languages = self.languages(m.get("languages"))
+        if None in (pid, version, valid_from, title, languages) or (fmt is not None and fmt.value != 1):
             return None
-        return PackMeta(pid, version, valid_from, valid_to, title, sources, supersedes, 1, node.loc, replaces)
+        return PackMeta(pid, version, valid_from, valid_to, title, sources, supersedes, 1, node.loc, replaces, languages)
 
     def sources(self, node: YNode) -> tuple[Source, ...]:
         if node.kind != MAP:
@@ -233,10 +234,11 @@ class Parser(TestCaseReader):
         scope = self.choice(m["scope"], "the rule scope", F.SCOPES) if "scope" in m else "unit"
         text = None
         if "text" in m:
-            tm = self.mapping(m["text"], TEXT_KEYS, "rule text")
+            tm = self.mapping(m["text"], text_keys(m["text"]), "rule text")
             if tm is not None:
-                sv, en = self.string(tm.get("sv"), "the Swedish text"), self.string(tm.get("en"), "the English text")
-                text = Text(sv, en) if sv and en else None
+                named = {"sv": "the Swedish text", "en": "the English text"}
+                texts = {lang: self.string(tm.get(lang), named.get(lang, f"the text in `{lang}`")) for lang in tm}
+                text = Text(texts) if texts.get("sv") and texts.get("en") and all(texts.values()) else None
         source = self.citations(m["source"], "the rule source") if "source" in m else ()
         interp = self.text(m.get("interpretation"), "the interpretation")
         when = self.condition(m["when"]) if "when" in m else None

@@ -6,11 +6,18 @@ import re
 from typing import Any
 
 from .diagnostics import Diagnostics, did_you_mean
-from .model import Text
+from .model import LANGUAGES, Text
 from .yamlsafe import MAP, SCALAR, SEQ, YNode
 
 REQUIRED, OPTIONAL = True, False
 TEXT_KEYS = {"sv": REQUIRED, "en": REQUIRED}
+LANG_RE = re.compile(r"^[a-z]{2,3}$")  #: an ISO 639 language code: a text's key beyond `sv` and `en`
+
+
+def text_keys(node: YNode) -> dict[str, bool]:
+    """The keys a text may have: `sv` and `en`, and any other language code it gives."""
+    more = {k: OPTIONAL for k in node.value if isinstance(k, str) and LANG_RE.match(k)} if node.kind == MAP else {}
+    return {**more, **TEXT_KEYS}
 
 ID_RE = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 SOURCE_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -123,11 +130,27 @@ class Reader:
     def text(self, node: YNode | None, what: str) -> Text | None:
         if node is None:
             return None
-        m = self.mapping(node, TEXT_KEYS, what)
+        m = self.mapping(node, text_keys(node), what)
         if m is None:
             return None
-        sv, en = self.string(m.get("sv"), f"{what} `sv`"), self.string(m.get("en"), f"{what} `en`")
-        return Text(sv, en) if sv is not None and en is not None else None
+        texts = {lang: self.string(m.get(lang), f"{what} `{lang}`") for lang in m}
+        return Text(texts) if all(texts.get(lang) is not None for lang in TEXT_KEYS) and None not in texts.values() else None
+
+    def languages(self, node: YNode | None) -> tuple[str, ...] | None:
+        """A pack's `languages:`: codes, once each, Swedish and English among them (None if wrong)."""
+        if node is None:
+            return LANGUAGES
+        items = self.seq(node, "`languages`")
+        if items is None:
+            return None
+        codes = [self.string(n, "a language", LANG_RE, "fi") for n in items]
+        if None in codes:
+            return None
+        if len(set(codes)) != len(codes) or not set(LANGUAGES) <= set(codes):
+            self.d.error("schema_bad_value", f"`languages` {', '.join(codes)} must name `sv` and `en` and each language once",
+                         node.loc, "every text is in Swedish and English; add any other language after them, e.g. [sv, en, fi]")
+            return None
+        return tuple(codes)
 
     def ids(self, node: YNode | None, what: str, pattern: re.Pattern = ID_RE) -> tuple[str, ...]:
         if node is None:

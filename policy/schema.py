@@ -166,7 +166,9 @@ def pack_schema() -> dict:
     param_value = {"oneOf": [{"type": "number"}, DATE]}
     defs = {
         "id": ID,
-        "text": _obj({"sv": _str(description="Swedish"), "en": _str(description="English")}, R.TEXT_KEYS),
+        "text": {**_obj({"sv": _str(description="Swedish"), "en": _str(description="English")}, R.TEXT_KEYS,
+                        "Swedish and English, and each further language in the pack's `languages:`"),
+                 "patternProperties": {R.LANG_RE.pattern: _str(description="the text in a language the pack declares")}},
         "citation": {"oneOf": [citation_one, {"type": "array", "minItems": 1, "items": citation_one}]},
         "operand": operand,
         "condition": condition,
@@ -190,6 +192,9 @@ def pack_schema() -> dict:
                 "oneOf": [_str(P.PACK_REF_RE.pattern), {"type": "array", "items": _str(P.PACK_REF_RE.pattern)}],
                 "description": "versions this one corrects for their whole validity (kept for replay, never chosen by date)",
             },
+            "languages": {"type": "array", "items": _str(R.LANG_RE.pattern), "uniqueItems": True,
+                          "allOf": [{"contains": {"const": "sv"}}, {"contains": {"const": "en"}}],
+                          "description": "the languages of every text: sv and en, and any further ones (default [sv, en])"},
         },
         P.PACK_KEYS,
         "identity and validity of the pack",

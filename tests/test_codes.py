@@ -10,7 +10,7 @@ from policy import codes as C
 
 from .conftest import ROOT
 
-PREFIXES = ("file", "yaml", "schema", "pack", "param", "rule", "ref", "type", "outcome", "registry", "derive",
+PREFIXES = ("file", "text", "yaml", "schema", "pack", "param", "rule", "ref", "type", "outcome", "registry", "derive",
             "indicator", "compile", "override", "delivery", "agreement", "engine", "ranking")
 LITERAL = re.compile(r'"((?:' + "|".join(PREFIXES) + r')_[a-z_]+)"')
 CALL = re.compile(r'\.(error|warning)\(\s*"([a-z_]+)"', re.S)

@@ -254,3 +254,97 @@ def test_load_dump_load_is_identity(tmp_path_factory, conds):
     again = load_pack(second, diags)
     assert pack == again and pack.sha256 == again.sha256
     assert canonical(pack) == canonical(again)
+
+
+TRILINGUAL_HEAD = """\
+pack:
+  id: demo
+  version: 1.0.0
+  format: 1
+  valid_from: 2016-01-01
+  languages: [sv, en, fi]
+  title: {sv: Exempel, en: Example, fi: Esimerkki}
+  sources:
+    GP2016: {title: Genomförandeplan}
+outcomes:
+  unit: {precedence: [not_eligible, eligible], default: not_eligible, on_unknown: not_eligible}
+parameters:
+  small_unit_pupils: {unit: pupils, value: 50, source: GP2016 2.3.3}
+"""
+SMALL_UNIT_RULE = """\
+rules:
+  - id: small-unit
+    text: {TEXT}
+    source: GP2016 2.3.3
+    when: {fact: unit.pupils, lt: {param: small_unit_pupils}}
+    then: {outcome: not_eligible}
+"""
+
+
+class TestLanguages:
+    """A pack declares its languages; every text carries each of them (Swedish and English always)."""
+
+    def _load(self, load_text, head: str, text: str):
+        return load_text(head + SMALL_UNIT_RULE.replace("{TEXT}", text), head=False)
+
+    def test_a_third_language_is_carried_into_the_record(self, load_text):
+        """A pack in sv, en and fi loads, and a decision's trace gives the rule's text in all three."""
+        from engine import Engine, unit_case
+
+        pack, diags = self._load(load_text, TRILINGUAL_HEAD, "{sv: Liten enhet, en: Small unit, fi: Pieni yksikkö}")
+        assert [] == codes(diags)
+        assert ("sv", "en", "fi") == pack.meta.languages
+        record = Engine(pack).evaluate(unit_case({"unit": {"id": "48151623", "school_form": "grundskola", "pupils": 20}}))
+        assert {"sv": "Liten enhet", "en": "Small unit", "fi": "Pieni yksikkö"} == record["trace"][0]["text"]
+
+    def test_texts_keep_one_order_however_written(self, load_text):
+        """`{fi, en, sv}` is the same text as `{sv, en, fi}`: the same pack hash."""
+        a, _ = self._load(load_text, TRILINGUAL_HEAD, "{sv: Liten enhet, en: Small unit, fi: Pieni yksikkö}")
+        b, _ = self._load(load_text, TRILINGUAL_HEAD, "{fi: Pieni yksikkö, en: Small unit, sv: Liten enhet}")
+        assert a.sha256 == b.sha256
+
+    def test_declaring_a_language_changes_the_hash_and_leaving_it_out_does_not(self, load_text):
+        """`languages: [sv, en]` written out is the default: the same hash as a pack that says nothing."""
+        head = TRILINGUAL_HEAD.replace("  languages: [sv, en, fi]\n", "  languages: [sv, en]\n").replace(", fi: Esimerkki", "")
+        written, d1 = self._load(load_text, head, "{sv: Liten enhet, en: Small unit}")
+        silent, d2 = self._load(load_text, head.replace("  languages: [sv, en]\n", ""), "{sv: Liten enhet, en: Small unit}")
+        assert ([], []) == (codes(d1), codes(d2))
+        assert written.sha256 == silent.sha256
+
+    def test_a_declared_language_missing_from_a_rule_is_an_error_at_the_rule(self, load_text):
+        """fi declared, the rule in sv and en only: `text_missing_language` at the rule, naming fi."""
+        pack, diags = self._load(load_text, TRILINGUAL_HEAD, "{sv: Liten enhet, en: Small unit}")
+        assert pack is None
+        [d] = diags.errors
+        assert ("text_missing_language", 15) == (d.code, d.location.line)  # the rule's `- id:` line
+        assert "rule `small-unit` has no text in `fi`" in d.message
+
+    def test_an_undeclared_language_is_an_error(self, load_text):
+        """A Finnish text in a pack that declares none: `text_undeclared_language`, with the fix."""
+        head = TRILINGUAL_HEAD.replace("  languages: [sv, en, fi]\n", "").replace(", fi: Esimerkki", "")
+        pack, diags = self._load(load_text, head, "{sv: Liten enhet, en: Small unit, fi: Pieni yksikkö}")
+        assert pack is None
+        [d] = diags.errors
+        assert "text_undeclared_language" == d.code and "languages: [sv, en, fi]" in d.hint
+
+    @pytest.mark.parametrize("languages", ["[sv, fi]", "[sv, en, sv]", "[sv, en, Finnish]"])
+    def test_languages_must_name_swedish_and_english_once(self, load_text, languages):
+        """Swedish and English are never optional; a language is a two- or three-letter code."""
+        head = TRILINGUAL_HEAD.replace("[sv, en, fi]", languages)
+        pack, diags = self._load(load_text, head, "{sv: Liten enhet, en: Small unit, fi: Pieni yksikkö}")
+        assert pack is None
+        assert "schema_bad_value" in codes(diags)
+
+    def test_the_editor_schema_knows_languages(self):
+        """The JSON Schema accepts `languages:` and a text in a further language, and refuses `languages: [sv]`."""
+        import jsonschema
+        import yaml
+
+        from policy.schema import pack_schema
+
+        doc = yaml.safe_load(TRILINGUAL_HEAD + SMALL_UNIT_RULE.replace("{TEXT}", "{sv: a, en: b, fi: c}"))
+        doc["pack"]["valid_from"] = str(doc["pack"]["valid_from"])
+        jsonschema.validate(doc, pack_schema())
+        doc["pack"]["languages"] = ["sv"]
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(doc, pack_schema())
