@@ -1,24 +1,26 @@
 """What a change of pack does to a delivery: the decisions whose outcome differs, and the rules behind it.
 
 A rule "made the difference" when its status differs between the two evaluations; a rule that exists in
-only one of the packs counts as not fired in the other. Only what is needed of each record is kept, so a national delivery fits.
+only one of the packs counts as not fired in the other. Only what is needed of each decision is kept, so a national delivery fits.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable, Mapping
+
+from .results import Decision
 
 
-def _slim(record: dict) -> tuple[str | None, int | None, dict[str, str]]:
-    return record.get("outcome"), record.get("rank"), {e["rule"]: e["status"] for e in record["trace"]}
+def _slim(d: Decision) -> tuple[str | None, int | None, dict[str, str]]:
+    return d.outcome, d.rank, d.statuses()
 
 
-def decision_changes(before: Iterable[dict], after: Iterable[dict]) -> list[dict]:
+def decision_changes(before: Iterable["Decision | Mapping[str, Any]"], after: Iterable["Decision | Mapping[str, Any]"]) -> list[dict]:
     """`{kind, id, from, to, rules}` for every unit and huvudman whose outcome differs, in delivery order."""
-    old = {(r["kind"], r["id"]): _slim(r) for r in before}
+    old = {(d.kind, d.id): _slim(d) for d in map(Decision.of, before)}
     changed = []
-    for record in after:
-        key = (record["kind"], record["id"])
-        outcome, rank, statuses = _slim(record)
+    for d in map(Decision.of, after):
+        key = (d.kind, d.id)
+        outcome, rank, statuses = _slim(d)
         was, was_rank, was_statuses = old[key]
         if outcome == was:
             continue

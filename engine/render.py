@@ -1,7 +1,7 @@
 """Views of decision records: the batch summary, CSV rows, and the report for the selection meeting in
 Markdown or HTML (Swedish, or English with `lang="en"`).
 
-Renderers read records only; they never recompute a decision. Both report formats render one model
+Renderers read decisions (`engine.results.Decision`, read from records) only; they never recompute one. Both report formats render one model
 (`report`), so they always say the same.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any, Iterable, Iterator
 
 from . import messages as M
 from .explain import explain_text
+from .results import Decision
 
 UNIT_OUTCOMES = ("eligible", "not_eligible", "excluded", "deferred", "manual_review")
 HUVUDMAN_OUTCOMES = ("proposed", "waitlisted", "not_proposed", "deferred", "manual_review")
@@ -65,29 +66,31 @@ class Summary:
         return out
 
 
-def _priority(r: dict, lang: str) -> str:
+def _priority(d: Decision, lang: str) -> str:
     """A huvudman's priority; one that rests on rules whose truth is unknown says so, never shown as sure."""
-    p = r.get("priority", "")
-    p = M.number(p, lang) if isinstance(p, int) else str(p)
-    if r.get("priority_unknown"):
-        return f"{p} + {M.WORDS[lang]['priority_unknown']} ({', '.join(r['priority_unknown'])})"
+    p = "" if d.priority is None else M.number(d.priority, lang) if isinstance(d.priority, int) else str(d.priority)
+    if d.priority_unknown:
+        return f"{p} + {M.WORDS[lang]['priority_unknown']} ({', '.join(d.priority_unknown)})"
     return p
 
 
-def _why(r: dict, h: dict) -> str:
-    if r.get("error"):
-        return f"{h['error']}: {M.error_text(r['error'], h['lang'])}"
-    forced = [o for o in r.get("overrides", []) if o["action"] == "force"]
-    if forced:
-        return f"{h['forced_by']} {forced[0]['decided_by']}: {forced[0]['reason']}"
-    ranking = r.get("ranking") or {}
-    if "uncertain_against" in ranking and r.get("outcome") == ranking.get("result"):  # the round could not place it
+def _why(d: Decision, h: dict) -> str:
+    if d.error:
+        return f"{h['error']}: {M.error_text(d.error, h['lang'])}"
+    if d.forced:
+        return f"{h['forced_by']} {d.forced['decided_by']}: {d.forced['reason']}"
+    ranking = d.ranking or {}
+    if "uncertain_against" in ranking and d.outcome == ranking.get("result"):  # the round could not place it
         why = h["straddles"].format(best=ranking["best"], worst=ranking["worst"],
                                     capacity=M.number(ranking["capacity"]["value"], h["lang"]))
     else:
-        why = ", ".join(r.get("decided_by", [])) or (f"{h['hinges']} " + ", ".join(r["hinges_on"]) if r.get("hinges_on") else "")
-    aside = [f"{o['rule']} {h['set_aside_by']} {o['decided_by']}" for o in r.get("overrides", []) if o["action"] == "set_aside"]
+        why = ", ".join(d.decided_by) or (f"{h['hinges']} " + ", ".join(d.hinges_on) if d.hinges_on else "")
+    aside = [f"{o['rule']} {h['set_aside_by']} {o['decided_by']}" for o in d.overrides if o["action"] == "set_aside"]
     return "; ".join(filter(None, [why, *aside]))
+
+
+def _missing_names(d: Decision) -> str:
+    return ", ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in d.missing)
 
 
 class ReportBuilder:
@@ -106,26 +109,24 @@ class ReportBuilder:
         self.traces: dict[tuple[str, str], tuple[int, int, str]] = {}
         self.unit_order: list[tuple[str, str]] = []
 
-    def add(self, r: dict) -> None:
-        h = self.h
-        self.summary.add(r)
-        self.pack = self.pack or r["pack"]
-        name = r["input"]["facts"].get(f"{r['kind']}.name", "")
-        label = f"{name} ({r['id']})"
-        if r["kind"] == "huvudman":
-            key = (r.get("rank") is None, r.get("rank") or 0, r["id"])
-            self.huvudman.append((key, r["id"], [r.get("rank") or "", label, M.outcome(r.get("outcome"), self.lang),
-                                                 _priority(r, self.lang), _why(r, h)]))
+    def add(self, decision: "Decision | dict") -> None:
+        """Take one decision (or the record stating it) into the report."""
+        d, h = Decision.of(decision), self.h
+        self.summary.count(d.kind, d.outcome)
+        self.pack = self.pack or d.pack
+        label = f"{d.name} ({d.id})"
+        if d.kind == "huvudman":
+            key = (d.rank is None, d.rank or 0, d.id)
+            self.huvudman.append((key, d.id, [d.rank or "", label, M.outcome(d.outcome, self.lang), _priority(d, self.lang), _why(d, h)]))
         else:
-            self.units.append([label, r["huvudman_id"], M.outcome(r.get("outcome"), self.lang), _why(r, h),
-                               ", ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in r.get("missing", []))])
-            self.unit_order.append((r["kind"], r["id"]))
-        for e in r["trace"]:
-            self.rules[e["rule"]] = e["text"][self.lang]
-        text = explain_text(r, self.lang)
+            self.units.append([label, d.huvudman_id, M.outcome(d.outcome, self.lang), _why(d, h), _missing_names(d)])
+            self.unit_order.append((d.kind, d.id))
+        for r in d.trace:
+            self.rules[r.rule] = r.text[self.lang]
+        text = explain_text(d, self.lang)
         start = self.spill.tell()
         self.spill.write(text)
-        self.traces[(r["kind"], r["id"])] = (start, len(text), label)
+        self.traces[(d.kind, d.id)] = (start, len(text), label)
 
     def _traces(self) -> Iterator[tuple[str, str]]:
         order = [*self.unit_order, *(("huvudman", hid) for _, hid, _ in sorted(self.huvudman, key=lambda x: x[0]))]
@@ -238,16 +239,16 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def csv_row(r: dict) -> list[Any]:
-    """One record as a row of `CSV_COLUMNS` (lists joined by spaces; text made safe for spreadsheets)."""
-    return [safe_cell(c) for c in _csv_cells(r)]
+def csv_row(decision: "Decision | dict") -> list[Any]:
+    """One decision (or its record) as a row of `CSV_COLUMNS` (lists joined by spaces; text made safe for spreadsheets)."""
+    return [safe_cell(c) for c in _csv_cells(Decision.of(decision))]
 
 
-def _csv_cells(r: dict) -> list[Any]:
+def _csv_cells(d: Decision) -> list[Any]:
     return [
-        r["kind"], r["id"], r["input"]["facts"].get(f"{r['kind']}.name", ""), r.get("huvudman_id") or "",
-        r.get("outcome") or "", r.get("rank") or "", r.get("priority", ""), " ".join(r.get("decided_by", [])),
-        " ".join(r.get("hinges_on", [])), " ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in r.get("missing", [])),
-        " ".join(f"{o['rule']}:{o['action']}" for o in r.get("overrides", [])), (r.get("error") or {}).get("message", ""),
-        f"{r['pack']['id']}@{r['pack']['version']}", r["pack"]["sha256"], r["input_sha256"],
+        d.kind, d.id, d.name, d.huvudman_id or "", d.outcome or "", d.rank or "", "" if d.priority is None else d.priority,
+        " ".join(d.decided_by), " ".join(d.hinges_on),
+        " ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in d.missing),
+        " ".join(f"{o['rule']}:{o['action']}" for o in d.overrides), (d.error or {}).get("message", ""),
+        f"{d.pack['id']}@{d.pack['version']}", d.pack["sha256"], d.input_sha256,
     ]

@@ -183,11 +183,15 @@ def test_a_forced_rule_reads_as_decided_by_the_officer(outputs):
 def test_the_report_names_what_a_decision_hinges_on_once():
     """Several rules a decision hinges on follow one `beror på`; a place the round cannot settle says so."""
     from engine.render import _why
+    from engine.results import Decision
+
+    def decision(**fields) -> Decision:
+        return Decision.of({"kind": "huvudman", "id": "212000-0999", "pack": {}, "input_sha256": "", "engine_version": "",
+                            "trace": [], "decided_by": [], **fields})
 
     h = M.words("sv")
     assert "beror på no-ongoing-dialogue, results-low-or-spread" == _why(
-        {"decided_by": [], "hinges_on": ["no-ongoing-dialogue", "results-low-or-spread"]}, h)
-    straddling = {"decided_by": [], "hinges_on": [], "outcome": "manual_review",
-                  "ranking": {"uncertain_against": ["212000-0001"], "result": "manual_review", "best": 5, "worst": 8,
-                              "capacity": {"value": 10}}}
+        decision(hinges_on=["no-ongoing-dialogue", "results-low-or-spread"]), h)
+    straddling = decision(outcome="manual_review", ranking={"uncertain_against": ["212000-0001"], "result": "manual_review",
+                                                            "best": 5, "worst": 8, "capacity": {"value": 10}})
     assert _why(straddling, h).startswith("omgången kan inte placera huvudmannen: bästa möjliga plats 5, sämsta 8")

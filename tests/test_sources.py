@@ -50,8 +50,8 @@ def test_rules_carried_into_2019_say_so(in_force):
     by_ref = {p.ref: p for p in in_force}
     carried = {r.id for r in by_ref["sbs@2.1.0"].rules}
     silent = [r.id for r in by_ref["sbs@3.1.0"].rules if r.id in carried
-              and not (r.interpretation and ("Överförd från 2016" in r.interpretation.sv or "Ändrad 2019" in r.interpretation.sv)
-                       and ("Carried over from the 2016" in r.interpretation.en or "Changed in 2019" in r.interpretation.en))]
+              and not (r.interpretation and ("Överförd från 2016" in r.interpretation["sv"] or "Ändrad 2019" in r.interpretation["sv"])
+                       and ("Carried over from the 2016" in r.interpretation["en"] or "Changed in 2019" in r.interpretation["en"]))]
     assert [] == silent
 
 
