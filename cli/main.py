@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import signal
 import sys
@@ -13,10 +11,9 @@ from pathlib import Path
 import click
 
 from cli.errors import InputError, NotFound
-from engine import Engine, messages
+from engine import messages
 from engine.agreement import delivery_facts, findings, read_agreement
-from engine.app import agreement_records, case_record, delivery_records, pack_test_results
-from engine.batch import Encoded, evaluate_delivery, record_of
+from engine.app import agreement_records, case_record, delivery_records, pack_test_results, write_delivery
 from engine.compile import compile_diagnostics
 from engine.delivery import clobbers, input_files, org_number, read_delivery
 from engine.encoding import ENCODINGS
@@ -25,10 +22,7 @@ from engine.diff import decision_changes
 from engine.explain import explain_text
 from engine.overrides import read_overrides
 from engine.packtests import coverage
-from engine.record import dumpb
-from engine.render import CSV_COLUMNS, ReportBuilder, Summary, csv_row, html_parts, markdown_parts
 from engine.replay import parse_line, replay
-from engine.workers import WorkerPool, default_workers
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
 
@@ -300,43 +294,17 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
         if hit is not None:
             raise click.UsageError(f"--out `{out}` would overwrite the input `{hit}`; write the records to another file")
     doc, pack, overrides = _prepare(ctx, delivery, pack_ref, overrides_path)
-    decides_huvudman = any(r.scope == "huvudman" for r in pack.rules)
-    summary = Summary(None if decides_huvudman else f"the pack {pack.ref} has no huvudman rules, so only units are decided")
     try:
         output = _Output(out)
     except OutputError as e:
         raise click.ClickException(str(e)) from None
-    title = messages.words(lang)["title"].format(id=doc.id, date=doc.date)
-    rows = len(doc.units) + (len(doc.huvudman) if decides_huvudman else 0)  # every row the pack decides
-    engine = Engine(pack)
-    workers = default_workers() if workers is None else workers
-    pool = WorkerPool.for_delivery(engine, doc, overrides, workers, timeout, encode=True) if workers else None
-    bar = click.progressbar(length=rows, label="evaluating", file=sys.stderr) if sys.stderr.isatty() and rows > 200 else None
+    bar = None
+    if sys.stderr.isatty() and len(doc.units) + len(doc.huvudman) > 200:
+        bar = click.progressbar(length=len(doc.units) + len(doc.huvudman), label="evaluating", file=sys.stderr)
     try:
-        builder = ReportBuilder(lang) if fmt in ("md", "html") else None  # the report's tables; traces spill to a file
-        with pool or contextlib.nullcontext(), bar or contextlib.nullcontext():
-            for n, answer in enumerate(evaluate_delivery(engine, doc, overrides, pool.run_all if pool else None)):
-                if bar is not None:
-                    bar.update(1)
-                if isinstance(answer, Encoded):  # a worker's record, its JSON line written there
-                    summary.count(answer.kind, answer.outcome)
-                    line = answer.line
-                else:
-                    summary.add(answer)
-                    line = dumpb(answer) if fmt in ("jsonl", "json") else b""
-                if fmt == "jsonl":
-                    output.write(line + b"\n")
-                elif fmt == "json":
-                    output.write((b"[\n" if n == 0 else b",\n") + line)
-                elif fmt == "csv":
-                    output.write(_csv_line(CSV_COLUMNS) * (n == 0) + _csv_line(csv_row(record_of(answer))))
-                else:
-                    builder.add(record_of(answer))
-        if fmt == "json":
-            output.write("\n]\n" if summary.records else "[]\n")
-        elif builder is not None:
-            for part in (markdown_parts if fmt == "md" else html_parts)(builder.model(title)):
-                output.write(part)
+        with bar or contextlib.nullcontext():
+            run = write_delivery(pack, doc, overrides, output.write, fmt, lang, workers, timeout,
+                                 progress=bar.update if bar is not None else None)
         output.commit()
     except OutputError as e:
         output.abandon()
@@ -345,18 +313,12 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
         output.abandon()
         raise
     click.echo(f"{delivery}: evaluated with {pack.ref} (sha256 {pack.sha256[:12]}…)"
-               + (f" in {workers} worker process{'es' * (workers != 1)}" if workers else ""), err=True)
-    for line in (pool.incidents if pool else []):
+               + (f" in {run.workers} worker process{'es' * (run.workers != 1)}" if run.workers else ""), err=True)
+    for line in run.incidents:
         click.echo(f"stopped: {line}", err=True)
-    for line in summary.lines(rows):
+    for line in run.summary.lines(run.rows):
         click.echo(line, err=True)
-    sys.exit(1 if summary.errors or summary.records != rows else 0)
-
-
-def _csv_line(cells: list) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(cells)
-    return buf.getvalue()
+    sys.exit(0 if run.complete else 1)
 
 
 @cli.group()

@@ -6,17 +6,22 @@ failed test that says so. `workers=0` runs in this process, without the watchdog
 """
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, Callable
+
+import attrs
 
 from policy.model import Pack
 
+from . import messages as M
 from .agreement import Agreement, agreement_case, insats_cases
-from .batch import Tasks, evaluate_delivery
+from .batch import Encoded, Tasks, evaluate_delivery, record_of
 from .case import Case
 from .delivery import Delivery
 from .overrides import Override
 from .packtests import TestResult, run_tests
-from .record import error_record
+from .record import dumpb, error_record
+from .render import CSV_COLUMNS, ReportBuilder, Summary, csv_line, csv_row, html_parts, markdown_parts
 from .runner import ENGINE_VERSION, Engine
 from .workers import WorkerPool, default_workers
 
@@ -24,7 +29,64 @@ TIMEOUT = 30.0  #: seconds a case may take before the watchdog stops it
 
 
 def _workers(workers: int | None) -> int:
+    """The number of worker processes: one per core unless given (0: this process, without the watchdog)."""
     return default_workers() if workers is None else workers
+
+
+@attrs.frozen
+class Run:
+    """What evaluating a delivery gave: the counts, the rows the pack decides, the workers used and the
+    cases the watchdog stopped. `complete`: every row gave a decision (no engine-error record)."""
+
+    summary: Summary
+    rows: int
+    workers: int
+    incidents: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.summary.errors and self.summary.records == self.rows
+
+
+def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], write: Callable[[str | bytes], None],
+                   fmt: str = "jsonl", lang: str = "sv", workers: int | None = None, timeout: float = TIMEOUT,
+                   progress: Callable[[int], None] | None = None) -> Run:
+    """Evaluate a delivery and write its records as `fmt` (jsonl, json, csv, md, html) through `write`.
+
+    Records stream: a worker's JSON line goes to `write` as it comes, and the reports gather their tables
+    as records pass (`ReportBuilder`), so memory does not grow with the delivery.
+    """
+    decides_huvudman = "huvudman" in {r.scope for r in pack.rules}
+    summary = Summary(None if decides_huvudman else f"the pack {pack.ref} has no huvudman rules, so only units are decided")
+    rows = len(delivery.units) + (len(delivery.huvudman) if decides_huvudman else 0)  # every row the pack decides
+    engine, n = Engine(pack), _workers(workers)
+    builder = ReportBuilder(lang) if fmt in ("md", "html") else None  # the report's tables; traces spill to a file
+    pool = WorkerPool.for_delivery(engine, delivery, overrides, n, timeout, encode=True) if n else None
+    with pool or contextlib.nullcontext():
+        for i, answer in enumerate(evaluate_delivery(engine, delivery, overrides, pool.run_all if pool else None)):
+            if progress is not None:
+                progress(1)
+            if isinstance(answer, Encoded):  # a worker's record, its JSON line written there
+                summary.count(answer.kind, answer.outcome)
+                line = answer.line
+            else:
+                summary.add(answer)
+                line = dumpb(answer) if fmt in ("jsonl", "json") else b""
+            if fmt == "jsonl":
+                write(line + b"\n")
+            elif fmt == "json":
+                write((b"[\n" if i == 0 else b",\n") + line)
+            elif fmt == "csv":
+                write(csv_line(CSV_COLUMNS) * (i == 0) + csv_line(csv_row(record_of(answer))))
+            else:
+                builder.add(record_of(answer))
+    if fmt == "json":
+        write("\n]\n" if summary.records else "[]\n")
+    elif builder is not None:
+        title = M.words(lang)["title"].format(id=delivery.id, date=delivery.date)
+        for part in (markdown_parts if fmt == "md" else html_parts)(builder.model(title)):
+            write(part)
+    return Run(summary, rows, n, tuple(pool.incidents) if pool else ())
 
 
 def delivery_records(pack: Pack, delivery: Delivery, overrides: list[Override] = (), workers: int | None = None,

@@ -6,7 +6,9 @@ Renderers read decisions (`engine.results.Decision`, read from records) only; th
 """
 from __future__ import annotations
 
+import csv
 import html as _html
+import io
 import re
 import tempfile
 from collections import Counter
@@ -237,6 +239,13 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def csv_line(cells: list) -> str:
+    """One row of CSV text (`\\n` ends it, cells quoted where they need it)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(cells)
+    return buf.getvalue()
 
 
 def csv_row(decision: "Decision | dict") -> list[Any]:
