@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.register import register  # noqa: E402
 from engine import Engine, unit_case  # noqa: E402
-from engine.decide import decide  # noqa: E402
-from engine.record import decision_record, dumps  # noqa: E402
-from engine.runner import ENGINE_VERSION  # noqa: E402
+from engine.core.decide import decide  # noqa: E402
+from engine.core.record import decision_record, dumps  # noqa: E402
+from engine.core.runner import ENGINE_VERSION  # noqa: E402
 from policy import Diagnostics, load_pack  # noqa: E402
 from policy.canonical import dump_yaml  # noqa: E402
 

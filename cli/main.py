@@ -12,17 +12,17 @@ import click
 
 from cli.errors import InputError, NotFound
 from engine import messages
-from engine.agreement import delivery_facts, findings, read_agreement
+from engine.inputs.agreement import delivery_facts, findings, read_agreement
 from engine.app import agreement_records, case_record, delivery_records, pack_test_results, write_delivery
-from engine.compile import compile_diagnostics
-from engine.delivery import clobbers, input_files, org_number, read_delivery
-from engine.encoding import ENCODINGS
-from engine.output import AtomicFile, OutputError
-from engine.diff import decision_changes
-from engine.explain import explain_text
-from engine.overrides import read_overrides
-from engine.packtests import coverage
-from engine.replay import parse_line, replay
+from engine.core.compile import compile_diagnostics
+from engine.inputs.delivery import clobbers, input_files, org_number, read_delivery
+from engine.inputs.encoding import ENCODINGS
+from engine.batch.output import AtomicFile, OutputError
+from engine.views.diff import decision_changes
+from engine.views.explain import explain_text
+from engine.inputs.overrides import read_overrides
+from engine.batch.packtests import coverage
+from engine.batch.replay import parse_line, replay
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
 
@@ -150,7 +150,7 @@ def test_command(ctx: click.Context, packs: tuple[Path, ...]) -> None:
 
 
 class _Output:
-    """Where records go: stdout, or a temporary file renamed into place when the run succeeds (engine/output.py)."""
+    """Where records go: stdout, or a temporary file renamed into place when the run succeeds (engine/batch/output.py)."""
 
     def __init__(self, out: Path | None) -> None:
         self.file = AtomicFile(out) if out else None

@@ -1,4 +1,4 @@
-"""Use cases the commands call: each runs durable_rules under the watchdog (`engine.workers`).
+"""Use cases the commands call: each runs durable_rules under the watchdog (`engine.batch.workers`).
 
 A case that hangs or crashes durable_rules costs that case, never the command: in a delivery it becomes
 an engine-error record, in an agreement check an engine-error record of that part, in a pack's tests a
@@ -14,16 +14,16 @@ import attrs
 from policy.model import Pack
 
 from . import messages as M
-from .agreement import Agreement, agreement_case, insats_cases
-from .batch import Encoded, Tasks, evaluate_delivery, record_of
-from .case import Case
-from .delivery import Delivery
-from .overrides import Override
-from .packtests import TestResult, run_tests
-from .record import dumpb, error_record
-from .render import CSV_COLUMNS, ReportBuilder, Summary, csv_line, csv_row, html_parts, markdown_parts
-from .runner import ENGINE_VERSION, Engine
-from .workers import WorkerPool, default_workers
+from .inputs.agreement import Agreement, agreement_case, insats_cases
+from .batch.tasks import Encoded, Tasks, evaluate_delivery, record_of
+from .inputs.case import Case
+from .inputs.delivery import Delivery
+from .inputs.overrides import Override
+from .batch.packtests import TestResult, run_tests
+from .core.record import dumpb, error_record
+from .views.render import CSV_COLUMNS, ReportBuilder, Summary, csv_line, csv_row, html_parts, markdown_parts
+from .core.runner import ENGINE_VERSION, Engine
+from .batch.workers import WorkerPool, default_workers
 
 TIMEOUT = 30.0  #: seconds a case may take before the watchdog stops it
 

@@ -56,7 +56,7 @@ def codes(diags: Diagnostics) -> list[str]:
 @pytest.fixture(scope="session")
 def host():
     """One durable_rules host for the test session (rulesets get unique names per pack hash)."""
-    from engine.host import QuietHost
+    from engine.core.host import QuietHost
 
     return QuietHost()
 

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from engine.agreement import _years, agreement_case, insats_cases, read_agreement
+from engine.inputs.agreement import _years, agreement_case, insats_cases, read_agreement
 from policy import Diagnostics
 
 from .conftest import FIXTURES, PACK_META
@@ -120,7 +120,7 @@ class TestRules:
     def test_agreement_and_insats_rules_run(self, load_text, host, read):
         """Agreement and insats rules compile and run on the engine, from a document and from YAML tests."""
         from engine import Engine
-        from engine.packtests import run_tests
+        from engine.batch.packtests import run_tests
 
         pack, diags = load_text(textwrap.indent(PACK_META, "    ") + self.PACK, head=False)
         assert pack is not None, [d.render() for d in diags]

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from engine import Engine
-from engine.batch import evaluate_delivery
-from engine.delivery import read_delivery
-from engine.overrides import read_overrides
-from engine.record import dumps
+from engine.batch.tasks import evaluate_delivery
+from engine.inputs.delivery import read_delivery
+from engine.inputs.overrides import read_overrides
+from engine.core.record import dumps
 from policy import Diagnostics, load_pack
 
 from .conftest import FIXTURES, ROOT, RULES
@@ -183,8 +183,8 @@ class TestOneCase:
         and gives the very record the batch gives."""
         from engine import Engine
         from engine.app import case_record, delivery_records
-        from engine.delivery import read_delivery
-        from engine.record import dumps
+        from engine.inputs.delivery import read_delivery
+        from engine.core.record import dumps
         from policy import Diagnostics, Registry
 
         from .conftest import FIXTURES, RULES
@@ -214,7 +214,7 @@ class TestWriteDelivery:
         import json
 
         from engine.app import write_delivery
-        from engine.delivery import read_delivery
+        from engine.inputs.delivery import read_delivery
         from policy import Diagnostics, Registry
 
         doc = read_delivery(FIXTURES / "sample" / "delivery.yaml", Diagnostics())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.case import FactError, aggregates, huvudman_case, unit_case, unit_summary
+from engine.inputs.case import FactError, aggregates, huvudman_case, unit_case, unit_summary
 
 
 class TestUnitCase:

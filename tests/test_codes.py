@@ -17,7 +17,7 @@ CALL = re.compile(r'\.(error|warning)\(\s*"([a-z_]+)"', re.S)
 #: Names with a code's prefix that are not codes (fields, keys, record members).
 NOT_CODES = {"agreement_case", "agreement_kind", "delivery_path", "engine_version", "pack_ref", "pack_schema",
              "pack_sha256", "test_defaults"}
-SOURCES = sorted(p for d in ("policy", "engine", "cli") for p in (ROOT / d).glob("*.py"))
+SOURCES = sorted(p for d in ("policy", "engine", "cli") for p in (ROOT / d).rglob("*.py"))
 
 
 def _literals() -> set[str]:

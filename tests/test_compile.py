@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.compile import MAX_CONSTANTS, MAX_IDENTICAL, compile_pack
+from engine.core.compile import MAX_CONSTANTS, MAX_IDENTICAL, compile_pack
 from policy import PackError
 
 from .conftest import RULES
@@ -58,7 +58,7 @@ class TestCompile:
 
     def test_only_read_fields_in_fact(self, load_text):
         """The case fact holds the fields the rules read and the compared values, flat, dates as numbers."""
-        from engine.case import unit_case
+        from engine.inputs.case import unit_case
 
         pack, _ = load_text("""\
             parameters:
@@ -106,7 +106,7 @@ class TestSplitting:
     def test_large_condition_split_within_limit(self, load_text, host):
         """A condition needing more `$and`/`$or` groups than durable_rules allows is split; decisions stay right."""
         from engine import Engine, unit_case
-        from engine.compile import MAX_GROUPS, groups
+        from engine.core.compile import MAX_GROUPS, groups
 
         flags = ["in_underlag", "ska_deficiencies"]
         parts = ", ".join(f"{{fact: unit.school_form, in: [grundskola, {f}]}}" for f in
@@ -132,7 +132,7 @@ class TestSplitting:
 
         (A pack of 18 such groups used to take minutes and a gigabyte before the limit was checked.)
         """
-        from engine.compile import MAX_PIECES, pieces_needed, simplify
+        from engine.core.compile import MAX_PIECES, pieces_needed, simplify
 
         forms = ["grundskola", "gymnasieskola", "sameskola", "specialskola", "forskola", "fritidshem"]
         parts = ", ".join(f"{{any: [{{fact: unit.school_form, eq: {forms[i % 6]}}}, {{fact: unit.pupils, lt: {{param: p}}}},"

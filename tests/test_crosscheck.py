@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import Engine, unit_case
-from engine.host import QuietHost
+from engine.core.host import QuietHost
 from policy import Diagnostics, load_pack
 
 from . import strategies as S

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from engine.delivery import org_number, read_delivery
+from engine.inputs.delivery import org_number, read_delivery
 from policy import Diagnostics
 
 from .conftest import FIXTURES
@@ -171,7 +171,7 @@ class TestLimits:
 
     def test_oversized(self, read, monkeypatch):
         """A file over the size limit is refused without being parsed."""
-        import engine.delivery as delivery
+        import engine.inputs.delivery as delivery
 
         monkeypatch.setattr(delivery, "MAX_DELIVERY_BYTES", 100)
         doc, errors = read(GOOD)

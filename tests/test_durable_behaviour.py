@@ -16,8 +16,8 @@ from .conftest import ROOT
 pytestmark = pytest.mark.slow
 
 PRELUDE = """\
-import engine.host  # installs the serialiser that avoids the number-format crash
-from engine.host import QuietHost
+import engine.core.host  # installs the serialiser that avoids the number-format crash
+from engine.core.host import QuietHost
 h = QuietHost(); out = []
 def reg(rules):
     for name, rule in rules.items():

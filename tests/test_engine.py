@@ -10,8 +10,8 @@ import attrs
 import pytest
 
 from engine import Engine, unit_case
-from engine.overrides import Override
-from engine.record import dumps
+from engine.inputs.overrides import Override
+from engine.core.record import dumps
 
 from .conftest import ROOT, statuses_of
 
@@ -315,7 +315,7 @@ class TestCrossCheck:
 
     def test_corrupt_python_evaluator(self, decide_engine, monkeypatch):
         """If the cross-check evaluator is wrong (`<` made `<=` here), the boundary case is caught."""
-        from engine import evaluate
+        from engine.core import evaluate
 
         monkeypatch.setitem(evaluate._COMPARE, "lt", lambda a, b: a <= b)
         engine = Engine(decide_engine.pack, decide_engine.host)  # its evaluator is built with the corrupted `<`
@@ -335,8 +335,8 @@ class TestDeterminism:
         """Records are identical across processes with different hash seeds."""
         script = (
             "import sys; from policy import Diagnostics, load_pack; from engine import Engine; "
-            "from engine.packtests import _unit_case; "
-            "from engine.record import dumps; p = load_pack('policy/rules/sbs-2016', Diagnostics()); e = Engine(p); "
+            "from engine.batch.packtests import _unit_case; "
+            "from engine.core.record import dumps; p = load_pack('policy/rules/sbs-2016', Diagnostics()); e = Engine(p); "
             "sys.stdout.write(''.join(dumps(e.evaluate(_unit_case(t.facts))) + '\\n' for t in p.tests if t.scope == 'unit'))"
         )
         outputs = set()
@@ -360,7 +360,7 @@ class TestDeterminism:
 class TestPackTests:
     def test_shipped_pack_tests_pass(self):
         """Every YAML test of every shipped pack passes on the engine."""
-        from engine.packtests import run_tests
+        from engine.batch.packtests import run_tests
         from policy import Diagnostics, Registry
 
         from .conftest import RULES
@@ -375,7 +375,7 @@ class TestPackTests:
         """A test whose expectation is wrong fails with what differed."""
         import attrs as _attrs
 
-        from engine.packtests import run_tests
+        from engine.batch.packtests import run_tests
         from policy.model import Expectation, TestCase
 
         case = TestCase("wrong", "unit", {"unit": {**BASE, "pupils": 30}}, Expectation("eligible", fired=("criteria",), not_fired=("small",)))
@@ -386,7 +386,7 @@ class TestPackTests:
 
     def test_coverage(self, decide_engine):
         """Coverage lists, per rule, the statuses the tests saw."""
-        from engine.packtests import coverage, run_tests
+        from engine.batch.packtests import coverage, run_tests
         from policy.model import Expectation, TestCase
 
         cases = [TestCase("small", "unit", {"unit": {**BASE, "pupils": 30}}, Expectation("not_eligible"))]
@@ -486,7 +486,7 @@ class TestBoundedCounts:
     def test_bounds_decide_when_they_settle_it(self, engine_for, bounds, expected):
         """A count known to lie in a range decides a comparison the range settles; otherwise the rule is unknown."""
         from engine import huvudman_case
-        from engine.case import Aggregated
+        from engine.inputs.case import Aggregated
 
         engine = engine_for(self.PACK)
         known = {"units.in_underlag": 1, "units.low_results": 0, "units.results_not_low": 0}
@@ -501,7 +501,7 @@ class TestBoundedCounts:
     def test_unsettled_count_is_missing_with_its_bounds(self, engine_for):
         """An outcome that hinges on a bounded count names the count, why it is unknown and its bounds."""
         from engine import huvudman_case
-        from engine.case import aggregates
+        from engine.inputs.case import aggregates
 
         engine = engine_for(self.PACK)
         units = [{"id": "48151623", "outcome": "eligible", "in_underlag": None, "pupils": 100},

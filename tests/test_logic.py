@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from engine.logic import effective, k_and, k_not, k_or, interval_compare
+from engine.core.logic import effective, k_and, k_not, k_or, interval_compare
 
 T, F, U = True, False, None
 

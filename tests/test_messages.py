@@ -9,10 +9,10 @@ import pytest
 
 from engine import messages as M
 from engine.app import delivery_records
-from engine.delivery import read_delivery
-from engine.explain import explain_text
-from engine.overrides import read_overrides
-from engine.render import html, markdown
+from engine.inputs.delivery import read_delivery
+from engine.views.explain import explain_text
+from engine.inputs.overrides import read_overrides
+from engine.views.render import html, markdown
 from policy import Diagnostics, Registry
 
 from .conftest import FIXTURES, RULES
@@ -182,8 +182,8 @@ def test_a_forced_rule_reads_as_decided_by_the_officer(outputs):
 
 def test_the_report_names_what_a_decision_hinges_on_once():
     """Several rules a decision hinges on follow one `beror på`; a place the round cannot settle says so."""
-    from engine.render import _why
-    from engine.results import Decision
+    from engine.views.render import _why
+    from engine.core.results import Decision
 
     def decision(**fields) -> Decision:
         return Decision.of({"kind": "huvudman", "id": "212000-0999", "pack": {}, "input_sha256": "", "engine_version": "",

@@ -6,8 +6,8 @@ import jsonschema
 import pytest
 
 from engine import Engine
-from engine.case import unit_case
-from engine.explain import explain_text
+from engine.inputs.case import unit_case
+from engine.views.explain import explain_text
 from policy import facts as F
 from policy import operators as O
 from policy import pack_schema

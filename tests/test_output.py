@@ -1,4 +1,4 @@
-"""Atomic output (engine/output.py): the old file kept and no temporary file left when writing fails."""
+"""Atomic output (engine/batch/output.py): the old file kept and no temporary file left when writing fails."""
 from __future__ import annotations
 
 import errno
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from engine.output import AtomicFile, OutputError, remove_stale
+from engine.batch.output import AtomicFile, OutputError, remove_stale
 
 
 class _Full:

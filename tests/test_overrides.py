@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from engine.overrides import read_overrides
+from engine.inputs.overrides import read_overrides
 from policy import Diagnostics, load_pack
 
 from .conftest import RULES

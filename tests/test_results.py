@@ -1,11 +1,11 @@
-"""Typed results (engine/results.py): a record read into a Decision, and its trace as events."""
+"""Typed results (engine/core/results.py): a record read into a Decision, and its trace as events."""
 from __future__ import annotations
 
 import pytest
 
 from engine import Engine, unit_case
-from engine.record import detail_json
-from engine.results import EVENT_KINDS, Decision, Event, detail_of
+from engine.core.record import detail_json
+from engine.core.results import EVENT_KINDS, Decision, Event, detail_of
 from policy import Diagnostics, load_pack
 
 from .conftest import RULES

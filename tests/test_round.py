@@ -1,11 +1,11 @@
-"""The round (engine/round.py): ranks, the capacity, and places that unknown priorities leave open."""
+"""The round (engine/batch/round.py): ranks, the capacity, and places that unknown priorities leave open."""
 from __future__ import annotations
 
 import pytest
 
 from engine import Engine, huvudman_case
-from engine.case import Aggregated
-from engine.round import rank_round
+from engine.inputs.case import Aggregated
+from engine.batch.round import rank_round
 from policy import Diagnostics, load_pack
 
 from .conftest import RULES
@@ -88,7 +88,7 @@ class TestUnknownCompetitors:
 class TestExplainStraddle:
     def test_explain_says_why_the_round_could_not_place_it(self, engine):
         """The explanation names the best and worst place and the huvudmän it cannot be ordered against."""
-        from engine.explain import explain_text
+        from engine.views.explain import explain_text
 
         records = [_huvudman(engine, n, False, 500 - n) for n in range(1, 10)]
         records += [_huvudman(engine, 20, None, 100), _huvudman(engine, 21, True, 900)]
@@ -102,7 +102,7 @@ class TestExplainStraddle:
 class TestForced:
     def test_forced_proposals_are_final_past_the_capacity(self, engine):
         """Twelve officers' forced proposals in a round of ten: all proposed, never waitlisted by organisation number."""
-        from engine.overrides import Override
+        from engine.inputs.overrides import Override
 
         records = []
         for n in range(1, 13):

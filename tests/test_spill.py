@@ -1,11 +1,11 @@
-"""The spill (engine/spill.py): records kept in a temporary file, read back whole, also by forked workers."""
+"""The spill (engine/inputs/spill.py): records kept in a temporary file, read back whole, also by forked workers."""
 from __future__ import annotations
 
 import multiprocessing
 
 import pytest
 
-from engine.spill import Spill, Spilled
+from engine.inputs.spill import Spill, Spilled
 
 
 class TestSpilled:

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from engine import Engine
-from engine.batch import evaluate_delivery
-from engine.delivery import read_delivery
-from engine.record import dumps
+from engine.batch.tasks import evaluate_delivery
+from engine.inputs.delivery import read_delivery
+from engine.core.record import dumps
 from policy import Diagnostics, load_pack
 
 from .conftest import FIXTURES, RULES

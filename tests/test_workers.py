@@ -9,10 +9,10 @@ import time
 import pytest
 
 from engine import Engine
-from engine.batch import Tasks, evaluate_delivery
-from engine.delivery import read_delivery
-from engine.record import dumps
-from engine.workers import WorkerPool
+from engine.batch.tasks import Tasks, evaluate_delivery
+from engine.inputs.delivery import read_delivery
+from engine.core.record import dumps
+from engine.batch.workers import WorkerPool
 from policy import Diagnostics, load_pack
 
 from .conftest import FIXTURES, RULES
@@ -102,7 +102,7 @@ def test_explain_and_diff_run_under_the_watchdog(monkeypatch):
     """A case that hangs costs that case in `explain` and `diff` too: an engine-error record, not a hung command."""
     from click.testing import CliRunner
 
-    import engine.workers as workers
+    import engine.batch.workers as workers
     from cli.main import cli
 
     real = Tasks.run
@@ -136,7 +136,7 @@ def test_agreement_check_runs_under_the_watchdog(monkeypatch):
     and the agreement's other parts are still checked."""
     from click.testing import CliRunner
 
-    import engine.workers as workers
+    import engine.batch.workers as workers
     from cli.main import cli
 
     real = Engine.evaluate
@@ -164,7 +164,7 @@ def test_pack_tests_run_under_the_watchdog(monkeypatch, tmp_path):
     """A pack test whose case hangs durable_rules fails with the watchdog's message; the others still run."""
     from click.testing import CliRunner
 
-    import engine.workers as workers
+    import engine.batch.workers as workers
     from cli.main import cli
 
     real = Engine.evaluate
@@ -196,7 +196,7 @@ def test_big_tasks_and_answers_never_deadlock():
     """Tasks and answers larger than a pipe holds (a huvudman with thousands of units): the parent sends a
     worker no more than it can read while it is itself sending, so the batch ends (an alarm fails the test
     if parent and worker ever wait on each other)."""
-    from engine.workers import TASK_BYTES
+    from engine.batch.workers import TASK_BYTES
 
     def stopped(task, code, message):
         raise AssertionError(f"{code}: {message}")

@@ -1,12 +1,12 @@
-"""Workbooks checked before openpyxl reads them (engine/xlsx.py): formulas without values, merged cells, budgets."""
+"""Workbooks checked before openpyxl reads them (engine/inputs/xlsx.py): formulas without values, merged cells, budgets."""
 from __future__ import annotations
 
 import zipfile
 
 import pytest
 
-from engine import xlsx
-from engine.delivery import read_delivery
+from engine.inputs import xlsx
+from engine.inputs.delivery import read_delivery
 from policy import Diagnostics
 
 openpyxl = pytest.importorskip("openpyxl")

@@ -23,7 +23,7 @@ from policy import facts as F
 from policy.diagnostics import Diagnostics, Location
 from policy.yamlsafe import MAP, SCALAR, SEQ, YNode, load_file
 
-from . import messages as M
+from .. import messages as M
 from .encoding import decode_table
 from .xlsx import check_workbook
 

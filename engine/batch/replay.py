@@ -17,11 +17,11 @@ import attrs
 from policy import facts as F
 from policy.model import Pack
 
-from .case import Aggregated, Case, huvudman_case, unit_case
-from .overrides import Override
-from .record import dumps
+from ..inputs.case import Aggregated, Case, huvudman_case, unit_case
+from ..inputs.overrides import Override
+from ..core.record import dumps
 from .round import rank_round
-from .runner import Engine
+from ..core.runner import Engine
 
 
 @attrs.frozen

@@ -94,7 +94,7 @@ def _spilled(records: Iterable[dict[str, Any]]) -> Spilled:
 class Delivery:
     """A checked delivery: its header, the national averages, and the records in their given order.
 
-    The records are kept in a spill (engine/spill.py), not in memory: `units[i]` reads a fresh copy.
+    The records are kept in a spill (engine/inputs/spill.py), not in memory: `units[i]` reads a fresh copy.
     """
 
     path: str
@@ -191,7 +191,7 @@ def clobbers(out: str | Path, inputs: list[str | Path]) -> Path | None:
 def read_delivery(path: str | Path, diags: Diagnostics, encoding: str | None = None) -> Delivery | None:
     """Read and check a delivery; None (with every defect in `diags`) if it cannot be evaluated.
 
-    `encoding` `cp1252` lets a CSV table that is not UTF-8 be read as Windows-1252 (engine/encoding.py).
+    `encoding` `cp1252` lets a CSV table that is not UTF-8 be read as Windows-1252 (engine/inputs/encoding.py).
     """
     path = Path(path)
     reasons: dict[str, dict[str, str]] = {}

@@ -39,7 +39,7 @@ from policy import facts as F
 from policy.operators import DURABLE, MEMBERSHIP, NEGATE
 from policy.check import derived_reads, find_cycle
 
-from .case import Case, parameter_value
+from ..inputs.case import Case, parameter_value
 
 MAX_FACT_KEYS = 250  #: durable_rules refuses facts of more than 255 properties (error 302)
 MAX_RULES = 600  #: measured: 1000 rules matching one fact fail with error 303

@@ -15,12 +15,12 @@ except ImportError:  # pragma: no cover - installed with sbs
 
 from policy.model import Effect, ParamRef, Rule
 
-from .case import Case
+from ..inputs.case import Case
 from .compile import Compiled
 from .decide import NOT_REACHED, Decision, RuleStatus
 from .evaluate import Detail, RuleResult
 from .logic import show
-from .overrides import Override
+from ..inputs.overrides import Override
 
 
 def _json(record: dict) -> str:

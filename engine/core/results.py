@@ -1,6 +1,6 @@
 """Typed results: a decision record read into frozen classes, and its trace as a stream of events.
 
-The JSON record (engine/record.py) is the edge: what is written, stored and replayed. Whatever reads a
+The JSON record (engine/core/record.py) is the edge: what is written, stored and replayed. Whatever reads a
 decision (explain, the reports, diff, a huvudman's aggregates) reads a `Decision` made from it, never the
 record's dict: a `Decision` holds each rule's `RuleOutcome`, whose evaluated condition is a tree of
 `Detail` nodes (the cross-check evaluator's own type), and `events()` gives the trace as OPA gives its

@@ -6,14 +6,14 @@ from typing import Mapping
 
 from policy.model import Pack
 
-from . import messages as M
-from .case import Case
+from .. import messages as M
+from ..inputs.case import Case
 from .compile import Compiled, averages_digest, compile_pack
 from .decide import decide
 from .evaluate import Evaluator
 from .host import DurableError, DurableRunner, QuietHost, statuses
 from .logic import show
-from .overrides import Override, for_target
+from ..inputs.overrides import Override, for_target
 from .record import decision_record, error_record, rule_static
 
 try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from .results import Decision
+from ..core.results import Decision
 
 
 def _slim(d: Decision) -> tuple[str | None, int | None, dict[str, str]]:

@@ -19,7 +19,7 @@ import attrs
 
 from policy.model import Pack, ParamRef, Ranking
 
-from . import messages as M
+from .. import messages as M
 
 INF = float("inf")
 

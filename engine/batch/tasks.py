@@ -14,14 +14,14 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import attrs
 
-from . import messages as M
-from .case import Case, aggregates, eligible_underlag, huvudman_case, unit_summary
-from .delivery import Delivery
-from .overrides import Override
-from .record import dumpb, error_record
+from .. import messages as M
+from ..inputs.case import Case, aggregates, eligible_underlag, huvudman_case, unit_summary
+from ..inputs.delivery import Delivery
+from ..inputs.overrides import Override
+from ..core.record import dumpb, error_record
 from .round import Standing, place, rank
-from .spill import Spilled
-from .runner import ENGINE_VERSION, Engine
+from ..inputs.spill import Spilled
+from ..core.runner import ENGINE_VERSION, Engine
 
 
 class _Context:
@@ -89,7 +89,7 @@ class _Context:
 class Tasks:
     """The work of one delivery as tasks: `("unit", i)` and `("huvudman", i, unit summaries)`.
 
-    This process runs them, or worker processes do (`engine.workers`): a task is decided from the
+    This process runs them, or worker processes do (`engine.batch.workers`): a task is decided from the
     delivery alone (a unit's neighbours are decided where the unit is), so any process gives the same record.
     """
 
@@ -199,7 +199,7 @@ def evaluate_delivery(engine: Engine, delivery: Delivery, overrides: list[Overri
     `run_all` runs a sequence of tasks and gives their records in task order (default: in this process); a
     pool may give records `Encoded` (`WorkerPool.for_delivery(encode=True)`). What the huvudmän need of
     their units (the summaries), and a huvudman's record until the round has placed it, wait in a spill
-    (engine/spill.py), so memory does not grow with the size of the delivery; only the records the round
+    (engine/inputs/spill.py), so memory does not grow with the size of the delivery; only the records the round
     places are read back and rewritten.
     """
     tasks = Tasks(engine, delivery, overrides)

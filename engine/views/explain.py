@@ -1,5 +1,5 @@
 """One decision as text a legal reviewer reads: what decided it, every rule with its comparisons, the
-missing data and the sources. Rendered from the decision alone (`engine.results.Decision`, read from
+missing data and the sources. Rendered from the decision alone (`engine.core.results.Decision`, read from
 its record), in Swedish or English; it never recomputes anything.
 """
 from __future__ import annotations
@@ -9,10 +9,10 @@ from typing import Any, Mapping
 from policy import facts as F
 from policy.model import OPERATORS
 
-from . import messages as M
-from .evaluate import Detail
-from .logic import show
-from .results import Decision, RuleOutcome
+from .. import messages as M
+from ..core.evaluate import Detail
+from ..core.logic import show
+from ..core.results import Decision, RuleOutcome
 
 def _unit(path: str | None) -> str | None:
     """The unit of a fact (`share`, `pupils`, …), so its numbers are written as such (85,6 %)."""

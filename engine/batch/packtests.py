@@ -8,11 +8,11 @@ import attrs
 from policy import facts as F
 from policy.model import Pack, TestCase
 
-from .agreement import case_from_facts
-from .case import (
+from ..inputs.agreement import case_from_facts
+from ..inputs.case import (
     Aggregated, aggregates, delivery_summary, eligible_underlag, huvudman_case, sibling_context, unit_case, unit_summary,
 )
-from .runner import Engine
+from ..core.runner import Engine
 
 
 @attrs.frozen

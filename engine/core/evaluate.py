@@ -12,8 +12,8 @@ from policy import facts as F
 from policy.model import All, Any_, Compare, Condition, Derived, FactRef, Known, Literal, NationalAverage, Not, ParamRef
 from policy.operators import MEMBERSHIP, PYTHON
 
-from . import messages as M
-from .case import Case, parameter_value
+from .. import messages as M
+from ..inputs.case import Case, parameter_value
 from .compile import Compiled
 
 from .logic import derived_value, interval_compare, k_and, k_not, k_or

@@ -19,7 +19,7 @@ from policy.canonical import canonical_bytes
 from policy.model import Parameter
 from policy.values import FactError, check_value
 
-from . import messages as M
+from .. import messages as M
 
 MISSING = "missing"
 

@@ -14,11 +14,11 @@ import attrs
 
 from policy.model import OutcomePolicy, ParamRef
 
-from .case import Case, parameter_value
+from ..inputs.case import Case, parameter_value
 from .compile import Compiled
 from .evaluate import RuleResult
 from .logic import derived_value, effective
-from .overrides import Override
+from ..inputs.overrides import Override
 
 FIRED, NOT_FIRED, UNKNOWN, OVERRIDDEN, NOT_REACHED = "fired", "not_fired", "unknown", "overridden", "not_reached"
 

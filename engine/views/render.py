@@ -1,7 +1,7 @@
 """Views of decision records: the batch summary, CSV rows, and the report for the selection meeting in
 Markdown or HTML (Swedish, or English with `lang="en"`).
 
-Renderers read decisions (`engine.results.Decision`, read from records) only; they never recompute one. Both report formats render one model
+Renderers read decisions (`engine.core.results.Decision`, read from records) only; they never recompute one. Both report formats render one model
 (`report`), so they always say the same.
 """
 from __future__ import annotations
@@ -14,9 +14,9 @@ import tempfile
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
-from . import messages as M
+from .. import messages as M
 from .explain import explain_text
-from .results import Decision
+from ..core.results import Decision
 
 UNIT_OUTCOMES = ("eligible", "not_eligible", "excluded", "deferred", "manual_review")
 HUVUDMAN_OUTCOMES = ("proposed", "waitlisted", "not_proposed", "deferred", "manual_review")

@@ -22,12 +22,12 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterator
 
 
-from . import messages as M
-from .batch import Encoded, Tasks
-from .batch import encode as encode_record
-from .delivery import Delivery
-from .overrides import Override
-from .runner import Engine
+from .. import messages as M
+from .tasks import Encoded, Tasks
+from .tasks import encode as encode_record
+from ..inputs.delivery import Delivery
+from ..inputs.overrides import Override
+from ..core.runner import Engine
 
 DEPTH = 16  #: tasks given to a worker ahead of its answers (keeps both cores busy without a backlog)
 #: Bytes of tasks a worker may have unread. The parent never blocks sending to a worker that is itself
@@ -132,7 +132,7 @@ class _Worker:
 class WorkerPool:
     """Runs tasks in `workers` processes; use as a context manager, pass `run_all` to the batch.
 
-    `WorkerPool.for_delivery` makes the pool of a delivery's tasks (`engine.batch.Tasks`).
+    `WorkerPool.for_delivery` makes the pool of a delivery's tasks (`engine.batch.tasks.Tasks`).
     """
 
     def __init__(self, make: Make, stopped: Callable[[Any, str, str], Any], workers: int = 2, timeout: float = 30.0) -> None:
