@@ -95,7 +95,7 @@ class Evaluator:
 
             def group(case: Case, values: dict, set_aside: frozenset) -> Detail:
                 items = tuple([p(case, values, set_aside) for p in parts])
-                return Detail(kind, combine([i.result for i in items]), items)
+                return Detail(kind, combine([i[1] for i in items]), items)  # i[1]: the item's result
 
             return group
         if isinstance(cond, Not):
