@@ -12,17 +12,18 @@ import click
 
 from cli.errors import InputError, NotFound
 from engine import messages
-from engine.inputs.agreement import delivery_facts, findings, read_agreement
 from engine.app import agreement_records, case_record, delivery_records, pack_test_results, write_delivery
-from engine.core.compile import compile_diagnostics
-from engine.inputs.delivery import clobbers, input_files, org_number, read_delivery
-from engine.inputs.encoding import ENCODINGS
 from engine.batch.output import AtomicFile, OutputError
-from engine.views.diff import decision_changes
-from engine.views.explain import explain_text
-from engine.inputs.overrides import read_overrides
 from engine.batch.packtests import coverage
 from engine.batch.replay import parse_line, replay
+from engine.core.compile import compile_diagnostics
+from engine.inputs.agreement import delivery_facts, read_agreement
+from engine.inputs.delivery import clobbers, input_files, org_number, read_delivery
+from engine.inputs.encoding import ENCODINGS
+from engine.inputs.overrides import read_overrides
+from engine.views.agreement import findings
+from engine.views.diff import decision_changes
+from engine.views.explain import explain_text
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
 

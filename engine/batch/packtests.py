@@ -12,6 +12,7 @@ from ..inputs.agreement import case_from_facts
 from ..inputs.case import (
     Aggregated, aggregates, delivery_summary, eligible_underlag, huvudman_case, sibling_context, unit_case, unit_summary,
 )
+from ..core.results import Decision
 from ..core.runner import Engine
 
 
@@ -34,18 +35,18 @@ class TestResult:
 REFUSALS = ("not_eligible", "not_proposed", "excluded", "non_compliant")
 
 
-def _check(case: TestCase, record: dict, default_refusals: bool = False) -> TestResult:
-    statuses = {e["rule"]: e["status"] for e in record["trace"]}
+def _check(case: TestCase, record: "dict | Decision", default_refusals: bool = False) -> TestResult:
+    d = Decision.of(record)
+    statuses = d.statuses()
     failures = []
-    if "error" in record:
-        failures.append(f"engine error: {record['error']['message']}")
-    forced = any(o["action"] == "force" for o in record.get("overrides", ()))
-    if not default_refusals and record.get("outcome") in REFUSALS and not record.get("decided_by") and not forced:
-        failures.append(f"refused by the default outcome: no rule gives `{record['outcome']}` here, so the record "
+    if d.error:
+        failures.append(f"engine error: {d.error['message']}")
+    if not default_refusals and d.outcome in REFUSALS and not d.decided_by and not d.forced:
+        failures.append(f"refused by the default outcome: no rule gives `{d.outcome}` here, so the record "
                         "names no reason; add a rule that does, with its source")
     e = case.expect
-    if e.outcome is not None and record["outcome"] != e.outcome:
-        failures.append(f"outcome is {record['outcome']}, expected {e.outcome}")
+    if e.outcome is not None and d.outcome != e.outcome:
+        failures.append(f"outcome is {d.outcome}, expected {e.outcome}")
     for wanted, rules in (("fired", e.fired), ("not_fired", e.not_fired), ("unknown", e.unknown)):
         for rule in rules:
             if statuses.get(rule) != wanted:
