@@ -368,6 +368,33 @@ class TestReplay:
         assert 1 == result.exit_code
         assert [f"{records}:{line_no}: {reason}"] == result.stdout.splitlines()
 
+    def test_an_unknown_complement_reproduces(self, run, tmp_path):
+        """A unit whose neighbour is under review has `unit.same_building_eligible` unknown: its record
+        replays (the rebuilt case keeps it unknown, never false)."""
+        import yaml
+        doc = yaml.safe_load((self.SAMPLE / "delivery.yaml").read_text(encoding="utf-8"))
+        for u in doc["units"]:
+            if u["id"] == "48151623":
+                u["pupils"] = None  # the upper-grade unit goes to manual review
+        (tmp_path / "d.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+        out = tmp_path / "r.jsonl"
+        assert 0 == run("evaluate", str(tmp_path / "d.yaml"), "--out", str(out)).exit_code
+        assert any('"unit.same_building_eligible":"unit 48151623' in line for line in out.read_text(encoding="utf-8").splitlines())
+        result = run("replay", str(out))
+        assert ("", 0) == (result.stdout, result.exit_code)
+
+    @pytest.mark.parametrize("change, why", [
+        (lambda r: r.__setitem__("id", [1]), "not a record: `id` is a list, not text"),
+        (lambda r: r["pack"].__setitem__("sha256", {"a": 1}), "not a record: `pack.sha256` is a mapping, not text"),
+        (lambda r: r["input"].__setitem__("facts", []), "not a record: `input.facts` is a list, not a mapping"),
+    ])
+    def test_a_field_of_the_wrong_type_is_reported(self, run, records, change, why):
+        """A record whose id, pack hash or facts are of the wrong type: reported at its line, never a traceback."""
+        self._tamper(records, 1, change)
+        result = run("replay", str(records))
+        assert 1 == result.exit_code
+        assert result.stdout.startswith(f"{records}:1: {why}")
+
     @pytest.mark.parametrize("line, why", [
         (b"{oops", "not a record: Expecting property name"),
         (b"\xff{}", "not a record: byte 0xFF at column 1 is not UTF-8"),
@@ -703,3 +730,17 @@ class TestUnknownPriorityShown:
         report = run("evaluate", str(sample / "delivery.yaml"), "--overrides", str(sample / "overrides.yaml"), "--format", "md", "--workers", "0")
         row = next(line for line in report.stdout.splitlines() if "(232100-1001)" in line and line.startswith("|"))
         assert "| 0 + okänt tillägg (no-ongoing-dialogue" in row
+
+
+class TestReplayCost:
+    def test_each_pack_is_compiled_once(self, run, tmp_path, monkeypatch):
+        """Replaying 44 records of one pack builds one engine, not one per record (it took 14 ms a record)."""
+        import engine.batch.replay as replay_module
+
+        out = tmp_path / "r.jsonl"
+        assert 0 == run("evaluate", str(FIXTURES / "sample" / "delivery.yaml"), "--out", str(out)).exit_code
+        built = []
+        real = replay_module.Engine
+        monkeypatch.setattr(replay_module, "Engine", lambda pack: built.append(pack.ref) or real(pack))
+        assert 0 == run("replay", str(out)).exit_code
+        assert ["sbs@2.1.0"] == built

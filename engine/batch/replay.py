@@ -54,7 +54,8 @@ def case_of(record: dict) -> Case:
     given = record["input"]
     nested = _nest(given["facts"])
     facts = {**nested, "national_averages": given["national_averages"]}
-    context = given.get("context", {})
+    # a count or complement the record states as unknown (a reason, no value) stays unknown, never a default
+    context = {**{p: None for p in given.get("unknown") or {} if p in F.FIELDS and F.FIELDS[p].context}, **given.get("context", {})}
     bounds, members = given.get("bounds", {}), given.get("members", {})
     if record["kind"] == "unit":
         return unit_case(facts, given.get("unknown"), context, bounds, members)
@@ -115,7 +116,27 @@ def parse_line(raw: bytes) -> tuple[dict | None, str]:
         return None, f"not a record: no `{missing[0]}`"
     if value["kind"] not in ("unit", "huvudman") or not isinstance(value["input"], dict) or not isinstance(value["pack"], dict):
         return None, "not a record: `kind`, `input` or `pack` is malformed"
+    wrong = _wrong_type(value)
+    if wrong:
+        return None, f"not a record: {wrong}"
     return value, ""
+
+
+_SHAPES = (("id", str), ("input_sha256", str), ("pack.id", str), ("pack.version", str), ("pack.sha256", str),
+           ("input.facts", dict), ("input.national_averages", dict))
+_KINDS = {str: "text", dict: "a mapping", list: "a list", bool: "true or false", int: "a number", float: "a number",
+          type(None): "null"}
+
+
+def _wrong_type(record: dict) -> str:
+    """The first field a record needs whose value is of the wrong type (empty if none)."""
+    for path, want in _SHAPES:
+        value: Any = record
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(value, want):
+            return f"`{path}` is {_KINDS.get(type(value), type(value).__name__)}, not {_KINDS[want]}"
+    return ""
 
 
 def replay(records: Iterable[tuple[int, dict, bytes | None]], packs: Iterable[Pack]) -> Iterator[Mismatch]:
@@ -150,7 +171,7 @@ def replay(records: Iterable[tuple[int, dict, bytes | None]], packs: Iterable[Pa
         if case.input_sha256 != old.get("input_sha256"):
             yield Mismatch(line, kind, rid, "input hash differs: the recorded input does not hash to input_sha256")
             continue
-        engine = engines.setdefault(pack.sha256, Engine(pack))
+        engine = engines.get(pack.sha256) or engines.setdefault(pack.sha256, Engine(pack))  # compiled once per pack
         try:
             new = engine.evaluate(case, _overrides(old))
         except (ValueError, KeyError, TypeError) as e:
