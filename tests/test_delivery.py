@@ -283,3 +283,16 @@ class TestStreamedJson:
         diags = Diagnostics()
         assert read_delivery(path, diags) is None
         assert code in [d.code for d in diags.errors]
+
+    @pytest.mark.parametrize("depth", [100, 600])
+    def test_deep_nesting_inside_a_record_is_located(self, tmp_path, sample, depth):
+        """Lists nested 100 or 600 deep in a unit's `extra`: `yaml_too_deep` at its place, as in YAML (was a
+        RecursionError traceback at 600, and accepted at 100 where YAML refuses)."""
+        import json
+        text = json.dumps(sample, default=str).replace('"pupils": 310', '"pupils": 310, "extra": ' + "[" * depth + "]" * depth, 1)
+        assert "[[[" in text
+        path = tmp_path / "d.json"
+        path.write_text(text, encoding="utf-8")
+        diags = Diagnostics()
+        assert read_delivery(path, diags) is None
+        assert ["yaml_too_deep"] == [d.code for d in diags.errors]

@@ -19,7 +19,7 @@ import attrs
 from policy.diagnostics import Diagnostics, Location
 from policy.reader import OPTIONAL, REQUIRED
 from policy.testcases import TestCaseReader
-from policy.yamlsafe import MAP, SCALAR, SEQ, YNode, load_file
+from policy.yamlsafe import MAP, MAX_DEPTH, SCALAR, SEQ, YNode, load_file
 
 from .case import Aggregated, Case, delivery_summary, sibling_context, unit_case
 from .spill import Spill, Spilled
@@ -208,7 +208,10 @@ def read_delivery(path: str | Path, diags: Diagnostics, encoding: str | None = N
     else:
         if path.suffix.lower() == ".json":
             quick = Diagnostics()
-            parts = _check(_json_document(path, quick), quick, {}, str(path))
+            try:
+                parts = _check(_json_document(path, quick), quick, {}, str(path))
+            except (_Odd, RecursionError):  # found while a record is read: the located reader says where
+                parts = None
             if parts is not None:
                 return _delivery(parts)
         # YAML, or a JSON delivery with a defect: read with every node located, to say where
@@ -271,14 +274,20 @@ class _Records(Sequence):
         if not 0 <= i < len(self):
             raise IndexError(i)
         value, _ = self.decoder.raw_decode(self.text[self.spans[2 * i]:self.spans[2 * i + 1]])
-        return _unlocated(value, self.here)
+        return _unlocated(value, self.here, 3)  # the document, its list, the record
 
 
-def _unlocated(v: Any, here: Location) -> YNode:
+class _Odd(Exception):
+    """Something the quick reader leaves to the located one, which says where it is (nesting too deep)."""
+
+
+def _unlocated(v: Any, here: Location, depth: int = 1) -> YNode:
+    if depth > MAX_DEPTH:
+        raise _Odd("nesting too deep")
     if isinstance(v, dict):
-        return YNode(MAP, {k: _unlocated(x, here) for k, x in v.items()}, here, dict.fromkeys(v, here))
+        return YNode(MAP, {k: _unlocated(x, here, depth + 1) for k, x in v.items()}, here, dict.fromkeys(v, here))
     if isinstance(v, list):
-        return YNode(SEQ, [_unlocated(x, here) for x in v], here)
+        return YNode(SEQ, [_unlocated(x, here, depth + 1) for x in v], here)
     return YNode(SCALAR, v, here)
 
 
@@ -292,7 +301,7 @@ def _json_document(path: Path, diags: Diagnostics) -> YNode | None:
         text = raw.decode("utf-8-sig")
         del raw
         return _stream(text, json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_refuse), Location(str(path)))
-    except (OSError, ValueError, RecursionError, IndexError):
+    except (OSError, ValueError, RecursionError, IndexError, _Odd):
         return None
 
 
@@ -317,7 +326,7 @@ def _stream(text: str, decoder: json.JSONDecoder, here: Location) -> YNode:
         if key in top:
             raise _Duplicate(key)
         i = expect(skip(i), ":")
-        if key in _STREAMED and text[i] == "[":
+        if key in _STREAMED and text[i] == "[":  # a record is at depth 3: the document, the list, the record
             spans = array("q")
             i = skip(i + 1)
             while text[i] != "]":
@@ -331,7 +340,7 @@ def _stream(text: str, decoder: json.JSONDecoder, here: Location) -> YNode:
             i += 1
         else:
             value, i = decoder.raw_decode(text, i)
-            top[key] = _unlocated(value, here)
+            top[key] = _unlocated(value, here, 2)
         i = skip(i)
     if skip(i + 1) != len(text):
         raise ValueError("extra data")
