@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import os
 import signal
 import sys
 from importlib.metadata import PackageNotFoundError, version
@@ -290,6 +292,8 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
 def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None, out: Path | None,
              fmt: str, lang: str, workers: int | None, timeout: float) -> None:
     """Evaluate every unit and huvudman of a delivery; records with traces out, a summary on stderr."""
+    if out is not None and not out.name:
+        raise click.UsageError("--out names no file; give a file name, e.g. --out records.jsonl")
     if out is not None:
         hit = clobbers(out, [*input_files(delivery), *([overrides_path] if overrides_path else [])])
         if hit is not None:
@@ -445,7 +449,27 @@ def main() -> None:
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
+    except OSError as e:
+        if e.errno not in _OUTPUT_ERRORS:
+            raise
+        _quiet_stdout()  # what is still buffered cannot be written either
+        if e.errno != errno.EPIPE:  # a reader that stopped reading (`| head`) is not an error to report
+            click.echo(f"cannot write the output: {e.strerror}", err=True)
+        sys.exit(1)
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+#: Errors of writing the output (standard output, usually): a full disk, a closed pipe, a device that fails.
+_OUTPUT_ERRORS = (errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, errno.EFBIG)
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

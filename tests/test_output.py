@@ -65,3 +65,63 @@ class TestAtomicFile:
                                           "--out", str(tmp_path / "no" / "r.jsonl")])
         assert 1 == result.exit_code
         assert result.stderr.startswith("Error: cannot write") and "Traceback" not in result.stderr
+
+
+class TestNotARegularFile:
+    """`--out` naming a link, a pipe or a device writes into it; it never replaces it with a file."""
+
+    def test_a_symbolic_link_is_kept_and_its_target_written(self, tmp_path):
+        """OUT a link to a file: the target gets the records, the link stays a link."""
+        target, link = tmp_path / "target.jsonl", tmp_path / "link.jsonl"
+        target.write_text("old\n", encoding="utf-8")
+        link.symlink_to(target)
+        f = AtomicFile(link)
+        f.write(b"new\n")
+        f.commit()
+        assert (True, "new\n") == (link.is_symlink(), target.read_text(encoding="utf-8"))
+
+    def test_a_named_pipe_is_written_into_and_stays_a_pipe(self, tmp_path):
+        """OUT a FIFO: a reader gets the records; the FIFO is still a FIFO."""
+        import stat
+        import threading
+
+        fifo = tmp_path / "records.fifo"
+        os.mkfifo(fifo)
+        got = []
+        reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+        reader.start()
+        f = AtomicFile(fifo)
+        f.write("a line\n")
+        f.commit()
+        reader.join(timeout=10)
+        assert ([b"a line\n"], True) == (got, stat.S_ISFIFO(fifo.stat().st_mode))
+        assert [] == [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+    def test_an_empty_name_is_refused(self, tmp_path):
+        """`--out ''` names no file: one clear line (was a ValueError traceback)."""
+        from click.testing import CliRunner
+
+        from cli.main import cli
+        from tests.conftest import FIXTURES
+
+        result = CliRunner().invoke(cli, ["evaluate", str(FIXTURES / "sample" / "delivery.yaml"), "--out", ""])
+        assert 2 == result.exit_code
+        assert "--out" in result.stderr and result.exception is None or isinstance(result.exception, SystemExit)
+
+
+class TestStandardOutput:
+    @pytest.mark.parametrize("args", [["evaluate", "{sample}/delivery.yaml"], ["explain", "{sample}/delivery.yaml", "48151623"]])
+    def test_a_full_disk_under_stdout_is_one_line(self, args):
+        """Records or an explanation sent to a full device: one line naming the failure, exit 1, no traceback."""
+        from tests.conftest import FIXTURES
+
+        if not os.path.exists("/dev/full"):
+            pytest.skip("no /dev/full here")
+        sbs = os.path.join(os.path.dirname(sys.executable), "sbs")
+        argv = [a.format(sample=FIXTURES / "sample") for a in args]
+        with open("/dev/full", "wb") as full:
+            done = subprocess.run([sbs, *argv, "--workers", "0"] if args[0] == "evaluate" else [sbs, *argv],
+                                  stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert 1 == done.returncode
+        assert "Traceback" not in done.stderr
+        assert "cannot write the output: No space left on device" in done.stderr

@@ -39,16 +39,25 @@ def remove_stale(out: Path) -> list[Path]:
 
 
 class AtomicFile:
-    """UTF-8 written to `.OUT.<pid>.tmp`, renamed to OUT by `commit`; `abandon` removes it."""
+    """UTF-8 written to `.OUT.<pid>.tmp`, renamed to OUT by `commit`; `abandon` removes it.
+
+    OUT a symbolic link: its target is written so (the link stays). OUT a pipe, a device or a socket,
+    which a file renamed over it would replace: it is written into directly, with nothing to keep.
+    """
 
     def __init__(self, out: Path) -> None:
         self.out = out
-        self.tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-        if not out.parent.is_dir():
-            raise OutputError(f"cannot write `{out}`: the directory `{out.parent}` does not exist")
-        remove_stale(out)
+        target = out.resolve() if out.is_symlink() else out
+        self.direct = target.exists() and not target.is_file() and not target.is_dir()
+        self.tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        self.target = target
+        if not target.parent.is_dir():
+            what = "is not a directory" if target.parent.exists() else "does not exist"
+            raise OutputError(f"cannot write `{out}`: the directory `{target.parent}` {what}")
+        if not self.direct:
+            remove_stale(target)
         try:
-            self.stream: IO[bytes] | None = self.tmp.open("wb")
+            self.stream: IO[bytes] | None = (target if self.direct else self.tmp).open("wb")
         except OSError as e:
             raise OutputError(f"cannot write `{out}`: {e.strerror}") from None
 
@@ -63,7 +72,8 @@ class AtomicFile:
     def commit(self) -> None:
         try:
             self.stream.close()
-            os.replace(self.tmp, self.out)
+            if not self.direct:
+                os.replace(self.tmp, self.target)
         except OSError as e:
             self.abandon()
             raise OutputError(f"cannot write `{self.out}`: {e.strerror}; the old file is kept") from None
@@ -74,4 +84,5 @@ class AtomicFile:
                 self.stream.close()
         except OSError:
             pass
-        self.tmp.unlink(missing_ok=True)
+        if not self.direct:
+            self.tmp.unlink(missing_ok=True)
