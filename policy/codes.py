@@ -100,6 +100,7 @@ CODES: tuple[Code, ...] = (
        "likely a typing slip", WARNING),
     # deliveries
     _c("delivery_control_character", "delivery", "a NUL or another control character in a table"),
+    _c("delivery_column_conflict", "delivery", "a table's column names a group of fields another column gives a field of (`injunction` beside `injunction.fine`)"),
     _c("delivery_duplicate_column", "delivery", "a column given twice (at the second header's line and column)"),
     _c("delivery_row_length", "delivery", "a row of another width than the header"),
     _c("delivery_bad_percent", "delivery", "`(%)` on a column that is not a share"),

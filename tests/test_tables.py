@@ -224,6 +224,19 @@ class TestNothingMisread:
         assert doc is None
         assert ["units.csv:1:23: delivery_duplicate_column: column `pupils` appears twice (columns 3 and 4)"] == [e.split("\n")[0] for e in errors]
 
+    @pytest.mark.parametrize("header, row, at", [
+        ("id;huvudman_id;injunction.fine;injunction", "48151623;212000-0999;ja;", "1:32"),
+        ("injunction;id;huvudman_id;injunction.fine", ";48151623;212000-0999;ja", "1:1"),
+        ("id;huvudman_id;id.x", "48151623;212000-0999;1", "1:1"),
+    ])
+    def test_a_column_naming_a_group_of_another_column_is_an_error(self, tmp_path, header, row, at):
+        """`injunction` beside `injunction.fine`: one located error at the header (was a traceback, or every
+        unit's injunction silently dropped)."""
+        doc, errors = _read(_dir(tmp_path, f"{header}\n{row}\n"))
+        assert doc is None
+        first = [e.split("\n")[0] for e in errors][0]
+        assert first.startswith(f"units.csv:{at}: delivery_column_conflict: column `")
+
     @pytest.mark.parametrize("row, cells", [("48151623;212000-0999;310;ja;extra", 5), ("48151623;212000-0999;310", 3)])
     def test_a_row_of_the_wrong_width_is_an_error(self, tmp_path, row, cells):
         """A cell too many (dropped before) or too few (padded with unknowns before, so a cut file evaluated)."""

@@ -182,7 +182,16 @@ def _header(table: Table, root: str, diags: Diagnostics) -> list[tuple[str, F.Fi
             diags.error("delivery_bad_percent", f"column `{clean}` is in {unit}, not a share: `(%)` does not apply", where,
                         "percentages are only for share columns (for example results.share_degree_within_3y (%))")
         columns.append((clean, field, percent, i))
-    return columns
+    names = {clean for clean, _, _, _ in columns}
+    conflicting = set()
+    for clean, _, _, i in columns:
+        inner = sorted(n for n in names if n.startswith(clean + "."))
+        if inner:
+            where = Location(table.file, 1, table.header_starts[i] if i < len(table.header_starts) else i + 1)
+            diags.error("delivery_column_conflict", f"column `{clean}` names a group of fields, and column `{inner[0]}` one of its fields",
+                        where, f"give the group's fields as columns of their own (`{inner[0]}`), never the group itself")
+            conflicting.add(clean)
+    return [c for c in columns if c[0] not in conflicting]
 
 
 def _records(table: Table, root: str, unknown: dict[str, dict[str, str]], diags: Diagnostics) -> YNode:
