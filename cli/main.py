@@ -187,12 +187,16 @@ def _delivery(ctx: click.Context, path: Path):
     return registry, doc
 
 
-def _pack(registry: Registry, ref: str | None, date: str):
-    """The pack named `ID@VERSION`, or the one in force on `date`; a usage error if there is none."""
+def _pack(registry: Registry, ref: str | None, date: str, source: Path | None = None):
+    """The pack named `ID@VERSION` (a usage error if there is none), or the one in force on the date of the
+    delivery at `source` (none in force: the delivery cannot be decided, exit 1, naming the file and field)."""
     try:
         return registry.get(ref) if ref else registry.in_force(date)
     except PackNotFound as e:
-        raise click.UsageError(f"{e} ({e.hint})" if e.hint else str(e))
+        text = f"{e} ({e.hint})" if e.hint else str(e)
+        if ref or source is None:
+            raise click.UsageError(text)
+        raise NotFound(f"{source}: delivery.date {date}: {text}; give a delivery of a date a pack covers, or --pack ID@VERSION")
 
 
 def _overrides(path: Path | None, pack, doc) -> list:
@@ -210,7 +214,7 @@ def _overrides(path: Path | None, pack, doc) -> list:
 def _prepare(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None):
     """The checked delivery, the pack (named, or in force on the delivery date) and the checked overrides."""
     registry, doc = _delivery(ctx, delivery)
-    pack = _pack(registry, pack_ref, doc.date)
+    pack = _pack(registry, pack_ref, doc.date, delivery)
     return doc, pack, _overrides(overrides_path, pack, doc)
 
 

@@ -744,3 +744,15 @@ class TestReplayCost:
         monkeypatch.setattr(replay_module, "Engine", lambda pack: built.append(pack.ref) or real(pack))
         assert 0 == run("replay", str(out)).exit_code
         assert ["sbs@2.1.0"] == built
+
+
+class TestNoPackInForce:
+    def test_a_delivery_dated_before_every_pack_is_an_input_error(self, run, tmp_path):
+        """A delivery of 1900: exit 1 naming the file and `delivery.date` (was a usage error, exit 2, naming neither)."""
+        text = (FIXTURES / "sample" / "delivery.yaml").read_text(encoding="utf-8").replace("date: 2016-01-28", "date: 1900-01-01", 1)
+        assert "1900-01-01" in text
+        path = tmp_path / "old.yaml"
+        path.write_text(text, encoding="utf-8")
+        result = run("evaluate", str(path))
+        assert 1 == result.exit_code
+        assert f"{path}: delivery.date 1900-01-01: no version of `sbs` is in force on 1900-01-01" in result.stderr
