@@ -405,24 +405,30 @@ def replay_command(ctx: click.Context, records_path: Path) -> None:
     """Re-evaluate stored decision records (JSON Lines) with the pack versions that made them; report any that differ."""
     diags = Diagnostics()
     registry = Registry.load([ctx.obj["rules"]], diags)
-    records, bad, lines = [], 0, 0
-    try:
+    count = {"bad": 0, "lines": 0}
+
+    def records():  # read as replayed, one line at a time: a national register's records are never held whole
         with records_path.open("rb") as f:
             for n, raw in enumerate(f, start=1):
                 if not raw.strip():
                     continue
-                lines += 1
+                count["lines"] += 1
                 record, why = parse_line(raw)
                 if record is None:
-                    bad += 1
+                    count["bad"] += 1
                     click.echo(f"{records_path}:{n}: {why}")
                 else:
-                    records.append((n, record, raw))
+                    yield n, record, raw
+
+    try:
+        for m in replay(records(), registry.packs):
+            count["bad"] += 1
+            click.echo(f"{records_path}:{m.line}: {m.kind} {m.id}: {m.reason}")
     except OSError as e:
+        if e.errno in _OUTPUT_ERRORS:
+            raise
         raise click.UsageError(f"cannot read {records_path}: {e.strerror}")
-    for m in replay(records, registry.packs):
-        bad += 1
-        click.echo(f"{records_path}:{m.line}: {m.kind} {m.id}: {m.reason}")
+    bad, lines = count["bad"], count["lines"]
     click.echo(f"{lines} line{'s' * (lines != 1)}, {lines - bad} reproduced, {bad} did not", err=True)
     sys.exit(1 if bad else 0)
 

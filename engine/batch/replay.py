@@ -20,7 +20,8 @@ from policy.model import Pack
 from ..inputs.case import Aggregated, Case, huvudman_case, unit_case
 from ..inputs.overrides import Override
 from ..core.record import dumps
-from .round import rank_round
+from ..inputs.spill import Spill
+from .round import Standing, place, rank
 from ..core.runner import Engine
 
 
@@ -148,7 +149,8 @@ def replay(records: Iterable[tuple[int, dict, bytes | None]], packs: Iterable[Pa
     """
     by_hash = {p.sha256: p for p in packs}
     engines: dict[str, Engine] = {}
-    rounds: dict[tuple[str, str], list[tuple[int, dict, dict, bytes | None]]] = defaultdict(list)
+    rounds: dict[tuple[str, str], list[tuple[int, Any, Standing, tuple[int, int]]]] = defaultdict(list)
+    spill = Spill()
     seen: dict[tuple, int] = {}
     for line, old, raw in records:
         kind, rid = old.get("kind", "?"), old.get("id", "?")
@@ -177,16 +179,20 @@ def replay(records: Iterable[tuple[int, dict, bytes | None]], packs: Iterable[Pa
         except (ValueError, KeyError, TypeError) as e:
             yield Mismatch(line, kind, rid, f"the recorded overrides are malformed: {e}")
             continue
-        if kind == "huvudman":
-            rounds[(pack.sha256, delivery)].append((line, old, new, raw))
+        if kind == "huvudman":  # decided once its round is: it waits in the spill, its standing in memory
+            rounds[(pack.sha256, delivery)].append((line, old.get("rank"), Standing.of(new, pack), spill.put((old, new, raw))))
         elif not _same(new, old, raw):
             yield Mismatch(line, kind, rid, _why(old, new) if dumps(new) != dumps(old) else _bytes_differ())
     for (sha, delivery), group in sorted(rounds.items()):
-        rank_round([new for _, _, new, _ in group], by_hash[sha])
-        for line, old, new, raw in group:
+        placements = dict(rank([standing for _, _, standing, _ in group], by_hash[sha]))
+        for line, _, standing, at in group:
+            old, new, raw = spill.get(*at)
+            if standing.id in placements:
+                place(new, placements[standing.id])
             if not _same(new, old, raw):
                 yield Mismatch(line, "huvudman", old["id"], _why(old, new) if dumps(new) != dumps(old) else _bytes_differ())
         yield from _gaps(group)
+    spill.close()
 
 
 def _same(new: dict, old: dict, raw: bytes | None) -> bool:
@@ -199,9 +205,9 @@ def _bytes_differ() -> str:
     return "the stored bytes differ (whitespace, escapes or key order) from the record the engine writes"
 
 
-def _gaps(group: list[tuple[int, dict, dict, bytes | None]]) -> Iterator[Mismatch]:
+def _gaps(group: list[tuple[int, Any, Standing, tuple[int, int]]]) -> Iterator[Mismatch]:
     """Ranks of a round that no stored record holds: records of the run are missing."""
-    ranks = sorted(old["rank"] for _, old, _, _ in group if isinstance(old.get("rank"), int))
+    ranks = sorted(rank for _, rank, _, _ in group if isinstance(rank, int) and not isinstance(rank, bool))
     missing = sorted(set(range(1, (ranks[-1] if ranks else 0) + 1)) - set(ranks))
     if missing:
         line = group[0][0]
