@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import math
 import os
 import signal
 import sys
@@ -173,6 +174,13 @@ class _Output:
             self.file.abandon()
 
 
+def _finite(seconds: float) -> float:
+    """A number of seconds: `nan` and `inf` pass click's range check, so they are refused here."""
+    if not math.isfinite(seconds):
+        raise click.BadParameter(f"{seconds} is not a number of seconds")
+    return seconds
+
+
 def _fail(diags: Diagnostics) -> None:
     raise InputError(diags, lambda d: _echo_diagnostics(d, err=True))
 
@@ -289,7 +297,7 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Language of the report.")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="Worker processes (default: one per core); 0 evaluates in this process, without the watchdog.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, callback=lambda _c, _p, v: _finite(v),
               help="Seconds a case may take before the watchdog stops it (an engine-error record).")
 @ENCODING_OPTION
 @click.pass_context

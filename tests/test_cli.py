@@ -756,3 +756,12 @@ class TestNoPackInForce:
         result = run("evaluate", str(path))
         assert 1 == result.exit_code
         assert f"{path}: delivery.date 1900-01-01: no version of `sbs` is in force on 1900-01-01" in result.stderr
+
+
+class TestTimeoutOption:
+    @pytest.mark.parametrize("value", ["nan", "inf"])
+    def test_a_timeout_must_be_a_finite_number_of_seconds(self, run, value):
+        """`--timeout nan` passed the range check and left every case unwatched: a usage error now."""
+        result = run("evaluate", str(FIXTURES / "sample" / "delivery.yaml"), "--timeout", value)
+        assert 2 == result.exit_code
+        assert "is not a number of seconds" in result.stderr

@@ -296,3 +296,19 @@ class TestStreamedJson:
         diags = Diagnostics()
         assert read_delivery(path, diags) is None
         assert ["yaml_too_deep"] == [d.code for d in diags.errors]
+
+
+class TestOneErrorPerDefect:
+    """A defect is reported once, where it is, without errors that only follow from it."""
+
+    def test_a_huvudman_with_a_bad_field_does_not_make_its_units_orphans(self, read):
+        """`type: kommunX`: one error at the field, no `delivery_unknown_huvudman` for its units."""
+        doc, errors = read(GOOD.replace("type: kommun}", "type: kommunX}"))
+        assert doc is None
+        assert ["schema_wrong_type"] == [e.split(": ")[1] for e in errors]
+
+    def test_an_impossible_date_is_not_also_a_missing_date(self, read):
+        """`date: 2016-02-30`: the date is wrong; the delivery does have a date."""
+        doc, errors = read(GOOD.replace("date: 2016-01-28", "date: 2016-02-30"))
+        assert doc is None
+        assert "schema_missing_key" not in " ".join(errors) and errors

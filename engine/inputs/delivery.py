@@ -357,10 +357,12 @@ def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, 
         return None
     header = r.record(top["delivery"], "delivery") if "delivery" in top else None
     if header is not None:
+        given = top["delivery"].value if top["delivery"].kind == MAP else {}
         for key in ("id", "date"):
             if header.get(key) is None:
-                diags.error("schema_missing_key", f"the delivery has no `{key}`", top["delivery"].loc,
-                            "the date picks the pack in force" if key == "date" else "")
+                if key not in given or given[key].value is None:  # a value that is wrong was reported as such
+                    diags.error("schema_missing_key", f"the delivery has no `{key}`", top["delivery"].loc,
+                                "the date picks the pack in force" if key == "date" else "")
                 header = None
                 break
     averages = r.averages(top["national_averages"]) if "national_averages" in top else None
@@ -370,7 +372,11 @@ def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, 
     seen: dict[str, Location] = {}
     unknown: dict[str, dict[str, str]] = {}
     owners: set[str] = set()
+    written: set[str] = set()  # every huvudman id as written: one with a defect of its own still exists
     for i, node in enumerate(_records(top.get("huvudman"), "huvudman", r)):
+        raw_id = node.value.get("id") if node.kind == MAP else None
+        if raw_id is not None and raw_id.kind == SCALAR:
+            written.add(org_number(str(raw_id.value)) or str(raw_id.value))
         rec = _checked(node, "huvudman", i, diags, seen)
         if rec is not None:
             huvudman.append(rec)
@@ -392,6 +398,8 @@ def _check(root: YNode | None, diags: Diagnostics, reasons: dict[str, dict[str, 
             diags.error("schema_missing_key", f"unit {rec['id']}: no `huvudman_id`", node.loc, "every unit names its huvudman")
             continue
         if owner not in owners:
+            if owner in written:  # its huvudman has a defect of its own, reported there
+                continue
             where = node.value["huvudman_id"].loc
             diags.error("delivery_unknown_huvudman", f"unit {rec['id']}: huvudman `{owner}` is not in the delivery", where,
                         "add it under `huvudman:` or correct the organisation number")
