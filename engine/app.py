@@ -14,16 +14,16 @@ import attrs
 from policy.model import Pack
 
 from . import messages as M
-from .inputs.agreement import Agreement, agreement_case, insats_cases
+from .batch.packtests import TestResult, run_tests
 from .batch.tasks import Encoded, Tasks, evaluate_delivery, record_of
+from .batch.workers import WorkerPool, default_workers
+from .core.record import dumpb, error_record
+from .core.runner import ENGINE_VERSION, Engine
+from .inputs.agreement import Agreement, agreement_case, insats_cases
 from .inputs.case import Case
 from .inputs.delivery import Delivery
 from .inputs.overrides import Override
-from .batch.packtests import TestResult, run_tests
-from .core.record import dumpb, error_record
 from .views.render import CSV_COLUMNS, ReportBuilder, Summary, csv_line, csv_row, html_parts, markdown_parts
-from .core.runner import ENGINE_VERSION, Engine
-from .batch.workers import WorkerPool, default_workers
 
 TIMEOUT = 30.0  #: seconds a case may take before the watchdog stops it
 

@@ -8,12 +8,19 @@ import attrs
 from policy import facts as F
 from policy.model import Pack, TestCase
 
-from ..inputs.agreement import case_from_facts
-from ..inputs.case import (
-    Aggregated, aggregates, delivery_summary, eligible_underlag, huvudman_case, sibling_context, unit_case, unit_summary,
-)
 from ..core.results import Decision
 from ..core.runner import Engine
+from ..inputs.agreement import case_from_facts
+from ..inputs.case import (
+    Aggregated,
+    aggregates,
+    delivery_summary,
+    eligible_underlag,
+    huvudman_case,
+    sibling_context,
+    unit_case,
+    unit_summary,
+)
 
 
 @attrs.frozen

@@ -17,12 +17,12 @@ import attrs
 from policy import facts as F
 from policy.model import Pack
 
+from ..core.record import dumps
+from ..core.runner import Engine
 from ..inputs.case import Aggregated, Case, huvudman_case, unit_case
 from ..inputs.overrides import Override
-from ..core.record import dumps
 from ..inputs.spill import Spill
 from .round import Standing, place, rank
-from ..core.runner import Engine
 
 
 @attrs.frozen

@@ -15,13 +15,13 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import attrs
 
 from .. import messages as M
+from ..core.record import dumpb, error_record
+from ..core.runner import ENGINE_VERSION, Engine
 from ..inputs.case import Case, aggregates, eligible_underlag, huvudman_case, unit_summary
 from ..inputs.delivery import Delivery
 from ..inputs.overrides import Override
-from ..core.record import dumpb, error_record
-from .round import Standing, place, rank
 from ..inputs.spill import Spilled
-from ..core.runner import ENGINE_VERSION, Engine
+from .round import Standing, place, rank
 
 
 class _Context:

@@ -21,13 +21,12 @@ from collections import deque
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterator
 
-
 from .. import messages as M
-from .tasks import Encoded, Tasks
-from .tasks import encode as encode_record
+from ..core.runner import Engine
 from ..inputs.delivery import Delivery
 from ..inputs.overrides import Override
-from ..core.runner import Engine
+from .tasks import Encoded, Tasks
+from .tasks import encode as encode_record
 
 DEPTH = 16  #: tasks given to a worker ahead of its answers (keeps both cores busy without a backlog)
 #: Bytes of tasks a worker may have unread. The parent never blocks sending to a worker that is itself

@@ -31,13 +31,25 @@ from typing import Any, Mapping
 
 import attrs
 
+from policy import facts as F
+from policy.check import derived_reads, find_cycle
 from policy.diagnostics import Diagnostic, Location, PackError
 from policy.model import (
-    All, Any_, Compare, Condition, Derived, FactRef, Known, Literal, NationalAverage, Not, Pack, ParamRef, Rule,
+    All,
+    Any_,
+    Compare,
+    Condition,
+    Derived,
+    FactRef,
+    Known,
+    Literal,
+    NationalAverage,
+    Not,
+    Pack,
+    ParamRef,
+    Rule,
 )
-from policy import facts as F
 from policy.operators import DURABLE, MEMBERSHIP, NEGATE
-from policy.check import derived_reads, find_cycle
 
 from ..inputs.case import Case, parameter_value
 

@@ -15,10 +15,10 @@ import attrs
 from policy.model import OutcomePolicy, ParamRef
 
 from ..inputs.case import Case, parameter_value
+from ..inputs.overrides import Override
 from .compile import Compiled
 from .evaluate import RuleResult
 from .logic import derived_value, effective
-from ..inputs.overrides import Override
 
 FIRED, NOT_FIRED, UNKNOWN, OVERRIDDEN, NOT_REACHED = "fired", "not_fired", "unknown", "overridden", "not_reached"
 

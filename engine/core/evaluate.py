@@ -15,7 +15,6 @@ from policy.operators import MEMBERSHIP, PYTHON
 from .. import messages as M
 from ..inputs.case import Case, parameter_value
 from .compile import Compiled
-
 from .logic import derived_value, interval_compare, k_and, k_not, k_or
 
 _COMPARE = PYTHON  #: an operator's meaning on two known values (policy.operators)

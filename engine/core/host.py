@@ -18,7 +18,6 @@ from durable import engine as durable_engine
 from .compile import SINK_PRI, Compiled, derived_key
 from .logic import derived_value
 
-
 #: A number token with an exponent and no decimal point, e.g. `: 1e-05`; inside a string it is a false
 #: alarm that only costs the exact (slower) encoding.
 _UNSAFE_NUMBER = re.compile(r"[:\[,]\s*-?\d+[eE]")

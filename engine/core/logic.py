@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
+
 def k_not(v: bool | None) -> bool | None:
     return None if v is None else not v
 

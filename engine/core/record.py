@@ -16,11 +16,11 @@ except ImportError:  # pragma: no cover - installed with sbs
 from policy.model import Effect, ParamRef, Rule
 
 from ..inputs.case import Case
+from ..inputs.overrides import Override
 from .compile import Compiled
 from .decide import NOT_REACHED, Decision, RuleStatus
 from .evaluate import Detail, RuleResult
 from .logic import show
-from ..inputs.overrides import Override
 
 
 def _json(record: dict) -> str:

@@ -8,12 +8,12 @@ from policy.model import Pack
 
 from .. import messages as M
 from ..inputs.case import Case
+from ..inputs.overrides import Override, for_target
 from .compile import Compiled, averages_digest, compile_pack
 from .decide import decide
 from .evaluate import Evaluator
 from .host import DurableError, DurableRunner, QuietHost, statuses
 from .logic import show
-from ..inputs.overrides import Override, for_target
 from .record import decision_record, error_record, rule_static
 
 try:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import ctypes
 import json
 import re
-from pathlib import Path
 from array import array
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import attrs

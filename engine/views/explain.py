@@ -14,6 +14,7 @@ from ..core.evaluate import Detail
 from ..core.logic import show
 from ..core.results import Decision, RuleOutcome
 
+
 def _unit(path: str | None) -> str | None:
     """The unit of a fact (`share`, `pupils`, …), so its numbers are written as such (85,6 %)."""
     field = F.FIELDS.get(path) if path else None

@@ -15,8 +15,8 @@ from collections import Counter
 from typing import Any, Iterable, Iterator
 
 from .. import messages as M
-from .explain import explain_text
 from ..core.results import Decision
+from .explain import explain_text
 
 UNIT_OUTCOMES = ("eligible", "not_eligible", "excluded", "deferred", "manual_review")
 HUVUDMAN_OUTCOMES = ("proposed", "waitlisted", "not_proposed", "deferred", "manual_review")
