@@ -233,7 +233,13 @@ class _Builder:
             if tag == _CORE + "float":
                 return float(text)
         except ValueError:
-            self.diags.error("yaml_bad_scalar", f"`{text}` is not a valid {tag[len(_CORE):]}", loc)
+            digits = len(text.lstrip("+-").replace("_", ""))
+            if tag == _CORE + "int" and digits > 15:  # beyond what Python converts; the value is reported once
+                self.diags.error("yaml_bad_scalar", f"a number of {digits} digits; numbers have at most 15", loc,
+                                 "a typing slip? statistics and amounts have fewer digits")
+                return None
+            shown = text if len(text) <= 40 else text[:40] + "…"
+            self.diags.error("yaml_bad_scalar", f"`{shown}` is not a valid {tag[len(_CORE):]}", loc)
             return text
         self._bad_tag(tag, loc)
         return text

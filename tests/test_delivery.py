@@ -312,3 +312,19 @@ class TestOneErrorPerDefect:
         doc, errors = read(GOOD.replace("date: 2016-01-28", "date: 2016-02-30"))
         assert doc is None
         assert "schema_missing_key" not in " ".join(errors) and errors
+
+    @pytest.mark.parametrize("name", ["d.json", "d.yaml"])
+    def test_a_number_beyond_what_python_reads_is_one_short_error(self, tmp_path, name):
+        """5,000 digits in `pupils` (past Python's conversion limit): one error that counts the digits,
+        not two that print them all."""
+        text = GOOD.replace("pupils: 310", "pupils: " + "9" * 5000)
+        if name.endswith(".json"):
+            import json
+
+            import yaml
+            text = json.dumps(yaml.safe_load(GOOD), default=str).replace('"pupils": 310', '"pupils": ' + "9" * 5000)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        diags = Diagnostics()
+        assert read_delivery(tmp_path / name, diags) is None
+        [d] = diags.errors
+        assert "a number of 5000 digits" in d.message and "9999" not in d.render()
