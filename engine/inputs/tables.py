@@ -194,12 +194,33 @@ def _header(table: Table, root: str, diags: Diagnostics) -> list[tuple[str, F.Fi
     return [c for c in columns if c[0] not in conflicting]
 
 
+class _Rows:
+    """A table's records, each made as the delivery's reader reaches it and then let go: a national
+    register's rows are never all held as located nodes. The table is read once; `len` counts the
+    records read (the reader asks it only when it has read them all)."""
+
+    def __init__(self, make: Iterator[YNode]) -> None:
+        self._make, self.count = make, 0
+
+    def __iter__(self) -> Iterator[YNode]:
+        for item in self._make:
+            self.count += 1
+            yield item
+
+    def __len__(self) -> int:
+        return self.count
+
+
 def _records(table: Table, root: str, unknown: dict[str, dict[str, str]], diags: Diagnostics) -> YNode:
-    """The table's rows as located records of `root` (`unit` or `huvudman`); a row of the wrong width is an error."""
+    """The table's rows as located records of `root` (`unit` or `huvudman`), made as they are read; a row
+    of the wrong width is an error. The reasons for unknown cells go to `unknown` as each row is made."""
     columns = _header(table, root, diags)
+    return YNode(SEQ, _Rows(_row_records(table, root, columns, unknown, diags)), Location(table.file, 1, 1))
+
+
+def _row_records(table: Table, root: str, columns: list, unknown: dict[str, dict[str, str]], diags: Diagnostics) -> Iterator[YNode]:
     width = len(table.header)
     id_at = next((i for clean, _, _, i in columns if clean == "id"), None)
-    items = []
     for line, cells, starts in table.rows:
         loc = Location(table.file, line, 1)
         extra = [c for c in cells[width:] if str(c).strip()]
@@ -238,8 +259,7 @@ def _records(table: Table, root: str, unknown: dict[str, dict[str, str]], diags:
         rid = record.get("id")
         if reasons and rid is not None and rid.value is not None:
             unknown[str(rid.value)] = reasons
-        items.append(YNode(MAP, record, loc, key_locs))
-    return YNode(SEQ, items, Location(table.file, 1, 1))
+        yield YNode(MAP, record, loc, key_locs)
 
 
 def table_document(path: Path, diags: Diagnostics, encoding: str | None = None) -> tuple[YNode | None, dict[str, dict[str, str]]]:
