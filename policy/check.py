@@ -115,7 +115,7 @@ class Checker:
     def check_languages(self) -> None:
         """Every text is in each language the pack declares, and in no other."""
         declared = self.meta.languages
-        texts = [(self.meta.title, "the pack title", self.meta.loc)]
+        texts = [(self.meta.title, "the pack title", self.meta.title_loc)]
         for p in self.params.values():
             texts += [(p.text, f"parameter `{p.name}`", p.loc), (p.interpretation, f"the interpretation of parameter `{p.name}`", p.loc)]
         for r in self.rules:

@@ -93,6 +93,7 @@ class PackMeta:
     replaces: tuple[str, ...] = ()
     #: the languages of every text in the pack: Swedish and English, and any the pack adds
     languages: tuple[str, ...] = LANGUAGES
+    title_loc: Location = _loc()  #: where the title is written, for what is said of it
 
     @property
     def ref(self) -> str:

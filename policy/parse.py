@@ -118,7 +118,8 @@ class Parser(TestCaseReader):
         languages = self.languages(m.get("languages"))
         if None in (pid, version, valid_from, title, languages) or (fmt is not None and fmt.value != 1):
             return None
-        return PackMeta(pid, version, valid_from, valid_to, title, sources, supersedes, 1, node.loc, replaces, languages)
+        return PackMeta(pid, version, valid_from, valid_to, title, sources, supersedes, 1, node.loc, replaces, languages,
+                        m["title"].loc)
 
     def sources(self, node: YNode) -> tuple[Source, ...]:
         if node.kind != MAP:

@@ -319,6 +319,13 @@ class TestLanguages:
         assert ("text_missing_language", 15) == (d.code, d.location.line)  # the rule's `- id:` line
         assert "rule `small-unit` has no text in `fi`" in d.message
 
+    def test_the_title_is_located_at_the_title(self, load_text):
+        """fi declared, the title in sv and en: the error points at `title:` (line 7), not at `pack:`."""
+        head = TRILINGUAL_HEAD.replace(", fi: Esimerkki", "")
+        pack, diags = self._load(load_text, head, "{sv: Liten enhet, en: Small unit, fi: Pieni yksikkö}")
+        [d] = diags.errors
+        assert ("text_missing_language", 7) == (d.code, d.location.line)
+
     def test_an_undeclared_language_is_an_error(self, load_text):
         """A Finnish text in a pack that declares none: `text_undeclared_language`, with the fix."""
         head = TRILINGUAL_HEAD.replace("  languages: [sv, en, fi]\n", "").replace(", fi: Esimerkki", "")
