@@ -328,3 +328,32 @@ class TestOneErrorPerDefect:
         assert read_delivery(tmp_path / name, diags) is None
         [d] = diags.errors
         assert "a number of 5000 digits" in d.message and "9999" not in d.render()
+
+    def test_a_lone_surrogate_under_extra_is_refused_as_in_yaml(self, tmp_path):
+        """`"\\udc80"` in a unit's `extra`: JSON is refused at its place as YAML is (it was accepted)."""
+        import json
+
+        import yaml
+        sample = yaml.safe_load((FIXTURES / "sample" / "delivery.yaml").read_text(encoding="utf-8"))
+        sample["units"][0]["extra"] = {"note": "x"}
+        text = json.dumps(sample, default=str).replace('"note": "x"', '"note": "\\udc80"')
+        path = tmp_path / "d.json"
+        path.write_text(text, encoding="utf-8")
+        diags = Diagnostics()
+        assert read_delivery(path, diags) is None
+        assert ["yaml_bad_scalar"] == [d.code for d in diags.errors]
+
+    def test_an_escaped_pair_is_a_character_and_read(self, tmp_path):
+        """`"\\\\ud83d\\\\ude00"` (an emoji written as a pair of escapes) in a name: read, not refused."""
+        import json
+
+        import yaml
+        sample = yaml.safe_load((FIXTURES / "sample" / "delivery.yaml").read_text(encoding="utf-8"))
+        text = json.dumps(sample, default=str).replace('"Lindskolan 7-9"', '"Lindskolan \\ud83d\\ude00"', 1)
+        assert "\\ud83d" in text
+        path = tmp_path / "d.json"
+        path.write_text(text, encoding="utf-8")
+        diags = Diagnostics()
+        doc = read_delivery(path, diags)
+        assert [] == [d.code for d in diags.errors]
+        assert any(u.get("name") == "Lindskolan \U0001F600" for u in doc.units)

@@ -254,6 +254,10 @@ def _refuse(constant: str) -> Any:
 
 
 _SPACE = re.compile(r"[ \t\n\r]*")
+#: A lone UTF-16 surrogate written as an escape (`\ud800` without its pair; a pair is an emoji and fine),
+#: which no encoding can write: a document with one goes to the located reader, which says where it is.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+                                r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 #: The lists of records a JSON delivery is read from one record at a time.
 _STREAMED = ("units", "huvudman")
 
@@ -300,6 +304,8 @@ def _json_document(path: Path, diags: Diagnostics) -> YNode | None:
             return None
         text = raw.decode("utf-8-sig")
         del raw
+        if _ESCAPED_SURROGATE.search(text):  # a pair is fine, a lone one is not: the located reader tells them apart
+            return None
         return _stream(text, json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_refuse), Location(str(path)))
     except (OSError, ValueError, RecursionError, IndexError, _Odd):
         return None
