@@ -26,6 +26,12 @@ MAP, SEQ, SCALAR = "map", "seq", "scalar"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def join_pairs(text: str) -> str:
+    """Text with each pair of surrogates (`\\ud83d\\ude00`, as JSON writes a character beyond the BMP)
+    made the one character it stands for; a lone surrogate stays, for `has_surrogate` to find."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+
+
 def has_surrogate(text: str) -> bool:
     """Whether text holds a lone UTF-16 surrogate (`"\\ud800"` in JSON): no encoding can write it."""
     return bool(_SURROGATE.search(text))
@@ -219,6 +225,8 @@ class _Builder:
         tag, text = node.tag, node.value
         try:
             if tag == _CORE + "str":
+                if has_surrogate(text):
+                    text = join_pairs(text)
                 if has_surrogate(text):
                     self.diags.error("yaml_bad_scalar", "the text holds a lone surrogate (an escape such as \\ud800 without its pair)",
                                      loc, "no encoding can write it: correct the escape, or remove it")

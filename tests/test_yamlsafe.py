@@ -165,3 +165,18 @@ def test_fast_parser_reads_damaged_documents_as_the_python_parser_does():
         if fast is not False and _tree(fast) != slow:
             differ.append(text)
     assert [] == differ[:3]
+
+
+class TestEscapedPairs:
+    """YAML 1.2 reads JSON: a character beyond the BMP written as a pair of `\\u` escapes is that character."""
+
+    def test_a_pair_is_one_character_and_a_lone_half_an_error(self, tmp_path):
+        from policy import Diagnostics
+        from policy.yamlsafe import load_file
+
+        path = tmp_path / "d.yaml"
+        path.write_text('a: "Skola \\ud83d\\ude00"\nb: "x\\ud800"\n', encoding="utf-8")
+        diags = Diagnostics()
+        root = load_file(str(path), diags)
+        assert "Skola \U0001F600" == root.value["a"].value
+        assert [("yaml_bad_scalar", 2)] == [(d.code, d.location.line) for d in diags.errors]
