@@ -12,6 +12,7 @@ come back in task order, so the output does not depend on the number of workers.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import pickle
@@ -41,7 +42,6 @@ PR_SET_PDEATHSIG = 1  #: prctl(2): the signal a process gets when its parent die
 def _die_with_parent() -> None:
     """Ask Linux to kill this worker when the process that started it dies (even by kill -9)."""
     try:
-        import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: the parent's pipe closing still ends the worker
@@ -160,6 +160,7 @@ class WorkerPool:
         return cls(make, Tasks(engine, delivery, overrides).stopped, workers, timeout)
 
     def __enter__(self) -> "WorkerPool":
+        _give_back()
         self.workers = []
         for _ in range(self.n):  # each new worker closes the pipe ends of those started before it
             self.workers.append(self._start())
@@ -240,6 +241,15 @@ class WorkerPool:
         todo.extendleft(reversed(w.pending))
         w.kill()
         self.workers[self.workers.index(w)] = self._start()
+
+
+def _give_back() -> None:
+    """Return memory this process freed to the system before forking (glibc keeps it otherwise): each forked
+    worker would count those pages, the delivery reader's leftovers most of all, as its own."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to give back this way
+        pass
 
 
 def default_workers() -> int:

@@ -7,7 +7,6 @@ carry beyond the model goes under `extra:` and is kept out of evaluation.
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import re
 from array import array
@@ -75,9 +74,11 @@ class Links:
             members[filled[h]] = i
             filled[h] += 1
         siblings = array("q")
+        position: dict[str, int] = {}
         for h in range(len(huvudman)):
-            siblings.extend(units.spill.put(sibling_context([delivery_summary(units[i]) for i in members[starts[h]:starts[h + 1]]])))
-        position = {u["id"]: i for i, u in enumerate(units) if u["id"] in named} if named else {}
+            mine = [(i, units[i]) for i in members[starts[h]:starts[h + 1]]]
+            siblings.extend(units.spill.put(sibling_context([delivery_summary(u) for _, u in mine])))
+            position.update((u["id"], i) for i, u in mine if u["id"] in named)
         return cls(huvudman_at, starts, members, siblings, {k: tuple(sorted(v)) for k, v in named.items()}, position)
 
     def units_of(self, huvudman_id: str) -> array:
@@ -222,20 +223,9 @@ def read_delivery(path: str | Path, diags: Diagnostics, encoding: str | None = N
 
 
 def _delivery(parts: tuple) -> Delivery:
-    """The delivery of checked parts, built once the reader's nodes are gone: what it keeps (its links) is
-    then made in memory the reader freed, and the rest is given back before any worker is forked."""
-    doc = Delivery(*parts)
-    _give_back()
-    return doc
-
-
-def _give_back() -> None:
-    """Return the memory freed after reading to the system (glibc keeps it otherwise): worker processes
-    forked later would each count it as their own."""
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to give back this way
-        pass
+    """The delivery of checked parts, built once the reader's nodes are gone, so what it keeps (its links)
+    is made in the memory the reader freed rather than scattered among the reader's leftovers."""
+    return Delivery(*parts)
 
 
 class _Duplicate(ValueError):
