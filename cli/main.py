@@ -18,7 +18,7 @@ from engine import messages
 from engine.app import agreement_records, case_record, delivery_records, pack_test_results, write_delivery
 from engine.batch.output import AtomicFile, OutputError
 from engine.batch.packtests import coverage
-from engine.batch.replay import parse_line, replay
+from engine.batch.replay import ReplayFile
 from engine.core.compile import compile_diagnostics
 from engine.inputs.agreement import delivery_facts, read_agreement
 from engine.inputs.delivery import clobbers, input_files, org_number, read_delivery
@@ -412,31 +412,15 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
 def replay_command(ctx: click.Context, records_path: Path) -> None:
     """Re-evaluate stored decision records (JSON Lines) with the pack versions that made them; report any that differ."""
     diags = Diagnostics()
-    registry = Registry.load([ctx.obj["rules"]], diags)
-    count = {"bad": 0, "lines": 0}
-
-    def records():  # read as replayed, one line at a time: a national register's records are never held whole
-        with records_path.open("rb") as f:
-            for n, raw in enumerate(f, start=1):
-                if not raw.strip():
-                    continue
-                count["lines"] += 1
-                record, why = parse_line(raw)
-                if record is None:
-                    count["bad"] += 1
-                    click.echo(f"{records_path}:{n}: {why}")
-                else:
-                    yield n, record, raw
-
+    run = ReplayFile(records_path, Registry.load([ctx.obj["rules"]], diags).packs)
     try:
-        for m in replay(records(), registry.packs):
-            count["bad"] += 1
-            click.echo(f"{records_path}:{m.line}: {m.kind} {m.id}: {m.reason}")
+        for line, message in run:
+            click.echo(f"{records_path}:{line}: {message}")
     except OSError as e:
         if e.errno in _OUTPUT_ERRORS:
             raise
         raise click.UsageError(f"cannot read {records_path}: {e.strerror}")
-    bad, lines = count["bad"], count["lines"]
+    bad, lines = run.failed, run.lines
     click.echo(f"{lines} line{'s' * (lines != 1)}, {lines - bad} reproduced, {bad} did not", err=True)
     sys.exit(1 if bad else 0)
 

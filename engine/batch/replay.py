@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import attrs
@@ -212,3 +213,38 @@ def _gaps(group: list[tuple[int, Any, Standing, tuple[int, int]]]) -> Iterator[M
     if missing:
         line = group[0][0]
         yield Mismatch(line, "huvudman", "?", f"records missing from the round: no record holds rank {', '.join(map(str, missing))}")
+
+
+class ReplayFile:
+    """The replay of a JSON Lines file of records, read and replayed one line at a time (a national
+    register's records are never held whole). Iterating gives `(line, message)` for every line that does not
+    reproduce, a malformed one included; `lines` counts the records read, `failed` those that did not reproduce."""
+
+    def __init__(self, path: Path, packs: Iterable[Pack]) -> None:
+        self.path, self.packs = path, list(packs)
+        self.lines = self.failed = 0
+        self._malformed: list[tuple[int, str]] = []
+
+    def _records(self) -> Iterator[tuple[int, dict, bytes]]:
+        with self.path.open("rb") as f:
+            for n, raw in enumerate(f, start=1):
+                if not raw.strip():
+                    continue
+                self.lines += 1
+                record, why = parse_line(raw)
+                if record is None:
+                    self._malformed.append((n, why))
+                else:
+                    yield n, record, raw
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        for m in replay(self._records(), self.packs):
+            yield from self._drain()
+            self.failed += 1
+            yield m.line, f"{m.kind} {m.id}: {m.reason}"
+        yield from self._drain()
+
+    def _drain(self) -> Iterator[tuple[int, str]]:
+        while self._malformed:
+            self.failed += 1
+            yield self._malformed.pop(0)
