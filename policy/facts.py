@@ -261,6 +261,56 @@ COUNT_READS: dict[str, str] = {
 BOUNDED = frozenset(f.path for f in _FIELDS if f.context and f.type.kind == NUMBER)
 
 
+#: Facts that are never unknown: whether an optional group is there, and how many units a huvudman has.
+ALWAYS_KNOWN = PRESENCE | {"units.count"}
+#: A count of a huvudman's units is at most the count of a larger set of them (part, whole).
+COUNT_PARTS = (
+    ("units.in_underlag", "units.count"), ("units.eligible", "units.count"), ("units.manual_review", "units.count"),
+    ("units.eligible_in_underlag", "units.eligible"), ("units.eligible_in_underlag", "units.in_underlag"),
+    ("units.manual_review_in_underlag", "units.manual_review"), ("units.manual_review_in_underlag", "units.in_underlag"),
+    ("units.deferred_in_underlag", "units.in_underlag"), ("units.fine_open", "units.fine"), ("units.fine", "units.count"),
+    ("units.low_results", "units.count"), ("units.results_not_low", "units.count"),
+    ("units.results_well_below", "units.count"), ("units.results_well_above", "units.count"),
+    ("huvudman.units_with_fine", "units.count"),
+)
+
+# --- what may change, and by how much (`sbs explain --why-not`, witnesses of `sbs check`) ----------
+
+#: Where a number of each unit plausibly lies: witnesses are sought there first, counterfactuals only there.
+PLAUSIBLE_BY_UNIT: dict[str, tuple[float, float]] = {
+    "share": (0, 1), "points": (0, 340), "pupils": (0, 2500), "SEK": (-10 ** 9, 10 ** 9), "count": (0, 60),
+    "years": (0, 10), "ratio": (0, 10),
+}
+#: Facts whose plausible range is narrower than their unit's (grade values and grade points run 0-20).
+PLAUSIBLE_BY_FACT: dict[str, tuple[float, float]] = {
+    "grade_value_y6_swedish": (0, 20), "grade_value_y6_maths": (0, 20), "average_grade_points": (0, 20),
+}
+#: The smallest change of a number in each unit: a counterfactual names values on this grid.
+STEP: dict[str, float] = {"share": 0.001, "points": 0.1, "pupils": 1, "SEK": 1, "count": 1, "years": 0.01, "ratio": 0.01}
+
+#: Facts a case could have otherwise (`sbs explain --why-not`): a unit's results, its socioeconomic
+#: structure, its size and its quality work; a huvudman's dialogue, programme, quality work and economy,
+#: and how its units were decided. Everything else is held fixed: what the unit or huvudman is (school
+#: form, kind, organisation number, place in the underlag), Skolinspektionen's injunctions (other units'
+#: counts are made of them), and the delivery (its date and national averages).
+CHANGEABLE: frozenset[str] = frozenset([
+    *(f"unit.results.{k}" for k in RESULT_INDICATORS), *(f"unit.socioeconomics.{k}" for k in SOCIOECONOMIC_INDICATORS),
+    "unit.pupils", "unit.ska_deficiencies",
+    "huvudman.ongoing_sbs_dialogue", "huvudman.in_newcomer_programme", "huvudman.ska_deficiencies",
+    "huvudman.economy.profit_sek", "huvudman.economy.dividends_sek", "huvudman.economy.group_contributions_sek",
+    "huvudman.economy.equity_ratio",
+    "units.eligible", "units.eligible_in_underlag", "units.manual_review", "units.manual_review_in_underlag",
+    "units.deferred_in_underlag", "units.low_results", "units.results_not_low", "units.results_well_below",
+    "units.results_well_above", "units.pupils_eligible",
+])
+
+
+def plausible(path: str, ftype: FactType) -> tuple[float, float]:
+    """The plausible range of a number (a fact path, or `national_averages.<indicator>`)."""
+    name = path.rsplit(".", 1)[-1]
+    return PLAUSIBLE_BY_FACT.get(name, PLAUSIBLE_BY_UNIT.get(ftype.unit or "", (-MAX_QUANTITY, MAX_QUANTITY)))
+
+
 def visible_paths(scope: str) -> list[str]:
     """Every fact path a rule of `scope` may read."""
     roots = SCOPE_ROOTS[scope]

@@ -14,13 +14,15 @@ TEST_KEYS = {"name": REQUIRED, "scope": OPTIONAL, "facts": REQUIRED, "expect": R
 EXPECT_KEYS = {"outcome": OPTIONAL, "fired": OPTIONAL, "not_fired": OPTIONAL, "unknown": OPTIONAL}
 #: The roots of a test's facts, per scope.
 TEST_ROOTS = {
-    "unit": ("delivery", "national_averages", "unit", "huvudman"),
-    "huvudman": ("delivery", "national_averages", "huvudman", "units"),
+    "unit": ("delivery", "national_averages", "unit", "huvudman", "context"),
+    "huvudman": ("delivery", "national_averages", "huvudman", "units", "context"),
     "agreement": ("delivery", "agreement", "action_plan", "huvudman"),
     "insats": ("delivery", "agreement", "insats", "huvudman"),
 }
 DOCUMENT_ROOTS = ("agreement", "action_plan", "insats")  #: facts an agreement document gives, computed ones included
-TEST_ROOT_KEYS = ("delivery", "national_averages", "unit", "huvudman", "units", "agreement", "action_plan", "insats")
+TEST_ROOT_KEYS = ("delivery", "national_averages", "unit", "huvudman", "units", "agreement", "action_plan", "insats",
+                  "context")
+BOUND_KEYS = {"at_least": REQUIRED, "at_most": OPTIONAL}
 
 
 class TestCaseReader(Reader):
@@ -65,6 +67,9 @@ class TestCaseReader(Reader):
             if root == "national_averages":
                 out[root] = self.averages(value)
                 parts.append(out[root])
+            elif root == "context":
+                out[root] = self.context(value, scope)
+                parts.append(out[root])
             elif root == "units":
                 out[root] = [self.group(n, "unit") for n in self.seq(value, "`units`") or []]
                 parts.extend(out[root])
@@ -87,6 +92,35 @@ class TestCaseReader(Reader):
                 out[k] = None  # explicitly unknown: overrides a test default
             elif self._value_ok(v, F.INDICATORS.get(k, F.TXT), f"national_averages.{k}"):
                 out[k] = v.value
+        return out
+
+    def context(self, node: YNode, scope: str | None) -> dict | None:
+        """What the rest of a delivery would tell a case, stated outright by fact path: a value, `null`
+        (unknown), or for a count only its bounds `{at_least, at_most}` (at_most null: no upper bound).
+        A huvudman test's stated counts win over those of the units it lists."""
+        scopes = (scope,) if scope else ("unit", "huvudman")
+        names = [p for p, f in F.FIELDS.items() if f.context and any(F.lookup(p, s) for s in scopes)]
+        m = self.mapping(node, {k: OPTIONAL for k in names}, "`context`")
+        if m is None:
+            return None
+        out: dict[str, Any] = {}
+        for path, value in m.items():
+            ftype = F.FIELDS[path].type
+            if value.kind == SCALAR and value.value is None:
+                out[path] = None
+            elif value.kind == SCALAR:
+                if self._value_ok(value, ftype, path):
+                    out[path] = value.value
+            elif path in F.BOUNDED:
+                b = self.mapping(value, BOUND_KEYS, f"the bounds of `{path}`")
+                if b is None or "at_least" not in b:
+                    return None
+                ok = self._value_ok(b["at_least"], ftype, path) and (
+                    "at_most" not in b or b["at_most"].value is None or self._value_ok(b["at_most"], ftype, path))
+                if ok:
+                    out[path] = {"at_least": b["at_least"].value, "at_most": b["at_most"].value if "at_most" in b else None}
+            else:
+                self.wrong(value, f"`{path}`", ftype.describe())
         return out
 
     def group(self, node: YNode, prefix: str) -> dict | None:

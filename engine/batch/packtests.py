@@ -32,6 +32,7 @@ class TestResult:
     case: TestCase
     failures: tuple[str, ...]
     statuses: dict
+    outcome: str | None = None  #: what the engine decided
 
     @property
     def passed(self) -> bool:
@@ -58,24 +59,41 @@ def _check(case: TestCase, record: "dict | Decision", default_refusals: bool = F
         for rule in rules:
             if statuses.get(rule) != wanted:
                 failures.append(f"rule {rule} is {statuses.get(rule)}, expected {wanted}")
-    return TestResult(case, tuple(failures), statuses)
+    return TestResult(case, tuple(failures), statuses, d.outcome)
+
+
+def stated(context: dict | None) -> Aggregated:
+    """A test's `context`: values (`null`: unknown) and bounds of counts (`{at_least, at_most}`)."""
+    values, bounds = {}, {}
+    for path, v in (context or {}).items():
+        if isinstance(v, dict):
+            bounds[path] = (v["at_least"], v["at_most"])
+        else:
+            values[path] = v
+    return Aggregated(values, bounds)
+
+
+def _override(agg: Aggregated, top: Aggregated) -> Aggregated:
+    """`agg` with every count `top` states replaced by what `top` says of it."""
+    said = set(top.values) | set(top.bounds)
+    def keep(d: dict) -> dict:
+        return {p: v for p, v in d.items() if p not in said}
+    return Aggregated({**keep(agg.values), **top.values}, {**keep(agg.bounds), **top.bounds},
+                      keep(agg.members), keep(agg.unknown))
 
 
 def _unit_case(facts: dict, siblings: Aggregated | None = None):
     """A unit case from test facts, which may state the context the rest of a delivery would give.
 
     In a huvudman test, `siblings` are the counts over the units it lists (what its delivery would give);
-    a unit's own statement of them wins.
+    a unit's own statement of them wins, and the test's `context` over both.
     """
     unit = dict(facts.get("unit") or {})
     context = {f"unit.{k}": unit.pop(k) for k in list(unit) if F.FIELDS.get(f"unit.{k}") and F.FIELDS[f"unit.{k}"].context}
-    if siblings is None:
-        return unit_case({**facts, "unit": unit}, context=context)
-    stated = set(context)
-    bounds = {p: b for p, b in siblings.bounds.items() if p not in stated}
-    why = {p: r for p, r in siblings.unknown.items() if p not in stated}
-    return unit_case({**facts, "unit": unit}, why, {**{p: v for p, v in siblings.values.items() if p not in stated}, **context},
-                     bounds, {p: m for p, m in siblings.members.items() if p not in stated})
+    told = _override(stated(context), stated(facts.get("context")))
+    agg = _override(siblings or Aggregated({}), told)
+    rest = {k: v for k, v in facts.items() if k != "context"}
+    return unit_case({**rest, "unit": unit}, agg.unknown, agg.values, agg.bounds, agg.members)
 
 
 def _unit_records(engine: Engine, shared: dict, listed: list[dict], siblings: Aggregated) -> list[dict]:
@@ -108,7 +126,8 @@ def run_tests(pack: Pack, engine: Engine | None = None, cases: Iterable[TestCase
             listed = [{**u, "id": u.get("id") or f"{i + 1:08d}"} for i, u in enumerate(facts.get("units", []))]
             siblings = sibling_context([delivery_summary(u) for u in listed])
             records = _unit_records(engine, shared, listed, siblings) if "unit" in engine.scopes else []
-            record = engine.evaluate(huvudman_case(facts, aggregates([unit_summary(r) for r in records])))
+            counts = _override(aggregates([unit_summary(r) for r in records]), stated(facts.get("context")))
+            record = engine.evaluate(huvudman_case(facts, counts))
         else:
             record = engine.evaluate(case_from_facts(case.scope, facts))
         out.append(_check(case, record, default_refusals))
