@@ -29,3 +29,16 @@ class NotFound(click.ClickException):
     """What the command was asked about is not in its input (a unit, a huvudman): exit 1, with a hint."""
 
     exit_code = 1
+
+
+class EngineError(click.ClickException):
+    """The engine and the z3 reading of a pack decide a case differently: an engine error, shown with the
+    case (exit 1). It is never a finding about the pack."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"engine error: engine_z3_disagreement: {message}")
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.message, err=True)

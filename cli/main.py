@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from cli.errors import InputError, NotFound
+from cli.errors import EngineError, InputError, NotFound
 from engine import messages
 from engine.app import agreement_records, case_record, delivery_records, pack_test_results, write_delivery
 from engine.batch.output import AtomicFile, OutputError
@@ -26,7 +26,10 @@ from engine.inputs.encoding import ENCODINGS
 from engine.inputs.overrides import read_overrides
 from engine.views.agreement import findings
 from engine.views.diff import decision_changes
+from engine.symbolic.check import check_packs
+from engine.symbolic.witness import Disagreement
 from engine.views.explain import explain_text
+from engine.views.proofs import findings_summary, findings_text
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
 
@@ -151,6 +154,50 @@ def test_command(ctx: click.Context, packs: tuple[Path, ...]) -> None:
             if rules:
                 click.echo(f"  never {status.replace('_', ' ')}: {', '.join(rules)}")
     sys.exit(1 if failed else 0)
+
+
+def _packs_named(ctx: click.Context, names: tuple[str, ...]) -> tuple[Registry, list]:
+    """Packs named by path (a pack's file or directory, or a directory of packs) or by `id@version` from
+    `--rules`; none named: every pack of `--rules`. Invalid packs end the command (exit 1)."""
+    diags = Diagnostics()
+    shipped = Registry.load([ctx.obj["rules"]], diags)
+    paths = [Path(n) for n in names if Path(n).exists() or "@" not in n]
+    registry = Registry.load(paths, diags) if paths else shipped
+    if diags.has_errors():
+        raise InputError(diags, _echo_diagnostics)
+    chosen = list(registry.packs) if paths or not names else []
+    for n in names:
+        if n not in map(str, paths):
+            try:
+                chosen.append(shipped.get(n))
+            except PackNotFound as e:
+                raise NotFound(f"{e.args[0]}; {e.args[1]}" if len(e.args) > 1 and e.args[1] else e.args[0])
+    return Registry([*shipped.packs, *[p for p in chosen if p not in shipped.packs]]), chosen
+
+
+@cli.command()
+@click.argument("packs", nargs=-1, metavar="[PACK]...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def check(ctx: click.Context, packs: tuple[str, ...], fmt: str) -> None:
+    """Prove what packs' rules can and cannot do (z3): rules that never fire or never decide, exceptions
+    that never apply, refusals by default, unreachable outcomes, derived facts that cannot matter.
+
+    PACK is a pack's directory or file, a directory of packs, or ID@VERSION (default: every pack found).
+    Each finding comes with a witness case the engine has confirmed, written as a YAML test. Exit 1 on an
+    error that the pack does not record as intended.
+    """
+    registry, chosen = _packs_named(ctx, packs)
+    try:
+        found = check_packs(chosen, registry.replaced)
+    except Disagreement as e:
+        raise EngineError(str(e))
+    if fmt == "json":
+        click.echo(json.dumps({"findings": [f.to_json() for f in found]}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(findings_text(found), nl=False)
+        click.echo(findings_summary(found, [p.ref for p in chosen]), err=True)
+    sys.exit(1 if any(f.fails for f in found) else 0)
 
 
 class _Output:

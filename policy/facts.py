@@ -263,6 +263,9 @@ BOUNDED = frozenset(f.path for f in _FIELDS if f.context and f.type.kind == NUMB
 
 #: Facts that are never unknown: whether an optional group is there, and how many units a huvudman has.
 ALWAYS_KNOWN = PRESENCE | {"units.count"}
+#: Counts whose upper bound may be unknown (the pupils of units whose size is not given); every other count over
+#: a delivery's units lies between the units that surely count and those that may.
+OPEN_ENDED = frozenset({"units.pupils_eligible"})
 #: A count of a huvudman's units is at most the count of a larger set of them (part, whole).
 COUNT_PARTS = (
     ("units.in_underlag", "units.count"), ("units.eligible", "units.count"), ("units.manual_review", "units.count"),

@@ -247,6 +247,8 @@ class Rule:
     interpretation: Text | None = None
     exception_to: tuple[str, ...] = ()
     loc: Location = _loc()
+    #: findings of `sbs check` the pack keeps on purpose: (code, why); not part of the hash (it decides nothing)
+    intended: tuple[tuple[str, str], ...] = attrs.field(default=(), eq=False)
 
 
 @attrs.frozen
@@ -274,6 +276,8 @@ class OutcomePolicy:
     on_unknown: str
     loc: Location = _loc()
     ranking: Ranking | None = None
+    #: findings of `sbs check` about the scope's outcomes kept on purpose: (code, why); not part of the hash
+    intended: tuple[tuple[str, str], ...] = attrs.field(default=(), eq=False)
 
 
 @attrs.frozen

@@ -38,10 +38,10 @@ PARAMETER_KEYS = {
 }
 RULE_KEYS = {
     "id": REQUIRED, "scope": OPTIONAL, "text": REQUIRED, "source": REQUIRED,
-    "interpretation": OPTIONAL, "when": REQUIRED, "then": REQUIRED, "exception_to": OPTIONAL,
+    "interpretation": OPTIONAL, "when": REQUIRED, "then": REQUIRED, "exception_to": OPTIONAL, "intended": OPTIONAL,
 }
 EFFECT_KEYS = {"outcome": OPTIONAL, "derive": OPTIONAL, "priority": OPTIONAL}
-OUTCOME_KEYS = {"precedence": REQUIRED, "default": REQUIRED, "on_unknown": REQUIRED, "ranking": OPTIONAL}
+OUTCOME_KEYS = {"precedence": REQUIRED, "default": REQUIRED, "on_unknown": REQUIRED, "ranking": OPTIONAL, "intended": OPTIONAL}
 RANKING_KEYS = {"ranked": REQUIRED, "capacity": REQUIRED, "beyond": REQUIRED, "then_by": OPTIONAL}
 GROUP_CONDITIONS = ("all", "any", "not")
 LEAF_CONDITIONS = ("fact", "known", "unknown", "derived")
@@ -245,9 +245,24 @@ class Parser(TestCaseReader):
         when = self.condition(m["when"]) if "when" in m else None
         then = self.effect(m["then"]) if "then" in m else None
         exc = self.ids(m.get("exception_to"), "exception_to")
-        if None in (rid, scope, text, when, then) or not source:
+        intended = self.intended(m["intended"]) if "intended" in m else ()
+        if None in (rid, scope, text, when, then, intended) or not source:
             return None
-        return Rule(rid, scope, text, source, when, then, interp, tuple(sorted(set(exc))), node.loc)
+        return Rule(rid, scope, text, source, when, then, interp, tuple(sorted(set(exc))), node.loc, intended)
+
+    def intended(self, node: YNode) -> tuple[tuple[str, str], ...] | None:
+        """`intended: {check_…: why}`: findings of `sbs check` the pack keeps on purpose, each with its reason."""
+        from .codes import CHECK_FINDINGS
+        m = self.mapping(node, {c: OPTIONAL for c in CHECK_FINDINGS}, "`intended`")
+        if m is None:
+            return None
+        out = []
+        for code, why in m.items():
+            reason = self.string(why, f"why `{code}` is intended")
+            if reason is None:
+                return None
+            out.append((code, reason))
+        return tuple(sorted(out))
 
     def condition(self, node: YNode) -> Condition | None:
         if node.kind != MAP:
@@ -416,7 +431,10 @@ class Parser(TestCaseReader):
             ranking = self.ranking(m["ranking"], scope, allowed) if "ranking" in m else None
             if "ranking" in m and ranking is None:
                 continue
-            out.append(OutcomePolicy(scope, tuple(prec), default, on_unknown, node.key_locs[scope], ranking))
+            intended = self.intended(m["intended"]) if "intended" in m else ()
+            if intended is None:
+                continue
+            out.append(OutcomePolicy(scope, tuple(prec), default, on_unknown, node.key_locs[scope], ranking, intended))
         return out
 
     def ranking(self, node: YNode, scope: str, allowed: tuple[str, ...]) -> Ranking | None:

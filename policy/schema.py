@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import codes as C
 from . import facts as F
 from . import parse as P
 from . import reader as R
@@ -72,12 +73,37 @@ def _type_schema(t: F.FactType) -> dict:
     return {"oneOf": [base, {"type": "null"}]}
 
 
+#: `intended:` on a rule or an outcome policy: findings of `sbs check` kept on purpose, each with its reason.
+INTENDED = {
+    "type": "object", "additionalProperties": False,
+    "description": "findings of `sbs check` kept on purpose, each with the reason",
+    "properties": {c: {"type": "string", "minLength": 1} for c in C.CHECK_FINDINGS},
+}
+
+
+def _context_schema() -> dict:
+    """A test's `context`: what the rest of a delivery would tell the case, by fact path; a count may be
+    given by its bounds."""
+    props: dict[str, Any] = {}
+    for path, field in F.FIELDS.items():
+        if not field.context:
+            continue
+        props[path] = {**_type_schema(field.type), "description": field.en}
+        if path in F.BOUNDED:
+            bound = {"type": "integer", "minimum": 0}
+            props[path]["oneOf"] = [*props[path]["oneOf"], {
+                "type": "object", "required": ["at_least"], "additionalProperties": False,
+                "properties": {"at_least": bound, "at_most": {"oneOf": [bound, {"type": "null"}]}}}]
+    return {"type": "object", "properties": props, "additionalProperties": False}
+
+
 def _facts_schema() -> dict:
     averages = {k: _type_schema(t) for k, t in F.INDICATORS.items()}
     averages["school_year"] = {"type": "string"}
     props = {
         "national_averages": {"type": "object", "properties": averages, "additionalProperties": False},
         "units": {"type": "array", "items": _group_schema("unit")},
+        "context": _context_schema(),
     }
     for root in T.TEST_ROOT_KEYS:
         if root not in props:
@@ -237,6 +263,7 @@ def pack_schema() -> dict:
             "when": {"$ref": "#/$defs/condition"},
             "then": effect,
             "exception_to": ids,
+            "intended": INTENDED,
         },
         P.RULE_KEYS,
         "a rule: text in Swedish and English, its source, a condition and an effect",
@@ -257,6 +284,7 @@ def pack_schema() -> dict:
             "default": {"enum": outcomes_all},
             "on_unknown": {"enum": outcomes_all},
             "ranking": ranking,
+            "intended": INTENDED,
         },
         P.OUTCOME_KEYS,
     )

@@ -11,7 +11,7 @@ from policy import codes as C
 from .conftest import ROOT
 
 PREFIXES = ("file", "text", "yaml", "schema", "pack", "param", "rule", "ref", "type", "outcome", "registry", "derive",
-            "indicator", "compile", "override", "delivery", "agreement", "engine", "ranking")
+            "indicator", "compile", "override", "delivery", "agreement", "engine", "ranking", "check")
 LITERAL = re.compile(r'"((?:' + "|".join(PREFIXES) + r')_[a-z_]+)"')
 CALL = re.compile(r'\.(error|warning)\(\s*"([a-z_]+)"', re.S)
 #: Names with a code's prefix that are not codes (fields, keys, record members).

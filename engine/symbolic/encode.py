@@ -138,9 +138,12 @@ class Space:
     how a derived fact is cut loose from its rules.
     """
 
-    def __init__(self, scope: str, packs: Iterable[Pack], name: str = "") -> None:
+    def __init__(self, scope: str, packs: Iterable[Pack], name: str = "", delivered: bool = True) -> None:
         self.scope = scope
         self.name = name
+        #: cases as a delivery gives them: a count over other units is known or bounded, never just unknown
+        #: (a YAML test may leave it unknown: `delivered=False` reads such cases too)
+        self.delivered = delivered
         rules = [r for p in packs for r in p.rules if r.scope == scope]
         packs = list(packs)
         facts, averages, params, words = read_by(rules)
@@ -235,6 +238,11 @@ class Space:
                 out.append(z3.Implies(v.known, z3.And(v.bounded, v.lo == v.value, v.hi == v.value, z3.Not(v.open))))
                 out.append(z3.Implies(v.bounded, z3.And(v.lo >= 0, z3.Or(v.open, v.lo <= v.hi))))
                 out.append(z3.Implies(z3.Not(v.bounded), z3.And(v.lo == 0, v.hi == 0, z3.Not(v.open))))
+                if self.delivered and self.scope in ("unit", "huvudman"):
+                    out.append(v.bounded)
+                    out.append(z3.Implies(z3.Not(v.known), z3.Or(v.open, v.lo < v.hi)))
+                    if path not in F.OPEN_ENDED:
+                        out.append(z3.Not(v.open))
         for k, a in self.avg.items():
             out.extend(self._range(f"national_averages.{k}", a.value, F.INDICATORS[k], plausible))
         for group in F.EVENT_GROUPS:
