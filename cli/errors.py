@@ -6,6 +6,7 @@ from typing import IO, Any
 
 import click
 
+from engine.symbolic.witness import DISAGREEMENT
 from policy import Diagnostics
 
 
@@ -38,7 +39,7 @@ class EngineError(click.ClickException):
     exit_code = 1
 
     def __init__(self, message: str) -> None:
-        super().__init__(f"engine error: engine_z3_disagreement: {message}")
+        super().__init__(f"engine error: {DISAGREEMENT}: {message}")
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(self.message, err=True)

@@ -266,6 +266,9 @@ ALWAYS_KNOWN = PRESENCE | {"units.count"}
 #: Counts whose upper bound may be unknown (the pupils of units whose size is not given); every other count over
 #: a delivery's units lies between the units that surely count and those that may.
 OPEN_ENDED = frozenset({"units.pupils_eligible"})
+#: Counts a delivery gives a unit only when one of its facts has a value: the eligible underlag units of its
+#: huvudman are counted for a unit outside the underlag alone.
+COUNTED_WHEN: dict[str, tuple[str, bool]] = {"unit.huvudman_units_eligible_in_underlag": ("unit.in_underlag", False)}
 #: A count of a huvudman's units is at most the count of a larger set of them (part, whole).
 COUNT_PARTS = (
     ("units.in_underlag", "units.count"), ("units.eligible", "units.count"), ("units.manual_review", "units.count"),

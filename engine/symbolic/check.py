@@ -15,10 +15,12 @@ import z3
 
 from policy import facts as F
 from policy.diagnostics import Location
-from policy.model import All, Condition, Pack, Rule
+from policy.model import (
+    OPERATORS, All, Compare, Condition, Derived, Known, Literal, NationalAverage, Pack, ParamRef, Rule,
+)
 
 from ..batch.packtests import REFUSALS
-from .encode import TV, Reading, Space
+from .encode import TV, Reading, Space, walk
 from .witness import Confirmer, Witness, base_solver, solve
 
 ERROR, WARNING = "error", "warning"
@@ -121,10 +123,12 @@ class PackCheck:
                       "fires too", fires)
             return
         if rule.then.outcome and self.sat(self.reading.decides(rule.id)) is None:
-            higher = self.policy.precedence[:self.policy.precedence.index(rule.then.outcome)]
-            self.find("check_masked", WARNING, rule, f"`{rule.id}` never decides: whenever it fires, a rule giving "
-                      f"{' or '.join(higher) or 'another outcome'} applies too, or the outcome hinges on missing data",
-                      fires, {"fired": [rule.id]})
+            w = self.confirmer.confirm(self.reading, fires)
+            by = [r for r, st in w.statuses.items() if st == "fired" and self.reading.rules[r].then.outcome == w.outcome]
+            shown = (f"in the witness `{w.outcome}` is decided by {', '.join(f'`{r}`' for r in by)}" if by and w.outcome != rule.then.outcome
+                     else f"in the witness the outcome is `{w.outcome}`")
+            self.find("check_masked", WARNING, rule, f"`{rule.id}` never decides: whenever it fires, a rule of higher "
+                      f"precedence applies too, or the outcome hinges on missing data ({shown})", fires, {"fired": [rule.id]})
 
     def contradiction(self, rule: Rule) -> str:
         """The parts of the rule's condition that cannot hold together (a smallest set z3 finds)."""
@@ -206,14 +210,28 @@ class PackCheck:
 
 
 def _derived_read(c: Condition) -> set[str]:
-    from .encode import _walk
-    from policy.model import Derived
-    return {n.name for n in _walk(c) if isinstance(n, Derived)}
+    return {n.name for n in walk(c) if isinstance(n, Derived)}
 
 
 def _describe(c: Condition) -> str:
-    from policy.canonical import condition
+    """A condition as a reader writes it: `unit.pupils < small`, `unit.school_form ∈ [sameskola, specialskola]`."""
+    if isinstance(c, Compare):
+        if isinstance(c.right, tuple):
+            right = "[" + ", ".join(str(lit.value) for lit in c.right) + "]"
+        elif isinstance(c.right, Literal):
+            right = str(c.right.value).lower() if isinstance(c.right.value, bool) else str(c.right.value)
+        elif isinstance(c.right, ParamRef):
+            right = c.right.name
+        else:
+            base = (f"the national average of {c.right.indicator}" if isinstance(c.right, NationalAverage) else c.right.path)
+            right = base + (f" × {c.right.times}" if c.right.times else "")
+        return f"{c.fact} {OPERATORS[c.op]} {right}"
+    if isinstance(c, Known):
+        return f"{c.fact} {'known' if c.want_known else 'unknown'}"
+    if isinstance(c, Derived):
+        return f"derived {c.name}"
     import json
+    from policy.canonical import condition
     return json.dumps(condition(c), ensure_ascii=False)
 
 

@@ -79,13 +79,13 @@ def day(text: str) -> int:
 
 # --- what a scope's rules read --------------------------------------------------------------------
 
-def _walk(cond: Condition) -> Iterable[Condition]:
+def walk(cond: Condition) -> Iterable[Condition]:
     yield cond
     if isinstance(cond, (All, Any_)):
         for c in cond.items:
-            yield from _walk(c)
+            yield from walk(c)
     elif isinstance(cond, Not):
-        yield from _walk(cond.item)
+        yield from walk(cond.item)
 
 
 def read_by(rules: Iterable[Rule]) -> tuple[set[str], set[str], set[str], dict[str, set[str]]]:
@@ -97,7 +97,7 @@ def read_by(rules: Iterable[Rule]) -> tuple[set[str], set[str], set[str], dict[s
     for rule in rules:
         if isinstance(rule.then.priority, ParamRef):
             params.add(rule.then.priority.name)
-        for c in _walk(rule.when):
+        for c in walk(rule.when):
             if isinstance(c, Known):
                 facts.add(c.fact)
             elif isinstance(c, Compare):
@@ -147,6 +147,7 @@ class Space:
         rules = [r for p in packs for r in p.rules if r.scope == scope]
         packs = list(packs)
         facts, averages, params, words = read_by(rules)
+        facts.update(F.COUNTED_WHEN[p][0] for p in list(facts) if p in F.COUNTED_WHEN)
         if any(p.parameter(n) is not None and p.parameter(n).by_school_form for p in packs for n in params):
             facts.add("unit.school_form")
         for year in YEARS:
@@ -239,8 +240,13 @@ class Space:
                 out.append(z3.Implies(v.bounded, z3.And(v.lo >= 0, z3.Or(v.open, v.lo <= v.hi))))
                 out.append(z3.Implies(z3.Not(v.bounded), z3.And(v.lo == 0, v.hi == 0, z3.Not(v.open))))
                 if self.delivered and self.scope in ("unit", "huvudman"):
-                    out.append(v.bounded)
-                    out.append(z3.Implies(z3.Not(v.known), z3.Or(v.open, v.lo < v.hi)))
+                    when = F.COUNTED_WHEN.get(path)
+                    if when is None:
+                        out.append(v.bounded)
+                    elif when[0] in self.vars:
+                        c = self.vars[when[0]]
+                        out.append(v.bounded == z3.And(c.known, c.value == z3.BoolVal(when[1])))
+                    out.append(z3.Implies(z3.And(v.bounded, z3.Not(v.known)), z3.Or(v.open, v.lo < v.hi)))
                     if path not in F.OPEN_ENDED:
                         out.append(z3.Not(v.open))
         for k, a in self.avg.items():

@@ -26,6 +26,9 @@ from .encode import OTHER_TEXT, YEARS, Reading, Space
 GRADES = {(): "F-2", (3,): "F-3", (6,): "4-6", (9,): "7-9", (3, 6): "F-6", (6, 9): "4-9", (3, 6, 9): "F-9"}
 
 
+DISAGREEMENT = "check_disagreement"  #: the code an engine error of this kind is reported under
+
+
 class Disagreement(RuntimeError):
     """The engine decides a witness otherwise than the z3 reading of the same pack: an engine error."""
 

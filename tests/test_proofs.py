@@ -1,0 +1,176 @@
+"""`sbs check`: each finding planted in fixtures/check/planted.yaml is reported with its code, its place
+and a witness the engine confirms; the shipped packs pass."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from cli.main import cli
+from engine.batch.packtests import run_tests
+from engine.core.runner import Engine
+from engine.symbolic.check import check_pack
+from policy import Diagnostics, load_pack
+from policy.model import Expectation, TestCase
+
+from .conftest import FIXTURES
+
+PLANTED = FIXTURES / "check" / "planted.yaml"
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    pack = load_pack(PLANTED, Diagnostics())
+    found = _run("check", str(PLANTED), "--format", "json")
+    return pack, found, {(f["code"], f["rule"]): f for f in json.loads(found.stdout)["findings"]}
+
+
+def _line(text: str) -> int:
+    """The line of the fixture where `text` is written."""
+    return next(i for i, line in enumerate(PLANTED.read_text(encoding="utf-8").splitlines(), 1) if text in line)
+
+
+def _evaluate(pack, witness: dict):
+    """The engine's decision of a witness, as the pack's YAML tests evaluate it."""
+    case = TestCase(witness["name"], witness.get("scope", "unit"), witness["facts"], Expectation())
+    return run_tests(pack, Engine(pack), [case], default_refusals=True)[0]
+
+
+def test_an_error_finding_fails_the_check(planted):
+    _, found, _ = planted
+    assert found.exit_code == 1
+
+
+def test_a_rule_that_can_never_fire_names_the_parts_that_contradict(planted):
+    _, _, by = planted
+    f = by[("check_never_fires", "tiny-and-large")]
+    assert f["severity"] == "error" and f["witness"] is None
+    assert f["location"].endswith(f"planted.yaml:{_line('id: tiny-and-large')}:5")
+    assert f"unit.pupils < small ({_line('lt: {param: small}')}:" in f["message"]
+    assert f"unit.pupils > large ({_line('gt: {param: large}')}:" in f["message"]
+
+
+def test_a_masked_rule_has_a_witness_where_it_fires_and_another_rule_decides(planted):
+    pack, _, by = planted
+    f = by[("check_masked", "small-special-school")]
+    assert f["location"].endswith(f":{_line('id: small-special-school')}:5")
+    got = _evaluate(pack, f["witness"])
+    assert got.statuses["small-special-school"] == "fired"
+    assert got.outcome == "excluded" == f["witness"]["expect"]["outcome"]
+    assert "`state-school`" in f["message"]
+
+
+def test_a_rule_that_is_never_false(planted):
+    pack, _, by = planted
+    f = by[("check_never_false", "always")]
+    assert f["severity"] == "warning"
+    assert _evaluate(pack, f["witness"]).statuses["always"] == "fired"
+
+
+def test_an_exception_that_never_holds_with_its_rule(planted):
+    _, _, by = planted
+    f = by[("check_exception_never_applies", "small-exception")]
+    assert "`big-unit`" in f["message"] and f["location"].endswith(f":{_line('id: small-exception')}:5")
+
+
+def test_a_refusal_by_default_has_a_witness_the_pack_tests_would_fail(planted):
+    pack, _, by = planted
+    f = by[("check_default_refusal", None)]
+    assert f["severity"] == "error"
+    case = TestCase("w", "unit", f["witness"]["facts"], Expectation(outcome="not_eligible"))
+    failures = run_tests(pack, Engine(pack), [case])[0].failures
+    assert any("refused by the default outcome" in x for x in failures)
+
+
+def test_an_outcome_no_case_reaches(planted):
+    _, _, by = planted
+    f = by[("check_unreachable_outcome", None)]
+    assert "`deferred`" in f["message"] and f["location"].endswith(f":{_line('unit: {precedence')}:3")
+
+
+def test_a_derived_fact_that_cannot_matter(planted):
+    _, _, by = planted
+    f = by[("check_derived_irrelevant", "deficient")]
+    assert f["location"].endswith(f":{_line('then: {derive: deficient}')}:11")
+
+
+def test_every_planted_finding_and_no_other(planted):
+    _, _, by = planted
+    assert sorted(by) == sorted([
+        ("check_never_fires", "tiny-and-large"), ("check_masked", "small-special-school"), ("check_never_false", "always"),
+        ("check_masked", "deficient-special-school"), ("check_exception_never_applies", "small-exception"),
+        ("check_default_refusal", None), ("check_unreachable_outcome", None), ("check_derived_irrelevant", "deficient")])
+
+
+def test_a_witness_pasted_into_the_packs_tests_passes(planted, tmp_path):
+    """The witness is a YAML test case an officer can paste as it is: `sbs test` runs it and it passes."""
+    _, _, by = planted
+    (tmp_path / "pack").mkdir()
+    (tmp_path / "pack" / "pack.yaml").write_text(PLANTED.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "pack" / "tests").mkdir()
+    tests = [by[k]["witness"] for k in (("check_masked", "small-special-school"), ("check_never_false", "always"))]
+    (tmp_path / "pack" / "tests" / "witnesses.yaml").write_text(yaml.safe_dump({"tests": tests}, allow_unicode=True),
+                                                                encoding="utf-8")
+    result = _run("test", str(tmp_path / "pack"))
+    assert "2 tests, 2 passed" in result.stdout, result.stdout
+
+
+def test_a_finding_recorded_as_intended_does_not_fail(tmp_path):
+    text = PLANTED.read_text(encoding="utf-8")
+    text = text.replace("    then: {outcome: not_eligible}\n\n  # check_masked",
+                        "    then: {outcome: not_eligible}\n    intended: {check_never_fires: kept to show the proof}\n\n  # check_masked")
+    text = text.replace("  unit: {precedence: [excluded, deferred, not_eligible, manual_review, eligible], default: not_eligible, on_unknown: manual_review}",
+                        "  unit:\n    precedence: [excluded, deferred, not_eligible, manual_review, eligible]\n    default: not_eligible\n"
+                        "    on_unknown: manual_review\n    intended: {check_default_refusal: every size is named in the next version}")
+    path = tmp_path / "pack.yaml"
+    path.write_text(text, encoding="utf-8")
+    before = load_pack(PLANTED, Diagnostics())
+    after = load_pack(path, Diagnostics())
+    assert after.sha256 == before.sha256, "what a pack records as intended is not part of its hash"
+    found = check_pack(after)
+    assert {f.code: f.intended for f in found if f.severity == "error"} == {
+        "check_never_fires": "kept to show the proof", "check_default_refusal": "every size is named in the next version"}
+    result = _run("check", str(path))
+    assert result.exit_code == 0 and "intended: kept to show the proof" in result.stdout
+
+
+def test_an_intended_mark_names_a_finding_sbs_check_makes(tmp_path, load_text):
+    from .conftest import HEAD
+    pack, diags = load_text(HEAD + """
+rules:
+  - id: r
+    text: {sv: R., en: R.}
+    source: GP2016 2.3.2
+    when: {fact: unit.in_underlag, eq: true}
+    then: {outcome: eligible}
+    intended: {check_never_firing: typo}
+""")
+    assert pack is None and any(d.code == "schema_unknown_key" and "check_never_fires" in d.hint for d in diags.errors)
+
+
+def test_the_shipped_packs_pass():
+    """Every finding on a shipped pack is recorded as intended (or the version is kept only for replay)."""
+    result = _run("check", "--format", "json")
+    assert result.exit_code == 0
+    findings = json.loads(result.stdout)["findings"]
+    assert findings and all(f["intended"] for f in findings)
+
+
+def test_an_engine_that_decides_a_witness_otherwise_is_an_engine_error(monkeypatch):
+    """A witness the engine decides otherwise than the proof is never shown as a finding: exit 1, loudly."""
+    from engine.batch.packtests import TestResult
+    from engine.symbolic import witness as W
+
+    def wrong(self, pack, scope, facts):
+        return TestResult(TestCase("w", scope, facts, Expectation()), (), {}, "manual_review")
+
+    monkeypatch.setattr(W.Confirmer, "run", wrong)
+    result = CliRunner().invoke(cli, ["check", str(PLANTED)])
+    assert result.exit_code == 1
+    assert "engine error: check_disagreement: planted@1.0.0: the engine decides this unit case `manual_review`" in result.stderr
