@@ -27,11 +27,13 @@ from engine.inputs.overrides import read_overrides
 from engine.views.agreement import findings
 from engine.views.diff import decision_changes
 from engine.symbolic.check import check_packs
+from engine.symbolic.compare import compare_packs
 from engine.symbolic.witness import Disagreement
 from engine.views.explain import explain_text
-from engine.views.proofs import findings_summary, findings_text
+from engine.views.proofs import comparison_text, findings_summary, findings_text
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
+from policy.facts import SCOPES
 
 try:
     VERSION = version("sbs")
@@ -198,6 +200,32 @@ def check(ctx: click.Context, packs: tuple[str, ...], fmt: str) -> None:
         click.echo(findings_text(found), nl=False)
         click.echo(findings_summary(found, [p.ref for p in chosen]), err=True)
     sys.exit(1 if any(f.fails for f in found) else 0)
+
+
+@cli.command()
+@click.argument("before", metavar="ID@V1")
+@click.argument("after", metavar="ID@V2")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(list(SCOPES)),
+              help="Compare only these scopes (repeatable; default: every scope both packs have rules for).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def compare(ctx: click.Context, before: str, after: str, scopes: tuple[str, ...], fmt: str) -> None:
+    """Is there any case two pack versions decide differently? A witness case per pair of outcomes (z3),
+    decided by the engine with both packs, with the rules whose status differs on it.
+
+    Each pack is ID@VERSION from the packs found, or the path of a pack (a draft, under any id).
+    Exit 0 either way; 1 only if a pack is invalid or not found.
+    """
+    _, (old,) = _packs_named(ctx, (before,))
+    _, (new,) = _packs_named(ctx, (after,))
+    try:
+        result = compare_packs(old, new, scopes or None)
+    except Disagreement as e:
+        raise EngineError(str(e))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(comparison_text(result), nl=False)
 
 
 class _Output:

@@ -33,6 +33,7 @@ class TestResult:
     failures: tuple[str, ...]
     statuses: dict
     outcome: str | None = None  #: what the engine decided
+    decision: Decision | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -59,7 +60,7 @@ def _check(case: TestCase, record: "dict | Decision", default_refusals: bool = F
         for rule in rules:
             if statuses.get(rule) != wanted:
                 failures.append(f"rule {rule} is {statuses.get(rule)}, expected {wanted}")
-    return TestResult(case, tuple(failures), statuses, d.outcome)
+    return TestResult(case, tuple(failures), statuses, d.outcome, d)
 
 
 def stated(context: dict | None) -> Aggregated:

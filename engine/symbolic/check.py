@@ -21,7 +21,7 @@ from policy.model import (
 
 from ..batch.packtests import REFUSALS
 from .encode import TV, Reading, Space, walk
-from .witness import Confirmer, Witness, base_solver, solve
+from .witness import Confirmer, Witness, base_solver, shown, solve
 
 ERROR, WARNING = "error", "warning"
 
@@ -71,15 +71,27 @@ class PackCheck:
         self.confirmer = confirmer
         self.policy = pack.outcome_policy(scope)
         self.findings: list[Finding] = []
+        self.goals: dict[int, tuple] = {}  #: what each model was found for (by id: models are not hashable)
+        self.witnesses: dict[int, Witness] = {}
 
     def sat(self, *goals: z3.BoolRef) -> z3.ModelRef | None:
-        return solve(self.space, goals, self.solver)
+        model = solve(self.space, goals, self.solver)
+        if model is not None:
+            self.goals[id(model)] = goals
+        return model
+
+    def confirm(self, model: z3.ModelRef) -> Witness:
+        """The engine's decision of the model's case, stated with the facts that matter."""
+        if id(model) not in self.witnesses:
+            facts = shown(self.reading, model, self.goals[id(model)], self.solver)
+            self.witnesses[id(model)] = self.confirmer.confirm(self.reading, model, facts)
+        return self.witnesses[id(model)]
 
     def find(self, code: str, severity: str, rule: Rule | None, message: str, model: z3.ModelRef | None = None,
              expect: dict | None = None, location: Location | None = None, involved: Iterable[Rule] = ()) -> None:
         """Record a finding; it is intended when its rule, a rule involved, or (without a rule) the outcome
         policy records its code under `intended:`."""
-        witness = None if model is None else self.confirmer.confirm(self.reading, model)
+        witness = None if model is None else self.confirm(model)
         if witness is not None and expect is not None:
             expect = {"outcome": witness.outcome, **expect}
         marks = [dict(r.intended) for r in ([rule] if rule is not None else []) + list(involved)]
@@ -123,7 +135,7 @@ class PackCheck:
                       "fires too", fires)
             return
         if rule.then.outcome and self.sat(self.reading.decides(rule.id)) is None:
-            w = self.confirmer.confirm(self.reading, fires)
+            w = self.confirm(fires)
             by = [r for r, st in w.statuses.items() if st == "fired" and self.reading.rules[r].then.outcome == w.outcome]
             shown = (f"in the witness `{w.outcome}` is decided by {', '.join(f'`{r}`' for r in by)}" if by and w.outcome != rule.then.outcome
                      else f"in the witness the outcome is `{w.outcome}`")

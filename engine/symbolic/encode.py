@@ -239,7 +239,9 @@ class Space:
                 out.append(z3.Implies(v.known, z3.And(v.bounded, v.lo == v.value, v.hi == v.value, z3.Not(v.open))))
                 out.append(z3.Implies(v.bounded, z3.And(v.lo >= 0, z3.Or(v.open, v.lo <= v.hi))))
                 out.append(z3.Implies(z3.Not(v.bounded), z3.And(v.lo == 0, v.hi == 0, z3.Not(v.open))))
-                if self.delivered and self.scope in ("unit", "huvudman"):
+                if self.scope not in ("unit", "huvudman"):  # an agreement states the count, or does not
+                    out.append(v.bounded == v.known)
+                elif self.delivered:
                     when = F.COUNTED_WHEN.get(path)
                     if when is None:
                         out.append(v.bounded)

@@ -4,7 +4,10 @@ from __future__ import annotations
 import textwrap
 from typing import Iterable
 
+import yaml
+
 from ..symbolic.check import Finding
+from ..symbolic.compare import Comparison
 
 
 def findings_text(findings: Iterable[Finding]) -> str:
@@ -34,3 +37,29 @@ def findings_summary(findings: list[Finding], packs: Iterable[str]) -> str:
             lines.append(f"{ref}: {len(mine)} finding{'s' * (len(mine) != 1)}, {failing} failing, {intended} intended, "
                          f"{len(mine) - failing - intended} warning{'s' * (len(mine) - failing - intended != 1)}")
     return "\n".join(lines)
+
+
+def comparison_text(c: Comparison) -> str:
+    """Per scope: equivalent, or each pair of outcomes with the rules whose status differs and the case."""
+    n = len(c.differences)
+    head = "equivalent" if c.equivalent else f"not equivalent: {n} case{'s' * (n != 1)} decided differently"
+    out = [f"{c.before.ref} → {c.after.ref}: {head}"]
+    for scope in c.scopes:
+        mine = [d for d in c.differences if d.scope == scope]
+        if not mine:
+            out.append(f"{scope}: equivalent (no {scope} case is decided differently)")
+            continue
+        for d in mine:
+            what = f"{d.before} → {d.after}"
+            if d.priority is not None:
+                what += f", priority {d.priority[0]} → {d.priority[1]}"
+            for name, (x, y) in (d.derived or {}).items():
+                what += f", {name} {x} → {y}"
+            out.append(f"{scope}: {what}")
+            changed = ", ".join(f"{r} ({a or 'absent'} → {b or 'absent'})" for r, (a, b) in sorted(d.statuses.items()))
+            out.append(f"  rules whose status differs: {changed or 'none'}")
+            out.append("  the case:")
+            out.append(textwrap.indent(yaml.safe_dump(d.facts, sort_keys=False, allow_unicode=True, width=110).rstrip("\n"), "    "))
+    for scope in c.missing:
+        out.append(f"{scope}: not compared (only one of the packs has {scope} rules)")
+    return "\n".join(out) + "\n"
