@@ -28,12 +28,13 @@ from engine.views.agreement import findings
 from engine.views.diff import decision_changes
 from engine.symbolic.check import check_packs
 from engine.symbolic.compare import compare_packs
+from engine.symbolic.counterfactual import why_not
 from engine.symbolic.witness import Disagreement
 from engine.views.explain import explain_text
-from engine.views.proofs import comparison_text, findings_summary, findings_text
+from engine.views.proofs import comparison_text, findings_summary, findings_text, why_not_text
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
-from policy.facts import SCOPES
+from policy.facts import OUTCOMES, SCOPES
 
 try:
     VERSION = version("sbs")
@@ -317,11 +318,19 @@ ENCODING_OPTION = click.option(
 @ENCODING_OPTION
 @OVERRIDES_OPTION
 @LANG_OPTION
+@click.option("--why-not", "why_not_", is_flag=True,
+              help="The smallest changes of the case's changeable facts that give another outcome (z3; up to three).")
+@click.option("--to", "to", type=click.Choice(sorted({o for os in OUTCOMES.values() for o in os})), default=None,
+              help="With --why-not: the outcome wanted (default: any other).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
-def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | None, overrides_path: Path | None, lang: str) -> None:
+def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | None, overrides_path: Path | None, lang: str,
+            why_not_: bool, to: str | None, fmt: str) -> None:
     """Explain one decision: what decided it, each rule with its comparisons, missing data, sources.
 
-    UNIT_ID is a skolenhetskod, or a huvudman's organisation number.
+    UNIT_ID is a skolenhetskod, or a huvudman's organisation number. With --why-not: what the case would
+    need to be decided otherwise; facts a unit cannot change (school form, huvudman type, organisation
+    number, the delivery's date and averages) stay as they are.
     """
     doc, pack, overrides = _prepare(ctx, delivery, pack_ref, overrides_path)
     wanted = org_number(case_id) or case_id.strip()
@@ -330,7 +339,24 @@ def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | No
         hint = did_you_mean(wanted, targets)
         raise NotFound(f"the delivery has no unit or huvudman `{case_id}`" + (f"; {hint}" if hint else ""))
     record = case_record(pack, doc, overrides, wanted)
-    click.echo(explain_text(record, lang), nl=False)
+    if to is not None and not why_not_:
+        raise click.UsageError("--to goes with --why-not")
+    if why_not_ and not record.get("error"):
+        if to is not None and to not in OUTCOMES[record["kind"]]:
+            raise click.UsageError(f"`{to}` is not an outcome of a {record['kind']}: " + ", ".join(OUTCOMES[record["kind"]]))
+        try:
+            result = why_not(pack, record, to)
+        except Disagreement as e:
+            raise EngineError(str(e))
+        if fmt == "json":
+            click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        else:
+            click.echo(why_not_text(result, record["input"]["facts"].get(f"{record['kind']}.name", ""), lang), nl=False)
+        return
+    if fmt == "json":
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        click.echo(explain_text(record, lang), nl=False)
     sys.exit(1 if record.get("error") else 0)
 
 

@@ -17,6 +17,11 @@ import attrs
 
 LANGS = ("sv", "en")
 
+
+def _english_names() -> dict[str, str]:
+    from policy.facts import FIELDS
+    return {p: f.en for p, f in FIELDS.items()}
+
 #: The outcome of a decision as a reader names it; records keep the codes.
 OUTCOMES: dict[str, dict[str, str]] = {
     "sv": {
@@ -39,6 +44,81 @@ def outcome(code: str | None, lang: str) -> str:
     if code is None:
         return WORDS[lang]["error"]
     return OUTCOMES[lang].get(code, code)
+
+
+#: What a reader calls a fact (`sbs explain --why-not`, what is still needed); any other is named by its path.
+FACT_NAMES: dict[str, dict[str, str]] = {
+    "sv": {
+        "unit.results.merit_value_y9": "meritvärdet i årskurs 9",
+        "unit.results.share_eligible_vocational_y9": "andelen behöriga till yrkesprogram",
+        "unit.results.share_passed_all_subjects_y9": "andelen med godkänt i alla ämnen",
+        "unit.results.grade_value_y6_swedish": "betygsvärdet i svenska i årskurs 6",
+        "unit.results.grade_value_y6_maths": "betygsvärdet i matematik i årskurs 6",
+        "unit.results.share_passed_national_test_y3_swedish": "andelen godkända på nationella provet i svenska i årskurs 3",
+        "unit.results.share_passed_national_test_y3_maths": "andelen godkända på nationella provet i matematik i årskurs 3",
+        "unit.results.share_degree_within_3y": "andelen med examen inom 3 år",
+        "unit.results.average_grade_points": "den genomsnittliga betygspoängen",
+        "unit.socioeconomics.share_parents_post_secondary": "andelen elever med eftergymnasialt utbildade föräldrar",
+        "unit.socioeconomics.share_foreign_background": "andelen elever med utländsk bakgrund",
+        "unit.socioeconomics.share_newly_arrived": "andelen nyanlända elever",
+        "unit.pupils": "antalet elever",
+        "unit.ska_deficiencies": "brister i skolenhetens systematiska kvalitetsarbete",
+        "unit.school_form": "skolformen",
+        "unit.in_underlag": "skolenheten i Skolinspektionens underlag",
+        "unit.injunction.fine": "föreläggandet förenat med vite",
+        "unit.injunction.supervision_concluded": "tillsynen avslutad",
+        "huvudman.type": "huvudmannens typ",
+        "huvudman.ongoing_sbs_dialogue": "pågående dialog inom samverkan för bästa skola",
+        "huvudman.in_newcomer_programme": "huvudmannen i nyanländsatsningen",
+        "huvudman.ska_deficiencies": "brister i huvudmannens systematiska kvalitetsarbete",
+        "huvudman.economy.profit_sek": "huvudmannens resultat",
+        "huvudman.economy.dividends_sek": "utdelningen till ägarna",
+        "huvudman.economy.group_contributions_sek": "koncernbidragen",
+        "huvudman.economy.equity_ratio": "soliditeten",
+        "units.eligible": "antalet valbara skolenheter",
+        "units.eligible_in_underlag": "antalet valbara skolenheter i underlaget",
+        "units.manual_review": "antalet skolenheter som prövas manuellt",
+        "units.manual_review_in_underlag": "antalet skolenheter i underlaget som prövas manuellt",
+        "units.deferred_in_underlag": "antalet skolenheter i underlaget som avvaktar",
+        "units.low_results": "antalet skolenheter med låga resultat",
+        "units.results_not_low": "antalet skolenheter utan låga resultat",
+        "units.results_well_below": "antalet skolenheter klart under riksgenomsnittet",
+        "units.results_well_above": "antalet skolenheter klart över riksgenomsnittet",
+        "units.pupils_eligible": "antalet elever i valbara skolenheter",
+    },
+    "en": {
+        "unit.results.merit_value_y9": "the merit value in year 9",
+        "unit.results.share_eligible_vocational_y9": "the share eligible for vocational programmes",
+        "unit.results.share_passed_all_subjects_y9": "the share passing all subjects",
+        "unit.pupils": "the number of pupils",
+        "unit.ska_deficiencies": "deficiencies in the unit's systematic quality work",
+        "huvudman.ongoing_sbs_dialogue": "an ongoing SBS dialogue",
+        "units.eligible_in_underlag": "the eligible units in the underlag",
+    },
+}
+
+
+def fact_name(path: str, lang: str) -> str:
+    """A fact as the reader's language names it: `meritvärdet i årskurs 9` (else its path)."""
+    if path.startswith("national_averages."):
+        base = fact_name("unit.results." + path.split(".", 1)[1], lang)
+        return ("riksgenomsnittet för " if lang == "sv" else "the national average of ") + (
+            base if base != "unit.results." + path.split(".", 1)[1] else path.split(".", 1)[1])
+    return FACT_NAMES[lang].get(path) or (F_EN.get(path, path) if lang == "en" else path)
+
+
+def value_text(path: str, value: Any, lang: str) -> str:
+    """A fact's value as the reader writes it: numbers the language's way (a share in percent), yes or no."""
+    if value is None:
+        return {"sv": "saknas", "en": "missing"}[lang]
+    if isinstance(value, bool):
+        return {"sv": ("ja", "nej"), "en": ("yes", "no")}[lang][0 if value else 1]
+    if isinstance(value, (int, float)):
+        from policy.facts import FIELDS, INDICATORS
+        key = path.split(".", 1)[1] if path.startswith("national_averages.") else None
+        ftype = INDICATORS.get(key) if key else FIELDS[path].type if path in FIELDS else None
+        return number(value, lang, ftype.unit if ftype else None)
+    return str(value)
 
 
 def plural(n: int, one: str, other: str) -> str:
@@ -311,3 +391,6 @@ def words(lang: str) -> dict[str, str]:
     """The words of the views in `lang` (`sv` or `en`), with the language itself under `lang`."""
     return {**WORDS[lang], "lang": lang}
 
+
+
+F_EN: dict[str, str] = _english_names()  #: a fact's English description, from the catalogue

@@ -6,7 +6,9 @@ from typing import Iterable
 
 import yaml
 
+from .. import messages as M
 from ..symbolic.check import Finding
+from ..symbolic.counterfactual import WhyNot
 from ..symbolic.compare import Comparison
 
 
@@ -62,4 +64,37 @@ def comparison_text(c: Comparison) -> str:
             out.append(textwrap.indent(yaml.safe_dump(d.facts, sort_keys=False, allow_unicode=True, width=110).rstrip("\n"), "    "))
     for scope in c.missing:
         out.append(f"{scope}: not compared (only one of the packs has {scope} rules)")
+    return "\n".join(out) + "\n"
+
+
+_WHY = {
+    "sv": {"head": "Minsta ändringar som ger {target}:", "another": "ett annat utfall", "none": "Ingen ändring av de fakta som kan ändras ger {target}.",
+           "instead": "i stället för", "was_missing": "saknas i dag", "rules": "regler som ändras", "fixed": "Hålls fasta (kan inte ändras av {who})",
+           "unit": "skolenheten", "huvudman": "huvudmannen", "and": "och"},
+    "en": {"head": "The smallest changes that give {target}:", "another": "another outcome", "none": "No change of the facts that can change gives {target}.",
+           "instead": "instead of", "was_missing": "missing now", "rules": "rules that change", "fixed": "Held fixed ({who} cannot change them)",
+           "unit": "the unit", "huvudman": "the huvudman", "and": "and"},
+}
+
+
+def change_text(c, source: str | None, lang: str) -> str:
+    """`meritvärdet i årskurs 9 231 i stället för 181 (GP2016 2.3.2 punkt 1)`."""
+    w = _WHY[lang]
+    was = (f"{w['instead']} {M.value_text(c.fact, c.before, lang)}" if c.before is not None else f"({w['was_missing']})")
+    return f"{M.fact_name(c.fact, lang)} {M.value_text(c.fact, c.after, lang)} {was}" + (f" ({source})" if source else "")
+
+
+def why_not_text(result: WhyNot, name: str, lang: str) -> str:
+    w = _WHY[lang]
+    target = M.outcome(result.to, lang) if result.to else w["another"]
+    out = [f"{result.id}{' ' + name if name else ''}: {M.outcome(result.outcome, lang)}"]
+    if not result.answers:
+        out.append(w["none"].format(target=target))
+    else:
+        out.append(w["head"].format(target=target))
+        for i, a in enumerate(result.answers, 1):
+            changes = f" {w['and']} ".join(change_text(c, a.sources.get(c.fact), lang) for c in a.changes)
+            out.append(f"{i}. {changes} → {M.outcome(a.outcome, lang)}")
+            out.append(f"   {w['rules']}: {', '.join(a.rules)}")
+    out.append(f"{w['fixed'].format(who=w[result.scope])}: {', '.join(result.fixed)}")
     return "\n".join(out) + "\n"

@@ -1,0 +1,214 @@
+"""Counterfactuals (`sbs explain --why-not`) and what is still needed (a manual review on missing data).
+
+Why not: the case's facts are held as the delivery gives them, but for those the fact catalogue calls
+changeable (`facts.CHANGEABLE`): a unit's results, socioeconomic structure, size and quality work; a
+huvudman's dialogue, programme, quality work, economy and how its units were decided. z3 looks for the
+smallest change that gives another outcome (or the one asked for): fewest facts changed first, then the
+smallest change of each, counted in steps of its own unit (`facts.STEP`: 0,1 merit points, 0,1 %
+of a share, one pupil), within the plausible range of each. Up to three answers, each changing another
+set of facts. Each answer is applied to the case and decided by the engine, which must agree.
+
+What is still needed: for a case whose outcome hinges on missing data, each missing fact is given a value
+alone (the others stay missing); the outcomes it can then reach, and the ranges of its value that give
+each, are what an officer needs to know. The ranges are cut at the values the pack compares the fact with
+for this case (its thresholds, the national averages), and each piece is decided by the engine.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Iterable
+
+import attrs
+import z3
+
+from policy import facts as F
+from policy.model import Pack, Rule
+
+from .. import messages as M
+from ..batch.packtests import REFUSALS
+from ..batch.replay import case_of
+from ..core.runner import Engine
+from ..inputs.case import _GRADES, Case
+from .encode import Reading, Space, number, walk
+from .witness import Disagreement, base_solver, decode
+
+#: A huvudman's outcome before the round: a waitlisted huvudman was proposed, and the round placed it.
+BEFORE_ROUND = {"waitlisted": "proposed"}
+
+
+@attrs.frozen
+class Change:
+    fact: str
+    before: Any
+    after: Any
+
+    def to_json(self) -> dict:
+        return {"fact": self.fact, "from": self.before, "to": self.after}
+
+
+@attrs.frozen
+class Answer:
+    outcome: str
+    changes: tuple[Change, ...]
+    rules: tuple[str, ...]  #: rules whose status differs from the case as it is
+    sources: dict = attrs.field(factory=dict)  #: fact -> the citation of the first such rule reading it
+
+    def to_json(self) -> dict:
+        return {"outcome": self.outcome, "changes": [c.to_json() for c in self.changes], "rules": list(self.rules)}
+
+
+@attrs.frozen
+class WhyNot:
+    id: str
+    scope: str
+    outcome: str
+    to: str | None
+    answers: tuple[Answer, ...]
+    fixed: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "outcome": self.outcome, "to": self.to, "answers": [a.to_json() for a in self.answers],
+                "fixed": list(self.fixed)}
+
+
+def _grades_given(case: Case) -> bool:
+    grades = case.values.get("unit.grades")
+    m = _GRADES.match(grades) if isinstance(grades, str) else None
+    if m is None:
+        return False
+    low = 0 if m.group(1).upper() == "F" else int(m.group(1))
+    return low <= int(m.group(2))
+
+
+def _reads(rule: Rule, fact: str) -> bool:
+    return any(getattr(c, "fact", None) == fact or getattr(getattr(c, "right", None), "path", None) == fact
+               for c in walk(rule.when))
+
+
+class Setting:
+    """One case over a pack's reading: the solver holds everything fixed but the facts in `free`."""
+
+    def __init__(self, pack: Pack, record: dict, engine: Engine | None = None, space: tuple | None = None) -> None:
+        self.pack, self.record = pack, record
+        self.scope = record["kind"]
+        self.case = case_of(record)
+        self.space, self.reading, self.solver = space or reading_of(pack, self.scope)
+        self.engine = engine or Engine(pack)
+        self.outcome = BEFORE_ROUND.get(record["outcome"], record["outcome"])
+        # the years taught follow the results given, unless the grades say them (and grades are not changed)
+        self.taught = [] if _grades_given(self.case) else [p for p in self.space.facts if p.startswith("unit.teaches_y")]
+
+    def held(self, free: Iterable[str]) -> list[z3.BoolRef]:
+        """The case as it is, but for `free` (and the years taught, which follow the results given)."""
+        out = self.space.fix(self.case, [*free, *self.taught])
+        if self.taught:
+            out.append(self.space.grades_given == _grades_given(self.case))
+        return out
+
+    def decide(self, changes: dict[str, Any]) -> dict:
+        """The engine's record of the case with `changes` applied (fact path -> value)."""
+        record = copy.deepcopy(self.record)
+        given = record["input"]
+        for path, value in changes.items():
+            for part in ("unknown", "bounds", "members"):
+                (given.get(part) or {}).pop(path, None)
+            if F.FIELDS[path].context:
+                given.setdefault("context", {})[path] = value
+            else:
+                given["facts"][path] = value
+        return self.engine.evaluate(case_of(record))
+
+    def statuses(self, record: dict) -> dict[str, str]:
+        return {e["rule"]: e["status"] for e in record.get("trace", ())}
+
+    def z3_outcome(self, model: z3.ModelRef) -> str:
+        return self.reading.outcomes[model.eval(self.reading.outcome, model_completion=True).as_long()]
+
+
+def reading_of(pack: Pack, scope: str) -> tuple:
+    space = Space(scope, [pack])
+    return space, Reading(pack, scope, space), base_solver(space)
+
+
+# --- why not -----------------------------------------------------------------------------------------
+
+def _step(path: str) -> float:
+    return F.STEP.get(F.FIELDS[path].type.unit or "", 1)
+
+
+def _others(outcome: str) -> list[str]:
+    """What an answer must not give when no outcome is named: the case's own, and for a refusal any refusal
+    (a refused unit asks what it would have needed to be selected, not how else to be refused)."""
+    return list(REFUSALS) if outcome in REFUSALS else [outcome]
+
+
+def why_not(pack: Pack, record: dict, to: str | None = None, answers: int = 3, engine: Engine | None = None) -> WhyNot:
+    """The smallest changes of the case's changeable facts that give another outcome (or `to`)."""
+    s = Setting(pack, record, engine)
+    space, reading = s.space, s.reading
+    changeable = [p for p in space.facts if p in F.CHANGEABLE]
+    fixed = tuple(p for p in space.facts if p not in F.CHANGEABLE and not p.startswith("unit.teaches_y")) + \
+        tuple(f"national_averages.{k}" for k in space.avg)
+    opt = z3.Optimize()
+    opt.add(*space.domain(), *s.held(changeable))
+    avoid = [o for o in _others(s.outcome) if o in reading.outcomes]
+    target = reading.is_outcome(to) if to else z3.Not(z3.Or([reading.is_outcome(o) for o in avoid]))
+    opt.add(target)
+    changed, costs = {}, []
+    for p in changeable:
+        v = space.vars[p]
+        ch = z3.Bool(f"changed:{p}")
+        changed[p] = ch
+        before = s.case.values.get(p)
+        kind = F.FIELDS[p].type
+        if kind.kind == F.BOOLEAN:
+            moved = v.value != z3.BoolVal(bool(before)) if before is not None else z3.BoolVal(True)
+            cost: z3.ArithRef = z3.RealVal(1)
+        else:
+            step = _step(p)
+            k = z3.Int(f"steps:{p}")
+            lo, hi = F.plausible(p, kind)
+            grid = [v.value == k * number(step), v.value >= number(lo), v.value <= number(hi)]
+            if kind.integer or v.bounded is not None:
+                grid = [v.value == k, v.value >= int(lo), v.value <= int(hi)]
+            moved = z3.And(*grid, *( [v.value != number(before)] if before is not None else []))
+            cost = z3.RealVal(0)  # a value given where there was none: one fact changed, no distance
+            if before is not None:
+                diff = z3.If(v.value >= number(before), v.value - number(before), number(before) - v.value)
+                cost = (z3.ToReal(diff) if diff.is_int() else diff) / z3.RealVal(step)
+            if v.bounded is not None:
+                moved = z3.And(moved, v.bounded, v.lo == v.value, v.hi == v.value, z3.Not(v.open))
+        as_is = z3.And(*s.space.fix(s.case, [q for q in space.facts if q != p] + [*s.taught]))
+        opt.add(z3.If(ch, z3.And(v.known, moved), as_is))
+        costs.append(z3.If(ch, cost, 0))
+    if not changed:
+        return WhyNot(s.case.id, s.scope, s.outcome, to, (), fixed)
+    opt.minimize(z3.Sum([z3.If(c, 1, 0) for c in changed.values()]))
+    opt.minimize(z3.Sum(costs))
+    found: list[Answer] = []
+    for _ in range(answers):
+        if opt.check() != z3.sat:
+            break
+        model = opt.model()
+        moved = [p for p, c in changed.items() if z3.is_true(model.eval(c, model_completion=True))]
+        changes = {p: decode(space, p, model.eval(space.vars[p].value, model_completion=True)) for p in moved}
+        found.append(_answer(s, model, changes))
+        opt.add(z3.Or([z3.Not(changed[p]) for p in moved]))
+    return WhyNot(s.case.id, s.scope, s.outcome, to, tuple(found), fixed)
+
+
+def _answer(s: Setting, model: z3.ModelRef, changes: dict[str, Any]) -> Answer:
+    ours = s.z3_outcome(model)
+    new = s.decide(changes)
+    theirs = new.get("outcome")
+    if theirs != ours:
+        raise Disagreement(f"{s.pack.ref}: with {changes} the engine decides {s.scope} {s.case.id} `{theirs}`, "
+                           f"the z3 reading `{ours}`")
+    before, after = s.statuses(s.record), s.statuses(new)
+    rules = tuple(r for r in after if before.get(r) != after[r])
+    sources = {}
+    for p in changes:
+        rule = next((s.reading.rules[r] for r in rules if _reads(s.reading.rules[r], p)), None)
+        if rule is not None and rule.source:
+            sources[p] = str(rule.source[0])
+    return Answer(ours, tuple(Change(p, s.case.values.get(p), v) for p, v in changes.items()), rules, sources)

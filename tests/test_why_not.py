@@ -1,0 +1,101 @@
+"""`sbs explain --why-not`: the smallest change of a case's changeable facts that gives another outcome,
+applied to the delivery and evaluated again."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from cli.main import cli
+
+from .conftest import FIXTURES
+
+SAMPLE = FIXTURES / "sample" / "delivery.yaml"
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def records():
+    out = _run("evaluate", str(SAMPLE), "--workers", "0")
+    return {r["id"]: r for r in map(json.loads, out.stdout.splitlines())}
+
+
+def _applied(doc: dict, unit_id: str, changes: list[dict]) -> dict:
+    """The delivery with an answer's changes made where an analyst would make them."""
+    doc = copy.deepcopy(doc)
+    unit = next(u for u in doc["units"] if u["id"] == unit_id)
+    owner = next(h for h in doc["huvudman"] if h["id"] == unit["huvudman_id"])
+    for c in changes:
+        root, *path = c["fact"].split(".")
+        node = unit if root == "unit" else owner
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = c["to"]
+    return doc
+
+
+@pytest.mark.slow
+def test_every_refused_unit_of_the_sample_gets_a_change_the_engine_confirms_or_none(records, tmp_path):
+    doc = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    refused = [i for i, r in records.items() if r["kind"] == "unit" and r["outcome"] in ("not_eligible", "excluded")]
+    assert len(refused) >= 8
+    answered = 0
+    for unit_id in refused:
+        out = _run("explain", str(SAMPLE), unit_id, "--why-not", "--format", "json")
+        assert out.exit_code == 0, out.output
+        result = json.loads(out.stdout)
+        assert result["outcome"] == records[unit_id]["outcome"]
+        assert "unit.school_form" in result["fixed"] or not result["answers"]
+        if not result["answers"]:
+            text = _run("explain", str(SAMPLE), unit_id, "--why-not").stdout
+            assert "Ingen ändring av de fakta som kan ändras ger ett annat utfall." in text
+            continue
+        answered += 1
+        first = result["answers"][0]
+        assert first["outcome"] not in ("not_eligible", "excluded"), "a refused unit is shown what would select it"
+        path = tmp_path / f"{unit_id}.yaml"
+        path.write_text(yaml.safe_dump(_applied(doc, unit_id, first["changes"]), allow_unicode=True), encoding="utf-8")
+        again = {r["id"]: r for r in map(json.loads, _run("evaluate", str(path), "--workers", "0").stdout.splitlines())}
+        assert again[unit_id]["outcome"] == first["outcome"], (unit_id, first)
+        for fact in (c["fact"] for c in first["changes"]):
+            assert fact.startswith(("unit.results.", "unit.socioeconomics.", "unit.pupils", "unit.ska", "huvudman."))
+    assert answered >= 5
+
+
+def test_fewest_facts_then_the_smallest_step_and_the_rule_with_its_source(records):
+    """Granbyskolan 7-9 has year-9 results above the national average: one result a step below it selects it."""
+    result = json.loads(_run("explain", str(SAMPLE), "48151711", "--why-not", "--format", "json").stdout)
+    assert len(result["answers"]) == 3 and all(len(a["changes"]) == 1 for a in result["answers"])
+    merit = next(a for a in result["answers"] if a["changes"][0]["fact"] == "unit.results.merit_value_y9")
+    averages = records["48151711"]["input"]["national_averages"]
+    assert merit["changes"][0]["to"] == pytest.approx(averages["merit_value_y9"] - 0.1)
+    assert merit["outcome"] == "eligible" and "low-results-y9" in merit["rules"]
+    text = _run("explain", str(SAMPLE), "48151711", "--why-not").stdout
+    assert "meritvärdet i årskurs 9 224,3 i stället för 231 (GP2016 2.3.2 punkt 1) → valbar" in text
+    english = _run("explain", str(SAMPLE), "48151711", "--why-not", "--lang", "en").stdout
+    assert "the merit value in year 9 224.3 instead of 231 (GP2016 2.3.2 punkt 1) → eligible" in english
+
+
+def test_the_outcome_asked_for(records):
+    result = json.loads(_run("explain", str(SAMPLE), "48151725", "--why-not", "--to", "eligible", "--format", "json").stdout)
+    assert result["to"] == "eligible"
+    assert [c["fact"] for c in result["answers"][0]["changes"]] == ["unit.pupils"]
+    assert result["answers"][0]["changes"][0] == {"fact": "unit.pupils", "from": 38, "to": 50}
+
+
+def test_a_unit_of_a_school_form_outside_the_programme_has_no_answer():
+    result = json.loads(_run("explain", str(SAMPLE), "48151691", "--why-not", "--format", "json").stdout)
+    assert result["answers"] == [] and "unit.school_form" in result["fixed"]
+
+
+def test_to_an_outcome_of_another_kind_is_a_usage_error():
+    result = CliRunner().invoke(cli, ["explain", str(SAMPLE), "48151711", "--why-not", "--to", "proposed"])
+    assert result.exit_code == 2 and "not an outcome of a unit" in result.output
+    result = CliRunner().invoke(cli, ["explain", str(SAMPLE), "48151711", "--to", "eligible"])
+    assert result.exit_code == 2 and "--to goes with --why-not" in result.output
