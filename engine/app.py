@@ -59,7 +59,7 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
     decides_huvudman = "huvudman" in {r.scope for r in pack.rules}
     summary = Summary(None if decides_huvudman else f"the pack {pack.ref} has no huvudman rules, so only units are decided")
     rows = len(delivery.units) + (len(delivery.huvudman) if decides_huvudman else 0)  # every row the pack decides
-    engine, n = Engine(pack), _workers(workers)
+    engine, n = Engine(pack, needed=True), _workers(workers)
     builder = ReportBuilder(lang) if fmt in ("md", "html") else None  # the report's tables; traces spill to a file
     pool = WorkerPool.for_delivery(engine, delivery, overrides, n, timeout, encode=True) if n else None
     with pool or contextlib.nullcontext():
@@ -92,7 +92,7 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
 def delivery_records(pack: Pack, delivery: Delivery, overrides: list[Override] = (), workers: int | None = None,
                      timeout: float = TIMEOUT) -> list[dict]:
     """Every record of a delivery, its cases run in worker processes under the watchdog."""
-    engine, n = Engine(pack), _workers(workers)
+    engine, n = Engine(pack, needed=True), _workers(workers)
     if not n:
         return list(evaluate_delivery(engine, delivery, overrides))
     with WorkerPool.for_delivery(engine, delivery, overrides, n, timeout) as pool:
@@ -112,7 +112,7 @@ def case_record(pack: Pack, delivery: Delivery, overrides: list[Override], case_
     if kind == "huvudman":
         return next(r for r in delivery_records(pack, delivery, overrides, workers, timeout) if r["id"] == case_id)
     task = ("unit", next(i for i, u in enumerate(delivery.units) if u["id"] == case_id))
-    engine = Engine(pack)
+    engine = Engine(pack, needed=True)
     if not _workers(workers):
         return Tasks(engine, delivery, overrides).run(task)
     with WorkerPool.for_delivery(engine, delivery, overrides, 1, timeout) as pool:

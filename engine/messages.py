@@ -309,6 +309,9 @@ def logic_word(value: str, lang: str) -> str:
 WORDS: dict[str, dict[str, str]] = {
     "sv": {
         "outcome": "utfall", "decided_by": "avgjort av", "hinges_on": "beror på okända uppgifter i",
+        "needed": "Det som behövs för ett beslut (varje uppgift för sig, de andra fortfarande okända)",
+        "cannot_decide": "avgör inte ensam", "no_single_fact": "ingen enskild uppgift avgör ensam; flera behövs",
+        "and": "och", "any_value": "vilket värde som helst",
         "forced": "fastställt av handläggare", "default": "ingen regel gav ett utfall; standardutfallet gäller",
         "rules": "Regler i utvärderingsordning", "missing": "Saknade uppgifter", "overrides": "Handläggarbeslut",
         "pack": "regelpaket", "input": "indata", "engine": "motor", "rank": "plats", "priority": "prioritet",
@@ -349,6 +352,9 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "outcome": "outcome", "decided_by": "decided by", "hinges_on": "hinges on missing data in",
+        "needed": "What a decision needs (each fact alone, the others still missing)",
+        "cannot_decide": "cannot decide it alone", "no_single_fact": "no single fact decides it alone; several are needed",
+        "and": "and", "any_value": "any value",
         "forced": "forced by an officer", "default": "no rule gave an outcome; the default applies",
         "rules": "Rules in evaluation order", "missing": "Missing data", "overrides": "Officer overrides",
         "pack": "pack", "input": "input", "engine": "engine", "rank": "rank", "priority": "priority",

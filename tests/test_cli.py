@@ -741,7 +741,7 @@ class TestReplayCost:
         assert 0 == run("evaluate", str(FIXTURES / "sample" / "delivery.yaml"), "--out", str(out)).exit_code
         built = []
         real = replay_module.Engine
-        monkeypatch.setattr(replay_module, "Engine", lambda pack: built.append(pack.ref) or real(pack))
+        monkeypatch.setattr(replay_module, "Engine", lambda pack, **kw: built.append(pack.ref) or real(pack, **kw))
         assert 0 == run("replay", str(out)).exit_code
         assert ["sbs@2.1.0"] == built
 

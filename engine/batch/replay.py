@@ -174,12 +174,14 @@ def replay(records: Iterable[tuple[int, dict, bytes | None]], packs: Iterable[Pa
         if case.input_sha256 != old.get("input_sha256"):
             yield Mismatch(line, kind, rid, "input hash differs: the recorded input does not hash to input_sha256")
             continue
-        engine = engines.get(pack.sha256) or engines.setdefault(pack.sha256, Engine(pack))  # compiled once per pack
+        engine = engines.get(pack.sha256) or engines.setdefault(pack.sha256, Engine(pack, needed=True))  # once per pack
         try:
             new = engine.evaluate(case, _overrides(old))
         except (ValueError, KeyError, TypeError) as e:
             yield Mismatch(line, kind, rid, f"the recorded overrides are malformed: {e}")
             continue
+        if "needed" not in old:  # written before records said what is still needed: the decision is what replays
+            new.pop("needed", None)
         if kind == "huvudman":  # decided once its round is: it waits in the spill, its standing in memory
             rounds[(pack.sha256, delivery)].append((line, old.get("rank"), Standing.of(new, pack), spill.put((old, new, raw))))
         elif not _same(new, old, raw):

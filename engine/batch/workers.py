@@ -152,7 +152,7 @@ class WorkerPool:
         overrides, pack = list(overrides), engine.pack
 
         def make() -> Callable[[tuple], Any]:
-            run = Tasks(Engine(pack), delivery, overrides).run
+            run = Tasks(Engine(pack, needed=engine.needed), delivery, overrides).run
             if not encode:
                 return run
             return lambda task: encode_record(run(task), pack)

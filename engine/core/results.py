@@ -135,6 +135,8 @@ class Decision:
     ranking: Mapping[str, Any] | None = None
     priority_unknown: tuple[str, ...] = ()
     error: Mapping[str, Any] | None = None
+    #: what a decision that hinges on missing data still needs (engine.symbolic.counterfactual)
+    needed: Mapping[str, Any] | None = None
 
     @classmethod
     def of(cls, record: "Mapping[str, Any] | Decision") -> "Decision":
@@ -147,7 +149,7 @@ class Decision:
                    tuple(record.get("missing", ())), record.get("derived") or {}, tuple(record.get("overrides", ())),
                    record["pack"], record["input_sha256"], given.get("facts", {}), given.get("members") or {},
                    record["engine_version"], tuple(RuleOutcome.of(e) for e in record["trace"]), record.get("ranking"),
-                   tuple(record.get("priority_unknown", ())), record.get("error"))
+                   tuple(record.get("priority_unknown", ())), record.get("error"), record.get("needed"))
 
     @property
     def name(self) -> str:

@@ -29,8 +29,11 @@ class Engine:
     `evaluate` does no other set-up.
     """
 
-    def __init__(self, pack: Pack, host: QuietHost | None = None, compiled: list[Compiled] = ()) -> None:
+    def __init__(self, pack: Pack, host: QuietHost | None = None, compiled: list[Compiled] = (), needed: bool = False) -> None:
         self.pack = pack
+        #: say, in a record that hinges on missing data, what is still needed (engine.symbolic.counterfactual)
+        self.needed = needed
+        self._readings: dict[str, tuple] = {}
         self.host = host or QuietHost()
         self.scopes = tuple(sorted({r.scope for r in pack.rules}))
         self._by_digest: dict[tuple[str, str], tuple[Compiled, DurableRunner, Evaluator]] = {}
@@ -72,4 +75,27 @@ class Engine:
                 return error_record(compiled, case, "engine_disagreement", message, r.rule_id, ENGINE_VERSION,
                                     {"durable_rules": show(theirs), "cross_check": show(r.value)})
         decision = decide(compiled, case, results, mine)
-        return decision_record(compiled, case, results, decision, mine, ENGINE_VERSION, self._statics)
+        record = decision_record(compiled, case, results, decision, mine, ENGINE_VERSION, self._statics)
+        if self.needed and decision.hinges_on and decision.forced is None and case.scope in ("unit", "huvudman"):
+            record = self._with_needed(record, case.scope)
+        return record
+
+    def _with_needed(self, record: dict, scope: str) -> dict:
+        """The record with `needed` after `missing`: each missing fact that could decide it, with the values
+        that give each outcome, and those that cannot decide it alone."""
+        from ..symbolic.counterfactual import reading_of, still_needed
+        from ..symbolic.witness import DISAGREEMENT, Disagreement
+        if scope not in self._readings:
+            self._readings[scope] = reading_of(self.pack, scope)
+        plain = Engine(self.pack, self.host) if not hasattr(self, "_plain") else self._plain
+        self._plain = plain
+        try:
+            needed: dict = still_needed(self.pack, record, plain, self._readings[scope])
+        except Disagreement as e:
+            needed = {"error": {"code": DISAGREEMENT, "message": str(e)}}
+        out = {}
+        for k, v in record.items():
+            out[k] = v
+            if k == "missing":
+                out["needed"] = needed
+        return out

@@ -212,3 +212,179 @@ def _answer(s: Setting, model: z3.ModelRef, changes: dict[str, Any]) -> Answer:
         if rule is not None and rule.source:
             sources[p] = str(rule.source[0])
     return Answer(ours, tuple(Change(p, s.case.values.get(p), v) for p, v in changes.items()), rules, sources)
+
+
+# --- what is still needed ----------------------------------------------------------------------------
+
+@attrs.frozen
+class Piece:
+    """A range of a missing fact's values (numbers), or one value (others), and the outcome it gives."""
+
+    outcome: str
+    value: Any = None
+    low: Any = None
+    low_included: bool = False
+    high: Any = None
+    high_included: bool = False
+    ranged: bool = False
+
+    def to_json(self) -> dict:
+        if not self.ranged:
+            return {"value": self.value, "outcome": self.outcome}
+        return {"from": self.low, "from_included": self.low_included, "to": self.high, "to_included": self.high_included,
+                "outcome": self.outcome}
+
+
+def _walk_trace(node: dict) -> Iterable[dict]:
+    yield node
+    for group in ("all", "any"):
+        for item in node.get(group, ()):
+            yield from _walk_trace(item)
+    if isinstance(node.get("not"), dict):
+        yield from _walk_trace(node["not"])
+
+
+def _thresholds(record: dict, name: str) -> list[float]:
+    """The values the pack compares a missing fact (or national average) with, for this case, from its trace."""
+    out = set()
+    indicator = name.split(".", 1)[1] if name.startswith("national_averages.") else None
+    for entry in record.get("trace", ()):
+        for n in _walk_trace(entry.get("condition") or {}):
+            right = n.get("right")
+            if not isinstance(right, dict):
+                continue
+            ratio = (right.get("times") or {}).get("value", 1) if right.get("times") else 1
+            if indicator is None and n.get("fact") == name:
+                v = right.get("product", right.get("value"))
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    out.add(v)
+            elif (indicator is not None and right.get("national_average") == indicator) or (
+                    indicator is None and right.get("fact") == name):
+                v = n.get("value")
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and ratio:
+                    out.add(v / ratio)
+    return sorted(out)
+
+
+class Needs:
+    """What a case that hinges on missing data still needs: per missing fact, the outcomes its value gives."""
+
+    def __init__(self, setting: Setting) -> None:
+        self.s = setting
+
+    def missing(self) -> list[str]:
+        """The missing data the record names (facts the rules read, national averages), in its order."""
+        out = []
+        for m in self.s.record.get("missing", ()):
+            name = m.get("fact") or (f"national_averages.{m['national_average']}" if "national_average" in m else None)
+            if name is not None and name not in out and (name in self.s.space.vars or name.startswith("national_averages.")):
+                out.append(name)
+        return out
+
+    def candidates(self, name: str) -> tuple[list[Any], list[float]]:
+        """Values to try: each value of a yes/no or a word; for a number, each value the pack compares it with
+        and one value in each range between them."""
+        ftype = F.INDICATORS[name.split(".", 1)[1]] if name.startswith("national_averages.") else F.FIELDS[name].type
+        if ftype.kind == F.BOOLEAN:
+            return [True, False], []
+        if ftype.kind == F.ENUM:
+            return list(F.ENUMS[ftype.enum]), []
+        if ftype.kind != F.NUMBER:
+            return [], []
+        ts = _thresholds(self.s.record, name)
+        step = 1 if ftype.integer else F.STEP.get(ftype.unit or "", 1)
+        lo, hi = (0, 1) if ftype.unit == "share" else (0 if ftype.integer else -F.MAX_QUANTITY, F.MAX_QUANTITY)
+        bounds = self.s.case.bounds.get(name)
+        if bounds is not None:
+            lo, hi = bounds[0], bounds[1] if bounds[1] is not None else hi
+        if not ts:
+            return [min(max(lo, 0), hi)], []
+        points = [ts[0] - step]
+        for a, b in zip(ts, ts[1:]):
+            points += [a, (a + b) / 2]
+        points += [ts[-1], ts[-1] + step]
+        if ftype.integer:
+            points = [int(round(p)) for p in points]
+        return [p for p in dict.fromkeys(points) if lo <= p <= hi], ts
+
+    def decide(self, name: str, value: Any) -> str:
+        if name.startswith("national_averages."):
+            record = copy.deepcopy(self.s.record)
+            record["input"]["national_averages"][name.split(".", 1)[1]] = value
+            return BEFORE_ROUND.get(self.s.engine.evaluate(case_of(record))["outcome"], "")
+        out = self.s.decide({name: value})["outcome"]
+        return BEFORE_ROUND.get(out, out)
+
+    def could_change(self, name: str) -> bool:
+        """z3: can some value of the fact alone (the others still missing) give another outcome?"""
+        s = self.s
+        solver = s.solver
+        solver.push()
+        try:
+            if name.startswith("national_averages."):
+                a = s.space.avg[name.split(".", 1)[1]]
+                solver.add(*s.held([]), )
+                solver.pop()
+                solver.push()
+                held = [c for c in s.held([]) if not _mentions(c, a.known)]
+                solver.add(*held, a.known)
+            else:
+                v = s.space.vars[name]
+                solver.add(*s.held([name]), v.known)
+            solver.add(z3.Not(s.reading.is_outcome(s.outcome)))
+            return solver.check() == z3.sat
+        finally:
+            solver.pop()
+
+    def run(self) -> dict:
+        facts, cannot = [], []
+        for name in self.missing():
+            values, ts = self.candidates(name)
+            outcomes = [(v, self.decide(name, v)) for v in values]
+            changes = any(o != self.s.outcome for _, o in outcomes)
+            if changes != self.could_change(name):
+                raise Disagreement(f"{self.s.pack.ref}: for {self.s.scope} {self.s.case.id} the z3 reading says a value of "
+                                   f"`{name}` {'can' if not changes else 'cannot'} change the outcome, the engine "
+                                   f"{'finds none' if not changes else 'finds one'}")
+            if not changes:
+                cannot.append(name)
+                continue
+            facts.append({"fact": name, "decides": [p.to_json() for p in _pieces(outcomes, ts)]})
+        return {"facts": facts, "cannot_decide": cannot}
+
+
+def _mentions(c: z3.BoolRef, term: z3.ExprRef) -> bool:
+    return any(z3.eq(term, t) for t in _subterms(c))
+
+
+def _subterms(e: z3.ExprRef) -> Iterable[z3.ExprRef]:
+    yield e
+    for child in e.children():
+        yield from _subterms(child)
+
+
+def _pieces(outcomes: list[tuple[Any, str]], ts: list[float]) -> list[Piece]:
+    """The outcome of each value tried, as ranges between the thresholds (merged where they agree)."""
+    if not ts:
+        return [Piece(o, value=v) for v, o in outcomes]
+    pieces: list[Piece] = []
+    for v, o in outcomes:
+        if v in ts:
+            low = high = v
+            piece = Piece(o, low=v, low_included=True, high=v, high_included=True, ranged=True)
+        else:
+            low = max((t for t in ts if t < v), default=None)
+            high = min((t for t in ts if t > v), default=None)
+            piece = Piece(o, low=low, low_included=False, high=high, high_included=False, ranged=True)
+        last = pieces[-1] if pieces else None
+        if last is not None and last.outcome == o and last.high == piece.low:
+            pieces[-1] = attrs.evolve(last, high=piece.high, high_included=piece.high_included)
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+def still_needed(pack: Pack, record: dict, engine: Engine, space: tuple | None = None) -> dict:
+    """What a record that hinges on missing data needs: the missing facts that could decide it, with the
+    value ranges that give each outcome, and those that cannot decide it alone."""
+    return Needs(Setting(pack, record, engine, space)).run()

@@ -141,6 +141,41 @@ def _rule_lines(r: RuleOutcome, d: Decision, w: dict, lang: str) -> list[str]:
     return out
 
 
+def _piece(fact: str, p: Mapping[str, Any], lang: str) -> str:
+    """`< 224,4 → valbar`, `≥ 224,4 → ej valbar`, `= 10 → …`, `ja → …`."""
+    to = M.outcome(p["outcome"], lang)
+    if "value" in p:
+        return f"{M.value_text(fact, p['value'], lang)} → {to}"
+    lo, hi = p.get("from"), p.get("to")
+    if lo is not None and lo == hi:
+        return f"= {M.value_text(fact, lo, lang)} → {to}"
+    parts = []
+    if lo is not None:
+        parts.append(f"{'≥' if p['from_included'] else '>'} {M.value_text(fact, lo, lang)}")
+    if hi is not None:
+        parts.append(f"{'≤' if p['to_included'] else '<'} {M.value_text(fact, hi, lang)}")
+    joined = f" {M.words(lang)['and']} ".join(parts) or M.words(lang)["any_value"]
+    return f"{joined} → {to}"
+
+
+def needed_lines(needed: Mapping[str, Any], lang: str) -> list[str]:
+    """What is still needed, one line per missing fact: `- meritvärdet i årskurs 9 (unit.results.merit_value_y9):
+    < 224,4 → valbar; ≥ 224,4 → ej valbar`, then the facts that cannot decide the case alone."""
+    w = M.words(lang)
+    if "error" in needed:
+        return [f"- {w['error']}: {M.error_text(needed['error'], lang)}"]
+    out = []
+    for f in needed.get("facts", ()):
+        name, path = M.fact_name(f["fact"], lang), f["fact"]
+        label = f"{name} ({path})" if name != path else path
+        out.append(f"- {label}: " + "; ".join(_piece(path, p, lang) for p in f["decides"]))
+    if not out:
+        out.append(f"- {w['no_single_fact']}")
+    if needed.get("cannot_decide"):
+        out.append(f"- {w['cannot_decide']}: " + ", ".join(needed["cannot_decide"]))
+    return out
+
+
 def explain_text(decision: "Decision | Mapping[str, Any]", lang: str = "sv") -> str:
     """A decision (or the record stating it) as readable text."""
     d = Decision.of(decision)
@@ -170,6 +205,8 @@ def explain_text(decision: "Decision | Mapping[str, Any]", lang: str = "sv") -> 
             who = f"{w['huvudman']} {m['huvudman']}" if "huvudman" in m else ""
             head = ": ".join(x for x in (who, what) if x)
             out.append(f"- {head}: {M.translate(m['reason'], lang)}")  # a count's reason states its bounds
+    if d.needed:
+        out += ["", f"{w['needed']}:"] + needed_lines(d.needed, lang)
     if d.overrides:
         out += ["", f"{w['overrides']}:"]
         out += [f"- {w[o['action']]} {o['rule']}" + (f" → {M.outcome(o['outcome'], lang)}" if "outcome" in o else "")

@@ -1,0 +1,97 @@
+"""What is still needed: a decision that hinges on missing data says, per missing fact, which values of it
+decide the case (each piece decided by the engine), and which facts cannot decide it alone."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from cli.main import cli
+from engine import Engine, unit_case
+from engine.views.explain import explain_text
+from policy import Diagnostics
+from policy.registry import Registry
+
+from .conftest import FIXTURES, RULES
+
+SAMPLE = FIXTURES / "sample" / "delivery.yaml"
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def records():
+    return {r["id"]: r for r in map(json.loads, _run("evaluate", str(SAMPLE), "--workers", "0").stdout.splitlines())}
+
+
+def test_only_decisions_that_hinge_on_missing_data_say_what_is_needed(records):
+    with_needed = {i for i, r in records.items() if "needed" in r}
+    hinging = {i for i, r in records.items() if r["outcome"] == "manual_review" and r["hinges_on"]}
+    assert with_needed == hinging and with_needed
+
+
+def test_each_piece_is_what_the_delivery_gives_once_the_value_is_there(records, tmp_path):
+    """The gymnasiesärskola without statistics: each missing result, given, below or above its threshold."""
+    record = records["48151626"]
+    needed = record["needed"]
+    assert [f["fact"] for f in needed["facts"]] == ["unit.results.share_degree_within_3y", "unit.results.average_grade_points"]
+    doc = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    averages = record["input"]["national_averages"]
+    for f in needed["facts"]:
+        indicator = f["fact"].rsplit(".", 1)[1]
+        [below, above] = f["decides"]
+        assert below["to"] == averages[indicator] and below["from"] is None and not below["to_included"]
+        assert above["from"] == averages[indicator] and above["from_included"]
+        for value, piece in ((averages[indicator] * 0.9, below), (averages[indicator], above)):
+            changed = copy.deepcopy(doc)
+            unit = next(u for u in changed["units"] if u["id"] == "48151626")
+            unit.setdefault("results", {})[indicator] = round(value, 3)
+            path = tmp_path / "d.yaml"
+            path.write_text(yaml.safe_dump(changed, allow_unicode=True), encoding="utf-8")
+            again = {r["id"]: r for r in map(json.loads, _run("evaluate", str(path), "--workers", "0").stdout.splitlines())}
+            assert again["48151626"]["outcome"] == piece["outcome"], (indicator, value)
+
+
+def test_explain_says_what_is_needed_the_swedish_way():
+    text = _run("explain", str(SAMPLE), "48151626").stdout
+    assert "Det som behövs för ett beslut" in text
+    assert "- andelen med examen inom 3 år (unit.results.share_degree_within_3y): < 69 % → valbar; ≥ 69 % → manuell prövning" in text
+    english = _run("explain", str(SAMPLE), "48151626", "--lang", "en").stdout
+    assert "< 69% → eligible; ≥ 69% → manual review" in english
+
+
+def test_facts_that_cannot_decide_alone_are_named():
+    """Year-9 results and socioeconomic data all missing: no one of them alone settles the unit."""
+    pack = Registry.load([RULES], Diagnostics()).get("sbs@2.1.0")
+    facts = {
+        "unit": {"id": "48150001", "school_form": "grundskola", "grades": "7-9", "pupils": 300, "in_underlag": True,
+                 "ska_deficiencies": False},
+        "huvudman": {"id": "212000-0001", "type": "kommun", "ska_deficiencies": False, "in_newcomer_programme": False},
+        "national_averages": {"merit_value_y9": 224.4, "share_eligible_vocational_y9": 0.856, "share_passed_all_subjects_y9": 0.771,
+                              "share_parents_post_secondary": 0.58, "share_foreign_background": 0.24, "share_newly_arrived": 0.05},
+    }
+    record = Engine(pack, needed=True).evaluate(unit_case(facts, context={"unit.huvudman_units_in_underlag": 1,
+                                                                          "unit.huvudman_units_fine": 0,
+                                                                          "unit.huvudman_units_fine_open": 0}))
+    assert record["outcome"] == "manual_review"
+    needed = record["needed"]
+    assert needed["facts"] == []
+    assert "unit.results.merit_value_y9" in needed["cannot_decide"]
+    assert "unit.socioeconomics.share_newly_arrived" in needed["cannot_decide"]
+    assert "ingen enskild uppgift avgör ensam" in explain_text(record)
+
+
+def test_a_record_written_before_it_said_what_is_needed_still_replays(records, tmp_path):
+    old = {k: v for k, v in records["48151626"].items() if k != "needed"}
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps(old, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    result = _run("replay", str(path))
+    assert result.exit_code == 0, result.output
+    changed = dict(records["48151626"], needed={"facts": [], "cannot_decide": []})
+    path.write_text(json.dumps(changed, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    assert CliRunner().invoke(cli, ["replay", str(path)]).exit_code == 1
