@@ -80,6 +80,12 @@ class Engine:
             record = self._with_needed(record, case.scope)
         return record
 
+    def outcome(self, case: Case) -> str:
+        """The outcome alone (before the round), by the cross-check evaluator and the pack's resolution, with
+        no trace: what the analyses that try many values of a fact ask of the engine."""
+        compiled, _, evaluator = self.prepare(case.scope, case.averages)
+        return decide(compiled, case, evaluator.run(case), []).outcome
+
     def _with_needed(self, record: dict, scope: str) -> dict:
         """The record with `needed` after `missing`: each missing fact that could decide it, with the values
         that give each outcome, and those that cannot decide it alone."""

@@ -15,7 +15,6 @@ for this case (its thresholds, the national averages), and each piece is decided
 """
 from __future__ import annotations
 
-import copy
 from typing import Any, Iterable
 
 import attrs
@@ -106,17 +105,23 @@ class Setting:
         return out
 
     def decide(self, changes: dict[str, Any]) -> dict:
-        """The engine's record of the case with `changes` applied (fact path -> value)."""
-        record = copy.deepcopy(self.record)
-        given = record["input"]
+        """The engine's record of the case with `changes` applied (fact path, or `national_averages.<k>` -> value)."""
+        return self.engine.evaluate(self.changed(changes))
+
+    def changed(self, changes: dict[str, Any]) -> Case:
+        """The case with `changes` applied, rebuilt as a delivery would give it (years taught follow results)."""
+        given = {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.record["input"].items()}
         for path, value in changes.items():
+            if path.startswith("national_averages."):
+                given["national_averages"][path.split(".", 1)[1]] = value
+                continue
             for part in ("unknown", "bounds", "members"):
                 (given.get(part) or {}).pop(path, None)
             if F.FIELDS[path].context:
                 given.setdefault("context", {})[path] = value
             else:
                 given["facts"][path] = value
-        return self.engine.evaluate(case_of(record))
+        return case_of({"kind": self.record["kind"], "input": given})
 
     def statuses(self, record: dict) -> dict[str, str]:
         return {e["rule"]: e["status"] for e in record.get("trace", ())}
@@ -178,7 +183,7 @@ def why_not(pack: Pack, record: dict, to: str | None = None, answers: int = 3, e
                 cost = (z3.ToReal(diff) if diff.is_int() else diff) / z3.RealVal(step)
             if v.bounded is not None:
                 moved = z3.And(moved, v.bounded, v.lo == v.value, v.hi == v.value, z3.Not(v.open))
-        as_is = z3.And(*s.space.fix(s.case, [q for q in space.facts if q != p] + [*s.taught]))
+        as_is = z3.And(*s.space.pin(s.case, p))
         opt.add(z3.If(ch, z3.And(v.known, moved), as_is))
         costs.append(z3.If(ch, cost, 0))
     if not changed:
@@ -308,59 +313,53 @@ class Needs:
         return [p for p in dict.fromkeys(points) if lo <= p <= hi], ts
 
     def decide(self, name: str, value: Any) -> str:
-        if name.startswith("national_averages."):
-            record = copy.deepcopy(self.s.record)
-            record["input"]["national_averages"][name.split(".", 1)[1]] = value
-            return BEFORE_ROUND.get(self.s.engine.evaluate(case_of(record))["outcome"], "")
-        out = self.s.decide({name: value})["outcome"]
-        return BEFORE_ROUND.get(out, out)
+        return self.s.engine.outcome(self.s.changed({name: value}))
 
-    def could_change(self, name: str) -> bool:
-        """z3: can some value of the fact alone (the others still missing) give another outcome?"""
+    def known(self, name: str) -> z3.BoolRef:
+        if name.startswith("national_averages."):
+            return self.s.space.avg[name.split(".", 1)[1]].known
+        return self.s.space.vars[name].known
+
+    def could_change(self, name: str, missing: list[str]) -> bool:
+        """z3: can some value of the fact alone (the others still missing) give another outcome?
+        (The case is held, but for the missing facts, on the solver already.)"""
         s = self.s
-        solver = s.solver
-        solver.push()
+        s.solver.push()
         try:
-            if name.startswith("national_averages."):
-                a = s.space.avg[name.split(".", 1)[1]]
-                solver.add(*s.held([]), )
-                solver.pop()
-                solver.push()
-                held = [c for c in s.held([]) if not _mentions(c, a.known)]
-                solver.add(*held, a.known)
-            else:
-                v = s.space.vars[name]
-                solver.add(*s.held([name]), v.known)
-            solver.add(z3.Not(s.reading.is_outcome(s.outcome)))
-            return solver.check() == z3.sat
+            s.solver.add(self.known(name), *(c for m in missing if m != name for c in s.space.pin(s.case, m)),
+                         z3.Not(s.reading.is_outcome(s.outcome)))
+            return s.solver.check() == z3.sat
         finally:
-            solver.pop()
+            s.solver.pop()
 
     def run(self) -> dict:
         facts, cannot = [], []
-        for name in self.missing():
-            values, ts = self.candidates(name)
-            outcomes = [(v, self.decide(name, v)) for v in values]
-            changes = any(o != self.s.outcome for _, o in outcomes)
-            if changes != self.could_change(name):
-                raise Disagreement(f"{self.s.pack.ref}: for {self.s.scope} {self.s.case.id} the z3 reading says a value of "
-                                   f"`{name}` {'can' if not changes else 'cannot'} change the outcome, the engine "
-                                   f"{'finds none' if not changes else 'finds one'}")
-            if not changes:
-                cannot.append(name)
-                continue
-            facts.append({"fact": name, "decides": [p.to_json() for p in _pieces(outcomes, ts)]})
+        missing = self.missing()
+        self.s.solver.push()
+        try:
+            self.s.solver.add(*self.s.held(missing))
+            for name in missing:
+                piece = self.fact(name, missing)
+                if piece is None:
+                    cannot.append(name)
+                else:
+                    facts.append(piece)
+        finally:
+            self.s.solver.pop()
         return {"facts": facts, "cannot_decide": cannot}
 
-
-def _mentions(c: z3.BoolRef, term: z3.ExprRef) -> bool:
-    return any(z3.eq(term, t) for t in _subterms(c))
-
-
-def _subterms(e: z3.ExprRef) -> Iterable[z3.ExprRef]:
-    yield e
-    for child in e.children():
-        yield from _subterms(child)
+    def fact(self, name: str, missing: list[str]) -> dict | None:
+        """The pieces of a missing fact's values and their outcomes (None: no value of it alone decides)."""
+        values, ts = self.candidates(name)
+        outcomes = [(v, self.decide(name, v)) for v in values]
+        changes = any(o != self.s.outcome for _, o in outcomes)
+        if changes != self.could_change(name, missing):
+            raise Disagreement(f"{self.s.pack.ref}: for {self.s.scope} {self.s.case.id} the z3 reading says a value of "
+                               f"`{name}` {'can' if not changes else 'cannot'} change the outcome, the engine "
+                               f"{'finds none' if not changes else 'finds one'}")
+        if not changes:
+            return None
+        return {"fact": name, "decides": [p.to_json() for p in _pieces(outcomes, ts)]}
 
 
 def _pieces(outcomes: list[tuple[Any, str]], ts: list[float]) -> list[Piece]:

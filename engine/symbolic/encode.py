@@ -203,26 +203,30 @@ class Space:
         return number(value)
 
     def fix(self, case: Any, free: Iterable[str] = ()) -> list[z3.BoolRef]:
-        """Constraints that make the space's case the given one (a `Case`), but for the facts in `free`."""
+        """Constraints that make the space's case the given one (a `Case`), but for the facts in `free`
+        (fact paths, and `national_averages.<indicator>`)."""
         free = set(free)
-        out: list[z3.BoolRef] = []
-        for path, v in self.vars.items():
-            if path in free:
-                continue
-            value = case.values.get(path)
-            if value is not None:
-                out += [v.known, v.value == self.constant(path, value)]
-                continue
-            out.append(z3.Not(v.known))
-            if v.bounded is not None:
-                b = case.bounds.get(path)
-                if b is None:
-                    out.append(z3.Not(v.bounded))
-                else:
-                    out += [v.bounded, v.lo == b[0], v.open if b[1] is None else z3.And(z3.Not(v.open), v.hi == b[1])]
-        for k, a in self.avg.items():
-            value = case.averages.get(k)
-            out += [a.known, a.value == number(value)] if value is not None else [z3.Not(a.known)]
+        names = [*self.facts, *(f"national_averages.{k}" for k in self.avg)]
+        return [c for n in names if n not in free for c in self.pin(case, n)]
+
+    def pin(self, case: Any, name: str) -> list[z3.BoolRef]:
+        """Constraints holding one fact (or national average) as the case has it: its value, or unknown
+        with the bounds the case knows."""
+        if name.startswith("national_averages."):
+            a = self.avg[name.split(".", 1)[1]]
+            value = case.averages.get(name.split(".", 1)[1])
+            return [a.known, a.value == number(value)] if value is not None else [z3.Not(a.known)]
+        v = self.vars[name]
+        value = case.values.get(name)
+        if value is not None:
+            return [v.known, v.value == self.constant(name, value)]
+        out = [z3.Not(v.known)]
+        if v.bounded is not None:
+            b = case.bounds.get(name)
+            if b is None:
+                out.append(z3.Not(v.bounded))
+            else:
+                out += [v.bounded, v.lo == b[0], v.open if b[1] is None else z3.And(z3.Not(v.open), v.hi == b[1])]
         return out
 
     # --- what makes a case possible --------------------------------------------------------------
