@@ -14,13 +14,14 @@ import attrs
 import z3
 
 from policy import facts as F
+from policy.check import derived_reads
 from policy.diagnostics import Location
 from policy.model import (
     OPERATORS, All, Compare, Condition, Derived, Known, Literal, NationalAverage, Pack, ParamRef, Rule,
 )
 
 from ..batch.packtests import REFUSALS
-from .encode import TV, Reading, Space, walk
+from .encode import TV, Reading, Space
 from .witness import Confirmer, Witness, base_solver, shown, solve
 
 ERROR, WARNING = "error", "warning"
@@ -208,7 +209,7 @@ class PackCheck:
 
     def derived(self, name: str) -> None:
         """Whether a derived fact's value can change an outcome or a priority (or is read by another scope)."""
-        readers = [r for r in self.pack.rules if r.scope != self.scope and name in _derived_read(r.when)]
+        readers = [r for r in self.pack.rules if r.scope != self.scope and name in derived_reads(r.when)]
         counted = name in F.AGGREGATED_DERIVED and any(r.scope == "huvudman" for r in self.pack.rules)
         if readers or counted:
             return
@@ -219,10 +220,6 @@ class PackCheck:
             first = self.reading.rules[self.reading.derivers[name][0]]
             self.find("check_derived_irrelevant", WARNING, first, f"`{name}` cannot change any {self.scope} decision: "
                       "whatever its value, every outcome and priority stays the same", location=first.then.loc)
-
-
-def _derived_read(c: Condition) -> set[str]:
-    return {n.name for n in walk(c) if isinstance(n, Derived)}
 
 
 def _describe(c: Condition) -> str:

@@ -21,14 +21,14 @@ import attrs
 import z3
 
 from policy import facts as F
+from policy.check import walk
 from policy.model import Pack, Rule
 
-from .. import messages as M
 from ..batch.packtests import REFUSALS
 from ..batch.replay import case_of
 from ..core.runner import Engine
 from ..inputs.case import _GRADES, Case
-from .encode import Reading, Space, number, walk
+from .encode import Reading, Space, number
 from .witness import Disagreement, base_solver, decode
 
 #: A huvudman's outcome before the round: a waitlisted huvudman was proposed, and the round placed it.

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 import z3
 
 from policy import facts as F
+from policy.check import walk
 from policy.model import (
     All, Any_, Compare, Condition, Derived, FactRef, Known, Literal, NationalAverage, Not, Pack, ParamRef, Rule,
 )
@@ -78,15 +79,6 @@ def day(text: str) -> int:
 
 
 # --- what a scope's rules read --------------------------------------------------------------------
-
-def walk(cond: Condition) -> Iterable[Condition]:
-    yield cond
-    if isinstance(cond, (All, Any_)):
-        for c in cond.items:
-            yield from walk(c)
-    elif isinstance(cond, Not):
-        yield from walk(cond.item)
-
 
 def read_by(rules: Iterable[Rule]) -> tuple[set[str], set[str], set[str], dict[str, set[str]]]:
     """The facts, national averages and parameters the rules read, and the texts each text fact is compared with."""
