@@ -20,9 +20,11 @@ run: install
 	$(BIN)/sbs packs
 	$(BIN)/sbs test
 	@mkdir -p build
-	$(BIN)/sbs evaluate fixtures/sample/delivery.yaml --overrides fixtures/sample/overrides.yaml --format md --out build/sample-report.md
+	@rm -f build/decisions.sqlite build/decisions.sqlite-wal build/decisions.sqlite-shm
+	$(BIN)/sbs evaluate fixtures/sample/delivery.yaml --overrides fixtures/sample/overrides.yaml --format md --out build/sample-report.md --log build/decisions.sqlite
 	@sed -n '1,/^## Skolenheter/p' build/sample-report.md | head -n -1
 	@echo "The whole report, with every decision's trace: build/sample-report.md"
+	$(BIN)/sbs log history 48151711 --log build/decisions.sqlite
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import signal
+import sqlite3
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -15,10 +16,12 @@ import click
 
 from cli.errors import EngineError, InputError, NotFound
 from engine import messages
+from engine import ENGINE_VERSION
 from engine.app import agreement_records, case_record, delivery_records, pack_test_results, write_delivery
 from engine.batch.output import AtomicFile, OutputError
+from engine.batch.decisionlog import DecisionLog, LogError
 from engine.batch.packtests import coverage
-from engine.batch.replay import ReplayFile
+from engine.batch.replay import ReplayFile, ReplayLog
 from engine.core.compile import compile_diagnostics
 from engine.inputs.agreement import delivery_facts, read_agreement
 from engine.inputs.delivery import clobbers, input_files, org_number, read_delivery
@@ -229,6 +232,16 @@ def compare(ctx: click.Context, before: str, after: str, scopes: tuple[str, ...]
         click.echo(comparison_text(result), nl=False)
 
 
+LOG_OPTION_LANG = click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+
+
+def _open_log(path: Path) -> DecisionLog:
+    try:
+        return DecisionLog(path)
+    except (LogError, OSError, sqlite3.Error) as e:
+        raise click.ClickException(str(e) if isinstance(e, LogError) else f"cannot open the decision log {path}: {e}")
+
+
 class _Output:
     """Where records go: stdout, or a temporary file renamed into place when the run succeeds (engine/batch/output.py)."""
 
@@ -401,10 +414,15 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, callback=lambda _c, _p, v: _finite(v),
               help="Seconds a case may take before the watchdog stops it (an engine-error record).")
 @ENCODING_OPTION
+@click.option("--log", "log_path", envvar="SBS_LOG", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append the run to this decision log (SQLite; created if missing; env SBS_LOG).")
 @click.pass_context
 def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None, out: Path | None,
-             fmt: str, lang: str, workers: int | None, timeout: float) -> None:
-    """Evaluate every unit and huvudman of a delivery; records with traces out, a summary on stderr."""
+             fmt: str, lang: str, workers: int | None, timeout: float, log_path: Path | None) -> None:
+    """Evaluate every unit and huvudman of a delivery; records with traces out, a summary on stderr.
+
+    With --log, the run (delivery, pack, overrides, every record) is appended to the decision log in one
+    transaction: if the run fails, the log is as it was."""
     if out is not None and not out.name:
         raise click.UsageError("--out names no file; give a file name, e.g. --out records.jsonl")
     if out is not None:
@@ -419,11 +437,15 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
     bar = None
     if sys.stderr.isatty() and len(doc.units) + len(doc.huvudman) > 200:
         bar = click.progressbar(length=len(doc.units) + len(doc.huvudman), label="evaluating", file=sys.stderr)
+    log = _open_log(log_path) if log_path is not None else None
+    command = " ".join(["sbs evaluate", str(delivery), *(f"--{k.replace('_', '-')} {v}" for k, v in (
+        ("pack", pack_ref), ("overrides", overrides_path), ("format", fmt)) if v is not None)])
     try:
-        with bar or contextlib.nullcontext():
+        with (log.run(doc, input_files(delivery), pack, overrides, command, ENGINE_VERSION) if log
+              else contextlib.nullcontext()) as logged, bar or contextlib.nullcontext():
             run = write_delivery(pack, doc, overrides, output.write, fmt, lang, workers, timeout,
-                                 progress=bar.update if bar is not None else None)
-        output.commit()
+                                 progress=bar.update if bar is not None else None, log=logged)
+            output.commit()
     except OutputError as e:
         output.abandon()
         raise click.ClickException(str(e)) from None
@@ -432,6 +454,9 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
         raise
     click.echo(f"{delivery}: evaluated with {pack.ref} (sha256 {pack.sha256[:12]}…)"
                + (f" in {run.workers} worker process{'es' * (run.workers != 1)}" if run.workers else ""), err=True)
+    if log is not None:
+        click.echo(f"logged as run {logged.run_id} in {log_path}", err=True)
+        log.close()
     for line in run.incidents:
         click.echo(f"stopped: {line}", err=True)
     for line in run.summary.lines(run.rows):
@@ -508,11 +533,29 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
 
 
 @cli.command("replay")
-@click.argument("records_path", metavar="RECORDS", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("records_path", metavar="[RECORDS]", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Replay the records of this decision log instead of a file.")
+@click.option("--run", "run_id", default=None, help="With --log: only this run (its id, or the start of it).")
 @click.pass_context
-def replay_command(ctx: click.Context, records_path: Path) -> None:
-    """Re-evaluate stored decision records (JSON Lines) with the pack versions that made them; report any that differ."""
+def replay_command(ctx: click.Context, records_path: Path | None, log_path: Path | None, run_id: str | None) -> None:
+    """Re-evaluate stored decision records (JSON Lines, or a decision log) with the pack versions that made
+    them; report any that differ."""
+    if (records_path is None) == (log_path is None):
+        raise click.UsageError("give a records file or --log FILE (one of them)")
+    if run_id is not None and log_path is None:
+        raise click.UsageError("--run goes with --log")
     diags = Diagnostics()
+    if log_path is not None:
+        log = _open_log(log_path)
+        if run_id is not None and not any(r["run"].startswith(run_id) for r in log.runs()):
+            raise NotFound(f"the log has no run `{run_id}`")
+        replayed = ReplayLog(log, Registry.load([ctx.obj["rules"]], diags).packs, run_id)
+        for where, message in replayed:
+            click.echo(f"{log_path}:{where}: {message}")
+        n, bad = replayed.lines, replayed.failed
+        click.echo(f"{n} record{'s' * (n != 1)}, {n - bad} reproduced, {bad} did not", err=True)
+        sys.exit(1 if bad else 0)
     run = ReplayFile(records_path, Registry.load([ctx.obj["rules"]], diags).packs)
     try:
         for line, message in run:
@@ -524,6 +567,96 @@ def replay_command(ctx: click.Context, records_path: Path) -> None:
     bad, lines = run.failed, run.lines
     click.echo(f"{lines} line{'s' * (lines != 1)}, {lines - bad} reproduced, {bad} did not", err=True)
     sys.exit(1 if bad else 0)
+
+
+@cli.group("log")
+def log_group() -> None:
+    """The decision log (`sbs evaluate --log FILE`): runs, a stored decision explained, a unit's or huvudman's
+    history, searches by rule status and outcome."""
+
+
+LOG_OPTION = click.option("--log", "log_path", envvar="SBS_LOG", required=True,
+                          type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                          help="The decision log (env SBS_LOG).")
+TABLE_FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+
+
+def _table(rows: list[dict], columns: tuple[str, ...], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        import csv
+        import io
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, columns, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        shown = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+        widths = [max(len(c), *(len(s[i]) for s in shown)) if shown else len(c) for i, c in enumerate(columns)]
+        for line in [list(columns), *shown]:
+            click.echo("  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip())
+
+
+@log_group.command("runs")
+@LOG_OPTION
+@TABLE_FORMAT
+def log_runs(log_path: Path, fmt: str) -> None:
+    """Every run in the log: id, start, delivery, pack, number of records."""
+    with _open_log(log_path) as log:
+        _table(log.runs(), ("run", "started", "delivery", "delivery_date", "pack_id", "pack_version", "records", "command"), fmt)
+
+
+@log_group.command("show")
+@click.argument("case_id", metavar="ID")
+@LOG_OPTION
+@click.option("--delivery", default=None, help="The decision of this delivery (default: the last one logged).")
+@click.option("--run", "run_id", default=None, help="The decision of this run (its id, or the start of it).")
+@LOG_OPTION_LANG
+def log_show(case_id: str, log_path: Path, delivery: str | None, run_id: str | None, lang: str) -> None:
+    """A stored decision explained from the log alone, as `sbs explain` gave it when it was made."""
+    wanted = org_number(case_id) or case_id.strip()
+    with _open_log(log_path) as log:
+        record = log.record(wanted, delivery, run_id)
+        if record is None:
+            known = sorted({r["id"] for r in log.query()})
+            hint = did_you_mean(wanted, known)
+            raise NotFound(f"the log has no decision about `{case_id}`" + (f" in delivery {delivery}" if delivery else "")
+                           + (f" in run {run_id}" if run_id else "") + (f"; {hint}" if hint else ""))
+    click.echo(explain_text(record, lang), nl=False)
+
+
+@log_group.command("history")
+@click.argument("case_id", metavar="ID")
+@LOG_OPTION
+@TABLE_FORMAT
+def log_history(case_id: str, log_path: Path, fmt: str) -> None:
+    """Every decision ever logged about a unit or huvudman: run, delivery, pack version, outcome, rank."""
+    wanted = org_number(case_id) or case_id.strip()
+    with _open_log(log_path) as log:
+        rows = log.history(wanted)
+    if not rows and fmt == "text":
+        raise NotFound(f"the log has no decision about `{case_id}`")
+    _table(rows, ("started", "run", "delivery", "delivery_date", "pack_id", "pack_version", "kind", "outcome", "rank"), fmt)
+
+
+@log_group.command("query")
+@LOG_OPTION
+@click.option("--rule", default=None, help="Decisions in which this rule has --status (any status without it).")
+@click.option("--status", type=click.Choice(["fired", "not_fired", "unknown", "overridden", "not_reached"]), default=None)
+@click.option("--outcome", default=None, help="Decisions with this outcome.")
+@click.option("--kind", type=click.Choice(["unit", "huvudman"]), default=None)
+@click.option("--delivery", default=None, help="Decisions of this delivery (its id).")
+@click.option("--run", "run_id", default=None, help="Decisions of this run.")
+@TABLE_FORMAT
+def log_query(log_path: Path, rule: str | None, status: str | None, outcome: str | None, kind: str | None,
+              delivery: str | None, run_id: str | None, fmt: str) -> None:
+    """Logged decisions by a rule's status, an outcome, a kind, a delivery or a run."""
+    with _open_log(log_path) as log:
+        rows = log.query(rule, status, outcome, kind, delivery, run_id)
+    _table(rows, ("started", "run", "delivery", "kind", "id", "huvudman_id", "outcome", "rank", "pack_id", "pack_version"), fmt)
+    click.echo(f"{len(rows)} decision{'s' * (len(rows) != 1)}", err=True)
 
 
 @cli.command()

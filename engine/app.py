@@ -50,8 +50,9 @@ class Run:
 
 def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], write: Callable[[str | bytes], None],
                    fmt: str = "jsonl", lang: str = "sv", workers: int | None = None, timeout: float = TIMEOUT,
-                   progress: Callable[[int], None] | None = None) -> Run:
-    """Evaluate a delivery and write its records as `fmt` (jsonl, json, csv, md, html) through `write`.
+                   progress: Callable[[int], None] | None = None, log: Callable[[bytes], None] | None = None) -> Run:
+    """Evaluate a delivery and write its records as `fmt` (jsonl, json, csv, md, html) through `write`;
+    `log` is given each record's JSON line too (the decision log), whatever the format.
 
     Records stream: a worker's JSON line goes to `write` as it comes, and the reports gather their tables
     as records pass (`ReportBuilder`), so memory does not grow with the delivery.
@@ -71,7 +72,9 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
                 line = answer.line
             else:
                 summary.add(answer)
-                line = dumpb(answer) if fmt in ("jsonl", "json") else b""
+                line = dumpb(answer) if fmt in ("jsonl", "json") or log is not None else b""
+            if log is not None:
+                log(line)
             if fmt == "jsonl":
                 write(line + b"\n")
             elif fmt == "json":

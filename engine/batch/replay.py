@@ -250,3 +250,24 @@ class ReplayFile:
         while self._malformed:
             self.failed += 1
             yield self._malformed.pop(0)
+
+
+class ReplayLog:
+    """The replay of the records of a decision log, run by run (a run is one delivery and pack: its round is
+    replayed as it was). Iterating gives `(where, message)` for every record that does not reproduce, `where`
+    being `run/seq`; `lines` counts the records read, `failed` those that did not reproduce."""
+
+    def __init__(self, log: Any, packs: Iterable[Pack], run: str | None = None) -> None:
+        self.log, self.packs, self.run = log, list(packs), run
+        self.lines = self.failed = 0
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        runs = [r["run"] for r in self.log.runs() if self.run is None or r["run"].startswith(self.run)]
+        for run_id in runs:
+            def records() -> Iterator[tuple[int, dict, bytes]]:
+                for _, seq, raw in self.log.lines(run_id):
+                    self.lines += 1
+                    yield seq, json.loads(raw), raw
+            for m in replay(records(), self.packs):
+                self.failed += 1
+                yield f"{run_id}/{m.line}", f"{m.kind} {m.id}: {m.reason}"
