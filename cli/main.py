@@ -19,6 +19,7 @@ from engine import messages
 from engine import ENGINE_VERSION
 from engine.app import agreement_records, case_record, delivery_records, pack_test_results, write_delivery
 from engine.batch.output import AtomicFile, OutputError
+from engine.batch.backtest import backtest as run_backtest
 from engine.batch.decisionlog import DecisionLog, LogError
 from engine.batch.packtests import coverage
 from engine.batch.replay import ReplayFile, ReplayLog
@@ -34,7 +35,7 @@ from engine.symbolic.compare import compare_packs
 from engine.symbolic.counterfactual import why_not
 from engine.symbolic.witness import Disagreement
 from engine.views.explain import explain_text
-from engine.views.proofs import comparison_text, findings_summary, findings_text, why_not_text
+from engine.views.proofs import backtest_html, backtest_text, comparison_text, findings_summary, findings_text, why_not_text
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
 from policy.facts import OUTCOMES, SCOPES
@@ -657,6 +658,37 @@ def log_query(log_path: Path, rule: str | None, status: str | None, outcome: str
         rows = log.query(rule, status, outcome, kind, delivery, run_id)
     _table(rows, ("started", "run", "delivery", "kind", "id", "huvudman_id", "outcome", "rank", "pack_id", "pack_version"), fmt)
     click.echo(f"{len(rows)} decision{'s' * (len(rows) != 1)}", err=True)
+
+
+@cli.command()
+@click.option("--log", "log_path", envvar="SBS_LOG", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The decision log (env SBS_LOG).")
+@click.option("--to", "to_ref", required=True, metavar="ID@V", help="The candidate pack (a draft: its directory).")
+@click.option("--from", "from_ref", default=None, metavar="ID@V", help="Only the runs decided by this version.")
+@click.option("--delivery", "deliveries", multiple=True, help="Only this delivery (its id; repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option("--workers", type=click.IntRange(min=0), default=None, help="Worker processes (default: one per core).")
+@click.pass_context
+def backtest(ctx: click.Context, log_path: Path, to_ref: str, from_ref: str | None, deliveries: tuple[str, ...], fmt: str,
+             lang: str, workers: int | None) -> None:
+    """Re-decide every logged delivery (its last run) with a candidate pack, beside the version that decided it:
+    changes by transition, huvudmän proposed, pupils reached, each changed decision with the rules that
+    differ, and the parameters that differ."""
+    _, (candidate,) = _packs_named(ctx, (to_ref,))
+    with _open_log(log_path) as log:
+        if not log.runs():
+            raise NotFound(f"the log {log_path} holds no run")
+        result = run_backtest(log, candidate, from_ref, deliveries, workers)
+    if not result.deliveries:
+        raise NotFound("no logged run matches" + (f" --from {from_ref}" if from_ref else "")
+                       + (f" --delivery {', '.join(deliveries)}" if deliveries else ""))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    elif fmt == "html":
+        click.echo(backtest_html(result, lang), nl=False)
+    else:
+        click.echo(backtest_text(result, lang), nl=False)
 
 
 @cli.command()

@@ -98,3 +98,89 @@ def why_not_text(result: WhyNot, name: str, lang: str) -> str:
             out.append(f"   {w['rules']}: {', '.join(a.rules)}")
     out.append(f"{w['fixed'].format(who=w[result.scope])}: {', '.join(result.fixed)}")
     return "\n".join(out) + "\n"
+
+
+_BT = {
+    "sv": {"head": "Backtest av {to} på {n} ur beslutsloggen", "one": "leverans", "many": "leveranser", "delivery": "Leverans {d} ({date}), beslutad med {frm}",
+           "unchanged": "inga beslut ändras", "changed": "{n} av {total} beslut ändras", "proposed": "föreslagna huvudmän",
+           "pupils": "elever som nås av förslaget", "total": "Totalt", "params": "Parametrar som skiljer",
+           "rules": "regler", "dropped": "officerens ändringar som inte kan tillämpas (regeln saknas i {to})",
+           "unit": "skolenhet", "huvudman": "huvudman", "missing": "saknas"},
+    "en": {"head": "Backtest of {to} on {n} of the decision log", "one": "delivery", "many": "deliveries", "delivery": "Delivery {d} ({date}), decided by {frm}",
+           "unchanged": "no decision changes", "changed": "{n} of {total} decisions change", "proposed": "huvudmän proposed",
+           "pupils": "pupils reached by the proposal", "total": "In total", "params": "Parameters that differ",
+           "rules": "rules", "dropped": "officers' overrides that cannot apply (the rule is not in {to})",
+           "unit": "unit", "huvudman": "huvudman", "missing": "missing"},
+}
+
+
+def _param_value(v: dict | None, lang: str) -> str:
+    if v is None:
+        return _BT[lang]["missing"]
+    if "by_school_form" in v:
+        forms = ", ".join(f"{f} {M.number(x, lang, v.get('unit'))}" for f, x in v["by_school_form"].items())
+        return forms + (f"; {M.number(v['value'], lang, v.get('unit'))}" if "value" in v else "")
+    return M.number(v.get("value"), lang, v.get("unit")) if "value" in v else "–"
+
+
+def backtest_text(bt, lang: str = "sv") -> str:
+    w = _BT[lang]
+    out = [w["head"].format(to=bt.to.ref, n=M.plural(len(bt.deliveries), w["one"], w["many"]))]
+    for d in bt.deliveries:
+        out += ["", w["delivery"].format(d=d.delivery, date=d.date, frm=d.before)]
+        out.append("  " + (w["changed"].format(n=len(d.changed), total=d.decisions) if d.changed else w["unchanged"]))
+        for kind, counts in d.transitions.items():
+            for t, n in counts.items():
+                frm, to = t.split(" → ")
+                out.append(f"  {w[kind]}: {M.outcome(frm, lang)} → {M.outcome(to, lang)}: {n}")
+        out.append(f"  {w['proposed']}: {d.proposed[0]} → {d.proposed[1]}; {w['pupils']}: "
+                   f"{M.number(d.pupils[0], lang)} → {M.number(d.pupils[1], lang)}")
+        for c in d.changed:
+            out.append(f"  - {w[c['kind']]} {c['id']}: {M.outcome(c['from'], lang)} → {M.outcome(c['to'], lang)} "
+                       f"({w['rules']}: {', '.join(c['rules']) or '–'})")
+        if d.dropped_overrides:
+            out.append("  " + w["dropped"].format(to=bt.to.ref) + ": " + ", ".join(f"{o['target']} {o['rule']}" for o in d.dropped_overrides))
+    t = bt.totals()
+    out += ["", f"{w['total']}: " + (w["changed"].format(n=t["changed"], total=t["decisions"]) if t["changed"] else w["unchanged"])]
+    for kind, counts in t["transitions"].items():
+        for tr, n in counts.items():
+            frm, to = tr.split(" → ")
+            out.append(f"  {w[kind]}: {M.outcome(frm, lang)} → {M.outcome(to, lang)}: {n}")
+    out.append(f"  {w['proposed']}: {t['proposed']['from']} → {t['proposed']['to']}; {w['pupils']}: "
+               f"{M.number(t['pupils_reached']['from'], lang)} → {M.number(t['pupils_reached']['to'], lang)}")
+    if bt.parameters:
+        out += ["", w["params"] + ":"]
+        for p in bt.parameters:
+            sides = [f"{ref} {_param_value(v, lang)}" for ref, v in p.items() if ref != "name"]
+            out.append(f"  {p['name']}: " + " | ".join(sides))
+    return "\n".join(out) + "\n"
+
+
+def backtest_html(bt, lang: str = "sv") -> str:
+    """The backtest as a section of an HTML report: the text's tables, self-contained."""
+    import html
+    w = _BT[lang]
+    t = bt.totals()
+    rows = []
+    for d in bt.deliveries:
+        for c in d.changed:
+            rows.append(f"<tr><td>{html.escape(d.delivery)}</td><td>{w[c['kind']]}</td>"
+                        f"<td><a id=\"{c['kind']}-{html.escape(c['id'])}\"></a>{html.escape(c['id'])}</td>"
+                        f"<td>{M.outcome(c['from'], lang)}</td><td>{M.outcome(c['to'], lang)}</td>"
+                        f"<td>{html.escape(', '.join(c['rules']))}</td></tr>")
+    params = "".join(f"<tr><td>{html.escape(p['name'])}</td>" + "".join(
+        f"<td>{html.escape(_param_value(v, lang))}</td>" for ref, v in p.items() if ref != "name") + "</tr>" for p in bt.parameters)
+    refs = sorted({ref for p in bt.parameters for ref in p if ref != "name"})
+    return (f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{html.escape(w['head'].format(to=bt.to.ref, n=M.plural(len(bt.deliveries), w['one'], w['many'])))}</title>"
+            "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
+            "td,th{border:1px solid #999;padding:.2em .5em;text-align:left}</style></head><body>"
+            f"<section id=\"backtest\"><h1>{html.escape(w['head'].format(to=bt.to.ref, n=M.plural(len(bt.deliveries), w['one'], w['many'])))}</h1>"
+            f"<p>{w['changed'].format(n=t['changed'], total=t['decisions']) if t['changed'] else w['unchanged']}; "
+            f"{w['proposed']}: {t['proposed']['from']} → {t['proposed']['to']}; {w['pupils']}: "
+            f"{M.number(t['pupils_reached']['from'], lang)} → {M.number(t['pupils_reached']['to'], lang)}</p>"
+            "<table><tr><th>" + "</th><th>".join(("leverans" if lang == "sv" else "delivery", "", "id", "före" if lang == "sv" else "before",
+                                                  "efter" if lang == "sv" else "after", w["rules"])) + "</th></tr>"
+            + "".join(rows) + "</table>"
+            + (f"<h2>{w['params']}</h2><table><tr><th></th>" + "".join(f"<th>{html.escape(r)}</th>" for r in refs)
+               + "</tr>" + params + "</table>" if bt.parameters else "")
+            + "</section></body></html>\n")

@@ -1,0 +1,64 @@
+"""`sbs backtest`: a candidate pack re-decides every logged delivery beside the decisions logged."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+
+from .conftest import FIXTURES
+
+SAMPLE = FIXTURES / "sample" / "delivery.yaml"
+OVERRIDES = FIXTURES / "sample" / "overrides.yaml"
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def log(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bt") / "decisions.sqlite"
+    assert _run("evaluate", str(SAMPLE), "--overrides", str(OVERRIDES), "--log", str(path), "--workers", "0").exit_code == 0
+    assert _run("evaluate", str(SAMPLE), "--pack", "sbs@2.0.0", "--log", str(path), "--workers", "0").exit_code == 0
+    return path
+
+
+def test_the_pack_that_decided_a_delivery_decides_it_again_the_same_way(log):
+    """The delivery rebuilt from its records, the officers' overrides applied: nothing changes."""
+    out = json.loads(_run("backtest", "--log", str(log), "--from", "sbs@2.1.0", "--to", "sbs@2.1.0", "--format", "json").stdout)
+    assert out["total"]["changed"] == 0 and out["total"]["decisions"] == 44
+    assert out["deliveries"][0]["overrides_not_applied"] == []
+    assert out["total"]["proposed"]["from"] == out["total"]["proposed"]["to"]
+
+
+def test_a_candidate_changes_what_diff_says_it_changes(log):
+    out = json.loads(_run("backtest", "--log", str(log), "--from", "sbs@2.0.0", "--to", "sbs@3.1.0", "--format", "json").stdout)
+    diff = json.loads(_run("diff", str(SAMPLE), "--from", "sbs@2.0.0", "--to", "sbs@3.1.0", "--format", "json").stdout)
+    got = {(c["kind"], c["id"], c["from"], c["to"]) for c in out["deliveries"][0]["changed"]}
+    assert got == {(c["kind"], c["id"], c["from"], c["to"]) for c in diff["changed"]} and got
+    assert sum(n for counts in out["total"]["transitions"].values() for n in counts.values()) == len(got)
+    names = {p["name"] for p in out["parameters"]}
+    assert "spread_below_ratio" in names
+    p = next(p for p in out["parameters"] if p["name"] == "spread_below_ratio")
+    assert p["sbs@2.0.0"] is None and p["sbs@3.1.0"]["value"] == 0.9
+
+
+def test_every_logged_delivery_by_default_its_last_run(log):
+    out = json.loads(_run("backtest", "--log", str(log), "--to", "sbs@3.1.0", "--format", "json").stdout)
+    assert [d["from"] for d in out["deliveries"]] == ["sbs@2.0.0"]
+
+
+def test_text_and_html_speak_swedish(log):
+    text = _run("backtest", "--log", str(log), "--from", "sbs@2.0.0", "--to", "sbs@3.1.0").stdout
+    assert "Backtest av sbs@3.1.0 på 1 leverans ur beslutsloggen" in text
+    assert "skolenhet: utesluten → valbar: 1" in text and "spread_below_ratio: sbs@2.0.0 saknas | sbs@3.1.0 0,9" in text
+    page = _run("backtest", "--log", str(log), "--from", "sbs@2.0.0", "--to", "sbs@3.1.0", "--format", "html").stdout
+    assert page.startswith("<!DOCTYPE html>") and '<section id="backtest">' in page and 'id="unit-48151721"' in page
+
+
+def test_nothing_to_backtest_is_said(log):
+    result = CliRunner().invoke(cli, ["backtest", "--log", str(log), "--from", "sbs@1.1.0", "--to", "sbs@3.1.0"])
+    assert result.exit_code == 1 and "no logged run matches --from sbs@1.1.0" in result.output
