@@ -35,6 +35,7 @@ from engine.symbolic.compare import compare_packs
 from engine.symbolic.counterfactual import why_not
 from engine.symbolic.witness import Disagreement
 from engine.views.explain import explain_text
+from engine.views.meeting import PAGED
 from engine.views.proofs import backtest_html, backtest_text, comparison_text, findings_summary, findings_text, why_not_text
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
@@ -236,6 +237,25 @@ def compare(ctx: click.Context, before: str, after: str, scopes: tuple[str, ...]
 LOG_OPTION_LANG = click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
 
 
+def _pages_dir(fmt: str, out: Path | None, rows: int) -> Path | None:
+    """Where a report of several pages (or the letters) goes: `--out` as a directory, or None for one page."""
+    if fmt not in ("html", "letters"):
+        return None
+    wants_dir = out is not None and (out.is_dir() or str(out).endswith(os.sep))
+    if fmt == "letters" or rows > PAGED:
+        why = "letters are written one per huvudman" if fmt == "letters" else \
+            f"a report of {rows} records is written as a directory (an index and a page per huvudman)"
+        if out is None:
+            raise click.UsageError(f"{why}: give --out DIR")
+        if out.exists() and not out.is_dir():
+            raise click.UsageError(f"{why}, and --out `{out}` is a file: give a directory")
+        wants_dir = True
+    if not wants_dir:
+        return None
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def _open_log(path: Path) -> DecisionLog:
     try:
         return DecisionLog(path)
@@ -407,8 +427,11 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
 @click.argument("delivery", type=click.Path(path_type=Path))
 @click.option("--pack", "pack_ref", metavar="ID@VERSION", help="The pack to use (default: the one in force on the delivery date).")
 @click.option("--overrides", "overrides_path", type=click.Path(path_type=Path), help="Officers' overrides (YAML).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (atomically) instead of stdout.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv", "md", "html"]), default="jsonl", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Write here (atomically) instead of stdout; a directory for a report of several pages or letters.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv", "md", "html", "letters"]), default="jsonl", show_default=True,
+              help="html: the report for the selection meeting (a directory, --out DIR, past 300 records); "
+                   "letters: a letter per huvudman under --out DIR.")
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Language of the report.")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="Worker processes (default: one per core); 0 evaluates in this process, without the watchdog.")
@@ -426,13 +449,16 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
     transaction: if the run fails, the log is as it was."""
     if out is not None and not out.name:
         raise click.UsageError("--out names no file; give a file name, e.g. --out records.jsonl")
+    if out is not None and out.is_dir() and fmt not in ("html", "letters"):
+        raise click.UsageError(f"--out `{out}` is a directory; give a file name, e.g. --out {out / 'records.jsonl'}")
     if out is not None:
         hit = clobbers(out, [*input_files(delivery), *([overrides_path] if overrides_path else [])])
         if hit is not None:
             raise click.UsageError(f"--out `{out}` would overwrite the input `{hit}`; write the records to another file")
     doc, pack, overrides = _prepare(ctx, delivery, pack_ref, overrides_path)
+    pages = _pages_dir(fmt, out, len(doc.units) + len(doc.huvudman))
     try:
-        output = _Output(out)
+        output = _Output(None if pages is not None else out)
     except OutputError as e:
         raise click.ClickException(str(e)) from None
     bar = None
@@ -445,7 +471,7 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
         with (log.run(doc, input_files(delivery), pack, overrides, command, ENGINE_VERSION) if log
               else contextlib.nullcontext()) as logged, bar or contextlib.nullcontext():
             run = write_delivery(pack, doc, overrides, output.write, fmt, lang, workers, timeout,
-                                 progress=bar.update if bar is not None else None, log=logged)
+                                 progress=bar.update if bar is not None else None, log=logged, pages=pages)
             output.commit()
     except OutputError as e:
         output.abandon()
@@ -455,6 +481,9 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
         raise
     click.echo(f"{delivery}: evaluated with {pack.ref} (sha256 {pack.sha256[:12]}…)"
                + (f" in {run.workers} worker process{'es' * (run.workers != 1)}" if run.workers else ""), err=True)
+    if pages is not None:
+        what = "letters" if fmt == "letters" else "the report"
+        click.echo(f"{what} written under {pages}/ (index.html" + (" and a page per huvudman)" if fmt == "html" else ")"), err=True)
     if log is not None:
         click.echo(f"logged as run {logged.run_id} in {log_path}", err=True)
         log.close()

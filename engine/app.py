@@ -7,6 +7,7 @@ failed test that says so. `workers=0` runs in this process, without the watchdog
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import Any, Callable
 
 import attrs
@@ -23,7 +24,8 @@ from .inputs.agreement import Agreement, agreement_case, insats_cases
 from .inputs.case import Case
 from .inputs.delivery import Delivery
 from .inputs.overrides import Override
-from .views.render import CSV_COLUMNS, ReportBuilder, Summary, csv_line, csv_row, html_parts, markdown_parts
+from .views.meeting import MeetingReport, write_pages
+from .views.render import CSV_COLUMNS, ReportBuilder, Summary, csv_line, csv_row, markdown_parts
 
 TIMEOUT = 30.0  #: seconds a case may take before the watchdog stops it
 
@@ -50,9 +52,11 @@ class Run:
 
 def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], write: Callable[[str | bytes], None],
                    fmt: str = "jsonl", lang: str = "sv", workers: int | None = None, timeout: float = TIMEOUT,
-                   progress: Callable[[int], None] | None = None, log: Callable[[bytes], None] | None = None) -> Run:
+                   progress: Callable[[int], None] | None = None, log: Callable[[bytes], None] | None = None,
+                   pages: Path | None = None) -> Run:
     """Evaluate a delivery and write its records as `fmt` (jsonl, json, csv, md, html) through `write`;
-    `log` is given each record's JSON line too (the decision log), whatever the format.
+    `log` is given each record's JSON line too (the decision log), whatever the format. The HTML report is
+    one page through `write`, or with `pages` an `index.html` and a page per huvudman under that directory.
 
     Records stream: a worker's JSON line goes to `write` as it comes, and the reports gather their tables
     as records pass (`ReportBuilder`), so memory does not grow with the delivery.
@@ -61,7 +65,8 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
     summary = Summary(None if decides_huvudman else f"the pack {pack.ref} has no huvudman rules, so only units are decided")
     rows = len(delivery.units) + (len(delivery.huvudman) if decides_huvudman else 0)  # every row the pack decides
     engine, n = Engine(pack, needed=True), _workers(workers)
-    builder = ReportBuilder(lang) if fmt in ("md", "html") else None  # the report's tables; traces spill to a file
+    builder = ReportBuilder(lang) if fmt == "md" else None  # the report's tables; traces spill to a file
+    meeting = MeetingReport(lang, pack, paged=pages is not None) if fmt == "html" else None
     pool = WorkerPool.for_delivery(engine, delivery, overrides, n, timeout, encode=True) if n else None
     with pool or contextlib.nullcontext():
         for i, answer in enumerate(evaluate_delivery(engine, delivery, overrides, pool.run_all if pool else None)):
@@ -82,13 +87,15 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
             elif fmt == "csv":
                 write(csv_line(CSV_COLUMNS) * (i == 0) + csv_line(csv_row(record_of(answer))))
             else:
-                builder.add(record_of(answer))
+                (builder or meeting).add(record_of(answer))
+    title = M.words(lang)["title"].format(id=delivery.id, date=delivery.date)
     if fmt == "json":
         write("\n]\n" if summary.records else "[]\n")
     elif builder is not None:
-        title = M.words(lang)["title"].format(id=delivery.id, date=delivery.date)
-        for part in (markdown_parts if fmt == "md" else html_parts)(builder.model(title)):
+        for part in markdown_parts(builder.model(title)):
             write(part)
+    elif meeting is not None:
+        write_pages(meeting, title, summary.lines(summary.records, lang), write, pages)
     return Run(summary, rows, n, tuple(pool.incidents) if pool else ())
 
 

@@ -309,6 +309,12 @@ def logic_word(value: str, lang: str) -> str:
 WORDS: dict[str, dict[str, str]] = {
     "sv": {
         "outcome": "utfall", "decided_by": "avgjort av", "hinges_on": "beror på okända uppgifter i",
+        "m_chart": "Antal beslut per utfall", "m_default": "ingen regel gav ett utfall; paketets standardutfall gäller",
+        "m_trace": "Hela spårningen", "m_all": "alla", "m_form": "Skolform", "m_round": "Urvalsomgången",
+        "m_reviews": "Manuell prövning", "m_params": "Parametrar", "m_order": "Föreslagna huvudmän rangordnas först efter handläggarens fastställda förslag, sedan efter prioritet och därefter efter uppgifterna i kolumnen för särskiljning; de som hamnar efter kapaciteten står på väntelista.",
+        "m_tiebreak": "särskiljning", "m_forced": "fastställt av handläggare", "m_no_round": "Ingen huvudman rangordnades.",
+        "m_none": "Inga.", "m_name": "namn", "m_source": "källa", "m_param": "parameter", "m_value": "värde", "m_unit": "enhet",
+        "m_back": "Tillbaka till sammanfattningen",
         "needed": "Det som behövs för ett beslut (varje uppgift för sig, de andra fortfarande okända)",
         "cannot_decide": "avgör inte ensam", "no_single_fact": "ingen enskild uppgift avgör ensam; flera behövs",
         "and": "och", "any_value": "vilket värde som helst",
@@ -352,6 +358,12 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "outcome": "outcome", "decided_by": "decided by", "hinges_on": "hinges on missing data in",
+        "m_chart": "Decisions per outcome", "m_default": "no rule gave an outcome; the pack's default applies",
+        "m_trace": "The full trace", "m_all": "all", "m_form": "School form", "m_round": "The round",
+        "m_reviews": "Manual review", "m_params": "Parameters", "m_order": "Proposed huvudmän are ranked by an officer's forced proposal first, then by priority, then by the facts under tie-break; those beyond the capacity are waitlisted.",
+        "m_tiebreak": "tie-break", "m_forced": "forced by an officer", "m_no_round": "No huvudman was ranked.",
+        "m_none": "None.", "m_name": "name", "m_source": "source", "m_param": "parameter", "m_value": "value", "m_unit": "unit",
+        "m_back": "Back to the summary",
         "needed": "What a decision needs (each fact alone, the others still missing)",
         "cannot_decide": "cannot decide it alone", "no_single_fact": "no single fact decides it alone; several are needed",
         "and": "and", "any_value": "any value",

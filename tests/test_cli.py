@@ -174,9 +174,9 @@ class TestEvaluate:
         assert 0 == result.exit_code
         page = result.stdout
         assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page and page.rstrip().endswith("</html>")
-        assert "<h2>Huvudmän by rank</h2>" in page and 44 == page.count("<details>")
+        assert '<h2 id="huvudman">Huvudmän by rank</h2>' in page and 44 == page.count("<details>")
         assert "Units with very few pupils should normally not be selected." in page
-        assert "<td>Lindskolan F-6 (48151624)</td>" in page
+        assert '<a href="#u-48151624">48151624</a></td><td>Lindskolan F-6</td>' in page
 
     def test_json_and_csv(self, run):
         """--format json is one array of the records; --format csv one row per unit and huvudman."""
