@@ -135,6 +135,10 @@ def outputs() -> dict[str, list[str]]:
                 for lang in ("sv", "en"):
                     out[f"{lang}_texts"] += [e["text"][lang], (e.get("interpretation") or {}).get(lang, "")]
         out["sv_texts"] += [str(v) for r in records for k, v in r["input"]["facts"].items() if isinstance(v, str)]
+        out["sv_texts"] += [s["quote"] for r in records for e in r["trace"] for s in e["source"] if s.get("quote")]
+        for p in pack.parameters:  # the report's table of parameters quotes the pack's own words
+            out["sv_texts"] += [c.quote or "" for c in p.source] + [(t or {}).get("sv", "") for t in (p.text, p.interpretation)]
+            out["en_texts"] += [(t or {}).get("en", "") for t in (p.text, p.interpretation)]
         out["sv_texts"] += [o.reason for o in overrides]
     return out
 
@@ -156,7 +160,7 @@ def test_swedish_output_has_no_english_word(outputs):
     theirs = sorted({t for t in outputs["sv_texts"] if t}, key=len, reverse=True)
     found = {}
     for text in outputs["sv"]:
-        own = _html.unescape(re.sub(r"<[^>]+>", " ", text))
+        own = _html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)>.*?</\1>", " ", text, flags=re.S)))
         for t in theirs:
             own = own.replace(t, " ")
         for w in _words(own) & english:

@@ -1,5 +1,5 @@
-"""Views of decision records: the batch summary, CSV rows, and the report for the selection meeting in
-Markdown or HTML (Swedish, or English with `lang="en"`).
+"""Views of decision records: the batch summary, CSV rows, and the report in Markdown (Swedish, or English
+with `lang="en"`); the HTML report for the selection meeting is `engine.views.meeting`.
 
 Renderers read decisions (`engine.core.results.Decision`, read from records) only; they never recompute one. Both report formats render one model
 (`report`), so they always say the same.
@@ -201,32 +201,14 @@ def markdown(records: Iterable[dict], title: str, lang: str = "sv") -> str:
 
 
 def html(records: Iterable[dict], title: str, lang: str = "sv") -> str:
-    """The report as one self-contained HTML page (traces folded under each decision)."""
-    return "".join(html_parts(report(records, title, lang)))
-
-
-def html_parts(m: dict[str, Any]) -> Iterator[str]:
-    """The HTML report in pieces (see `markdown_parts`)."""
-    h = m["headings"]
-    e = _html.escape
-
-    def table(head: list[str], rows: Iterable[Iterable[Any]]) -> str:
-        return ("<table><thead><tr>" + "".join(f"<th>{e(str(c))}</th>" for c in head) + "</tr></thead><tbody>"
-                + "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows) + "</tbody></table>")
-
-    head = [
-        f'<!DOCTYPE html>\n<html lang="{m["lang"]}"><head><meta charset="utf-8"><title>{e(m["title"])}</title>',
-        "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.4}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.25em .5em;text-align:left;vertical-align:top}"
-        "pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}</style></head><body>",
-        f"<h1>{e(m['title'])}</h1><ul>" + "".join(f"<li>{e(line)}</li>" for line in m["summary"]) + f"</ul><p>{e(m['pack'])}</p>",
-        f"<h2>{e(h['report_huvudman'])}</h2>" + table(*m["huvudman"]),
-        f"<h2>{e(h['report_units'])}</h2>" + table(*m["units"]),
-    ]
-    yield "\n".join(head) + "\n" + f"<h2>{e(h['report_traces'])}</h2>"
-    for t, x in m["traces"]:
-        yield f"<details><summary>{e(t)}</summary><pre>{e(x)}</pre></details>"
-    yield "\n" + f"<h2>{e(h['report_rules'])}</h2>" + table(*m["rules"]) + "\n" + "</body></html>\n"
+    """The report for the selection meeting as one self-contained HTML page (`engine.views.meeting`)."""
+    from .meeting import MeetingReport, write_pages
+    report, summary, parts = MeetingReport(lang), Summary(), []
+    for r in records:
+        report.add(r)
+        summary.add(r)
+    write_pages(report, title, summary.lines(summary.records, lang), parts.append, None)
+    return "".join(parts)
 
 
 CSV_COLUMNS = ["kind", "id", "name", "huvudman_id", "outcome", "rank", "priority", "decided_by", "hinges_on",
