@@ -24,6 +24,7 @@ from .inputs.agreement import Agreement, agreement_case, insats_cases
 from .inputs.case import Case
 from .inputs.delivery import Delivery
 from .inputs.overrides import Override
+from .views.letters import Letters
 from .views.meeting import MeetingReport, write_pages
 from .views.render import CSV_COLUMNS, ReportBuilder, Summary, csv_line, csv_row, markdown_parts
 
@@ -67,6 +68,7 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
     engine, n = Engine(pack, needed=True), _workers(workers)
     builder = ReportBuilder(lang) if fmt == "md" else None  # the report's tables; traces spill to a file
     meeting = MeetingReport(lang, pack, paged=pages is not None) if fmt == "html" else None
+    letters = Letters(pack, lang) if fmt == "letters" else None
     pool = WorkerPool.for_delivery(engine, delivery, overrides, n, timeout, encode=True) if n else None
     with pool or contextlib.nullcontext():
         for i, answer in enumerate(evaluate_delivery(engine, delivery, overrides, pool.run_all if pool else None)):
@@ -87,7 +89,7 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
             elif fmt == "csv":
                 write(csv_line(CSV_COLUMNS) * (i == 0) + csv_line(csv_row(record_of(answer))))
             else:
-                (builder or meeting).add(record_of(answer))
+                (builder or meeting or letters).add(record_of(answer))
     title = M.words(lang)["title"].format(id=delivery.id, date=delivery.date)
     if fmt == "json":
         write("\n]\n" if summary.records else "[]\n")
@@ -96,6 +98,8 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
             write(part)
     elif meeting is not None:
         write_pages(meeting, title, summary.lines(summary.records, lang), write, pages)
+    elif letters is not None:
+        letters.write(pages)
     return Run(summary, rows, n, tuple(pool.incidents) if pool else ())
 
 

@@ -1,0 +1,216 @@
+"""A letter per huvudman (`sbs evaluate --format letters --out DIR`): the decision about the huvudman and its
+units in plain Swedish (or English), what it means, the reasons with their sources, what would change a
+refusal where a change is possible (`engine.symbolic.counterfactual.why_not`), and contact lines left as
+template fields. Each letter is written as Markdown and as HTML (`<org.nr>.md`, `<org.nr>.html`), with an
+`index.html` listing them.
+
+Records are kept in a temporary file as they come, by huvudman, so a national register's letters are
+made in the memory of one huvudman's records at a time.
+"""
+from __future__ import annotations
+
+import html
+import json
+import tempfile
+from pathlib import Path
+
+from policy.model import Pack
+
+from .. import messages as M
+from ..core.results import Decision
+from ..core.runner import Engine
+from ..symbolic.counterfactual import why_not
+from ..symbolic.witness import Disagreement
+from .explain import needed_lines
+from .proofs import change_text
+
+REFUSED = ("not_eligible", "not_proposed")  #: decisions a letter says what would change (an exclusion is by what a unit is)
+
+TEXT = {
+    "sv": {
+        "title": "Beslut om urval till Samverkan för bästa skola",
+        "intro": "Skolverket har prövat {name} ({id}) och dess skolenheter i leveransen {delivery} den {date} mot urvalet för Samverkan för bästa skola (regelpaket {pack}).",
+        "decision": "Beslutet", "reasons": "Skälen", "units": "Skolenheterna", "change": "Vad som skulle ändra beslutet",
+        "needed": "Det som behövs för ett beslut", "contact": "Kontakt", "no_reason": "Ingen regel gav ett utfall; paketets standardutfall gäller.",
+        "hinges": "Beslutet beror på uppgifter som saknas i leveransen.",
+        "forced": "Beslutet har fastställts av {by} den {on}: {reason}",
+        "fields": "Handläggare: {handläggare}\nTelefon: {telefon}\nE-post: {e-post}\nDiarienummer: {diarienummer}",
+        "unit_line": "{name} ({id}): {outcome}.", "no_change": "Ingen ändring av de uppgifter som kan ändras ger ett annat beslut.",
+        "index": "Brev till huvudmännen",
+        "means": {
+            "proposed": "Huvudmannen föreslås för samverkan för bästa skola. Skolverket tar kontakt för att inleda dialogen.",
+            "waitlisted": "Huvudmannen uppfyller urvalet men ryms inte i denna urvalsomgång och står på väntelista.",
+            "not_proposed": "Huvudmannen föreslås inte för samverkan för bästa skola i denna urvalsomgång.",
+            "deferred": "Prövningen av huvudmannen avvaktar, till exempel tills tillsynen är avslutad.",
+            "manual_review": "Huvudmannen prövas av en handläggare innan beslut fattas.",
+        },
+        "huvudman_outcome": "Huvudmannen: {outcome}.",
+    },
+    "en": {
+        "title": "Decision on selection for Samverkan för bästa skola",
+        "intro": "Skolverket has assessed {name} ({id}) and its school units in the delivery {delivery} of {date} against the selection for Samverkan för bästa skola (pack {pack}).",
+        "decision": "The decision", "reasons": "The reasons", "units": "The school units", "change": "What would change the decision",
+        "needed": "What a decision needs", "contact": "Contact", "no_reason": "No rule gave an outcome; the pack's default applies.",
+        "hinges": "The decision hinges on data missing from the delivery.",
+        "forced": "The decision was made by {by} on {on}: {reason}",
+        "fields": "Officer: {officer}\nPhone: {phone}\nE-mail: {e-mail}\nReference: {reference}",
+        "unit_line": "{name} ({id}): {outcome}.", "no_change": "No change of the facts that can change gives another decision.",
+        "index": "Letters to the huvudmän",
+        "means": {
+            "proposed": "The huvudman is proposed for Samverkan för bästa skola. Skolverket will be in touch to begin the dialogue.",
+            "waitlisted": "The huvudman meets the selection but does not fit in this round and is on the waiting list.",
+            "not_proposed": "The huvudman is not proposed for Samverkan för bästa skola in this round.",
+            "deferred": "The assessment of the huvudman waits, for example until the supervision is concluded.",
+            "manual_review": "An officer assesses the huvudman before a decision is made.",
+        },
+        "huvudman_outcome": "The huvudman: {outcome}.",
+    },
+}
+
+
+class Letters:
+    def __init__(self, pack: Pack, lang: str = "sv") -> None:
+        self.pack, self.lang, self.t = pack, lang, TEXT[lang]
+        self.spill = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
+        self.by_huvudman: dict[str, list[tuple[int, int]]] = {}
+        self.names: dict[str, str] = {}
+        self.engine: Engine | None = None
+
+    def add(self, record: dict) -> None:
+        owner = record["id"] if record["kind"] == "huvudman" else record.get("huvudman_id") or ""
+        if record["kind"] == "huvudman":
+            self.names[owner] = record["input"]["facts"].get("huvudman.name", "")
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        start = self.spill.tell()
+        self.spill.write(line)
+        self.by_huvudman.setdefault(owner, []).append((start, len(line)))
+
+    def _records(self, owner: str) -> list[dict]:
+        out = []
+        for start, length in self.by_huvudman[owner]:
+            self.spill.seek(start)
+            out.append(json.loads(self.spill.read(length)))
+        return out
+
+    def _reasons(self, d: Decision) -> list[str]:
+        t, lang = self.t, self.lang
+        if d.forced:
+            f = d.forced
+            return [t["forced"].format(by=f["decided_by"], on=f["decided_on"], reason=f["reason"])]
+        deciding = [r for r in d.trace if r.rule in d.decided_by]
+        if deciding:
+            return [f"{r.text[lang]} ({'; '.join(dict.fromkeys(s['doc'] + ' ' + s['section'] for s in r.source))})" for r in deciding]
+        return [t["hinges"]] if d.hinges_on else [t["no_reason"]]
+
+    def _change(self, record: dict) -> list[str]:
+        """What would change a refusal: the first answer of `--why-not`, phrased with its sources."""
+        if record.get("outcome") not in REFUSED or record.get("error"):
+            return []
+        self.engine = self.engine or Engine(self.pack)
+        try:
+            result = why_not(self.pack, record, engine=self.engine)
+        except Disagreement:
+            return []
+        if not result.answers:
+            return [self.t["no_change"]]
+        a = next((x for x in result.answers if x.outcome in ("eligible", "proposed")), result.answers[0])
+        joined = f" {M.words(self.lang)['and']} ".join(change_text(c, a.sources.get(c.fact), self.lang) for c in a.changes)
+        return [f"{joined} → {M.outcome(a.outcome, self.lang)}"]
+
+    def letter(self, owner: str) -> tuple[str, str]:
+        """The letter to one huvudman, as (Markdown, title)."""
+        t, lang = self.t, self.lang
+        records = self._records(owner)
+        huvudman = next((r for r in records if r["kind"] == "huvudman"), None)
+        first = records[0]
+        facts = first["input"]["facts"]
+        name = self.names.get(owner) or facts.get("huvudman.name", "")
+        out = [f"# {t['title']}", "", f"**{name} ({owner})**", "",
+               t["intro"].format(name=name, id=owner, delivery=facts.get("delivery.id", ""), date=facts.get("delivery.date", ""),
+                                 pack=f"{first['pack']['id']}@{first['pack']['version']}"), ""]
+        if huvudman is not None:
+            d = Decision.of(huvudman)
+            out += [f"## {t['decision']}", "", t["huvudman_outcome"].format(outcome=M.outcome(d.outcome, lang)), "",
+                    t["means"].get(d.outcome or "", ""), "", f"## {t['reasons']}", ""]
+            out += [f"- {r}" for r in self._reasons(d)]
+            if d.needed:
+                out += ["", f"{t['needed']}:", *needed_lines(d.needed, lang)]
+            change = self._change(huvudman)
+            if change:
+                out += ["", f"{t['change']}:", *(f"- {c}" for c in change)]
+            out.append("")
+        units = [r for r in records if r["kind"] == "unit"]
+        if units:
+            out += [f"## {t['units']}", ""]
+            for r in units:
+                d = Decision.of(r)
+                out.append(f"### {t['unit_line'].format(name=d.name, id=d.id, outcome=M.outcome(d.outcome, lang))}")
+                out.append("")
+                out += [f"- {x}" for x in self._reasons(d)]
+                if d.needed:
+                    out += ["", f"{t['needed']}:", *needed_lines(d.needed, lang)]
+                change = self._change(r)
+                if change:
+                    out += ["", f"{t['change']}:", *(f"- {c}" for c in change)]
+                out.append("")
+        out += [f"## {t['contact']}", "", *(f"{line}  " for line in t["fields"].splitlines()), ""]
+        return "\n".join(out), name
+
+    def write(self, directory: Path) -> list[Path]:
+        written = []
+        index = []
+        for owner in sorted(self.by_huvudman):
+            if not owner:
+                continue
+            text, name = self.letter(owner)
+            base = directory / owner
+            base.with_suffix(".md").write_text(text, encoding="utf-8")
+            page = _page(self.t["title"] + f": {name}", _markdown_html(text), self.lang)
+            base.with_suffix(".html").write_text(page, encoding="utf-8")
+            written += [base.with_suffix(".md"), base.with_suffix(".html")]
+            index.append(f'<li><a href="{html.escape(owner)}.html">{html.escape(name)} ({html.escape(owner)})</a> '
+                         f'(<a href="{html.escape(owner)}.md">Markdown</a>)</li>')
+        (directory / "index.html").write_text(_page(self.t["index"], f"<h1>{html.escape(self.t['index'])}</h1><ul>{''.join(index)}</ul>",
+                                                    self.lang), encoding="utf-8")
+        return written
+
+
+def _page(title: str, body: str, lang: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            "<style>body{font-family:Georgia,serif;max-width:40em;margin:2em auto;line-height:1.5}</style></head>"
+            f"<body>{body}</body></html>\n")
+
+
+def _markdown_html(text: str) -> str:
+    """The letter's Markdown (headings, bold, lists, paragraphs: all it uses) as HTML, every text escaped."""
+    out: list[str] = []
+    in_list = False
+    for line in text.splitlines():
+        if line.startswith("- "):
+            if not in_list:
+                out.append("<ul>")
+                in_list = True
+            out.append(f"<li>{html.escape(line[2:])}</li>")
+            continue
+        if in_list:
+            out.append("</ul>")
+            in_list = False
+        if line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            out.append(f"<h{level}>{html.escape(line[level:].strip())}</h{level}>")
+        elif line.startswith("**") and line.endswith("**"):
+            out.append(f"<p><strong>{html.escape(line[2:-2])}</strong></p>")
+        elif line.strip():
+            out.append(f"<p>{html.escape(line.rstrip())}</p>")
+    if in_list:
+        out.append("</ul>")
+    return "\n".join(out)
+
+
+def letters_of(records: list[dict], pack: Pack, lang: str, directory: Path) -> list[Path]:
+    """The letters of a delivery's records, written under `directory`."""
+    letters = Letters(pack, lang)
+    for r in records:
+        letters.add(r)
+    return letters.write(directory)
+

@@ -1,0 +1,66 @@
+"""A letter per huvudman (`--format letters --out DIR`): the decision in plain Swedish, with its reasons."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+
+from .conftest import FIXTURES
+
+SAMPLE = FIXTURES / "sample" / "delivery.yaml"
+OVERRIDES = FIXTURES / "sample" / "overrides.yaml"
+
+
+@pytest.fixture(scope="module")
+def letters(tmp_path_factory):
+    out = tmp_path_factory.mktemp("letters") / "brev"
+    result = CliRunner().invoke(cli, ["evaluate", str(SAMPLE), "--overrides", str(OVERRIDES), "--format", "letters",
+                                      "--out", str(out), "--workers", "0"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_one_letter_per_huvudman_in_markdown_and_html_with_an_index(letters):
+    md = sorted(p.stem for p in letters.glob("*.md"))
+    assert len(md) == 14 and sorted(p.stem for p in letters.glob("*.html") if p.stem != "index") == md
+    index = (letters / "index.html").read_text(encoding="utf-8")
+    assert set(re.findall(r'href="([^"]+)\.html"', index)) == set(md)
+
+
+def test_a_letter_says_the_decision_what_it_means_and_why_with_sources(letters):
+    text = (letters / "212000-1051.md").read_text(encoding="utf-8")
+    assert text.startswith("# Beslut om urval till Samverkan för bästa skola")
+    assert "Huvudmannen: föreslås." in text and "Skolverket tar kontakt för att inleda dialogen." in text
+    assert "### Byskolan (48151725): valbar." in text
+    assert "(GP2016 2.3.2 punkt 3)" in text
+    assert "Handläggare: {handläggare}" in text and "Diarienummer: {diarienummer}" in text
+
+
+def test_a_refused_unit_is_told_what_would_change_the_decision(letters):
+    text = (letters / "212000-1041.md").read_text(encoding="utf-8")
+    start = text.index("(48151711): ej valbar.")
+    part = text[start:text.index("###", start) if "###" in text[start:] else len(text)]
+    assert "Vad som skulle ändra beslutet:" in part
+    assert "andelen med godkänt i alla ämnen 77 % i stället för 79 % (GP2016 2.3.2 punkt 1) → valbar" in part
+
+
+def test_the_html_letter_escapes_what_the_delivery_says(letters):
+    page = (letters / "212000-1051.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<h1>Beslut om urval till Samverkan för bästa skola</h1>" in page
+    assert "<li>" in page and "<script" not in page
+
+
+def test_letters_need_a_directory():
+    result = CliRunner().invoke(cli, ["evaluate", str(SAMPLE), "--format", "letters", "--workers", "0"])
+    assert result.exit_code == 2 and "letters are written one per huvudman: give --out DIR" in result.output
+
+
+def test_letters_in_english(tmp_path):
+    out = tmp_path / "letters"
+    assert CliRunner().invoke(cli, ["evaluate", str(SAMPLE), "--format", "letters", "--lang", "en", "--out", str(out),
+                                    "--workers", "0"]).exit_code == 0
+    text = (out / "212000-1051.md").read_text(encoding="utf-8")
+    assert "Decision on selection for Samverkan för bästa skola" in text and "The huvudman: proposed." in text
