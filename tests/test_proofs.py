@@ -15,7 +15,7 @@ from engine.symbolic.check import check_pack
 from policy import Diagnostics, load_pack
 from policy.model import Expectation, TestCase
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 
 PLANTED = FIXTURES / "check" / "planted.yaml"
 
@@ -174,3 +174,16 @@ def test_an_engine_that_decides_a_witness_otherwise_is_an_engine_error(monkeypat
     result = CliRunner().invoke(cli, ["check", str(PLANTED)])
     assert result.exit_code == 1
     assert "engine error: check_disagreement: planted@1.0.0: the engine decides this unit case `manual_review`" in result.stderr
+
+
+def test_every_witness_shows_its_own_finding_and_runs_agree(planted):
+    """Each masked rule's witness fires that rule (a witness was once another finding's, by a reused id), and
+    two runs print the same findings."""
+    import subprocess
+    import sys
+    pack, found, by = planted
+    for rule in ("small-special-school", "deficient-special-school"):
+        assert _evaluate(pack, by[("check_masked", rule)]["witness"]).statuses[rule] == "fired", rule
+    runs = {subprocess.run([sys.executable, "-m", "cli.main", "check", str(PLANTED), "--format", "json"],
+                           capture_output=True, text=True, cwd=ROOT).stdout for _ in range(2)}
+    assert runs == {found.stdout}

@@ -72,12 +72,15 @@ class PackCheck:
         self.confirmer = confirmer
         self.policy = pack.outcome_policy(scope)
         self.findings: list[Finding] = []
-        self.goals: dict[int, tuple] = {}  #: what each model was found for (by id: models are not hashable)
+        #: what each model was found for, by id (models are not hashable); the models are kept, so no id is reused
+        self.goals: dict[int, tuple] = {}
+        self.models: list[z3.ModelRef] = []
         self.witnesses: dict[int, Witness] = {}
 
     def sat(self, *goals: z3.BoolRef) -> z3.ModelRef | None:
         model = solve(self.space, goals, self.solver)
         if model is not None:
+            self.models.append(model)
             self.goals[id(model)] = goals
         return model
 
