@@ -187,3 +187,18 @@ def test_every_witness_shows_its_own_finding_and_runs_agree(planted):
     runs = {subprocess.run([sys.executable, "-m", "cli.main", "check", str(PLANTED), "--format", "json"],
                            capture_output=True, text=True, cwd=ROOT).stdout for _ in range(2)}
     assert runs == {found.stdout}
+
+
+@pytest.mark.parametrize("name", ["ratio", "grades_text", "text_facts"])
+def test_the_z3_reading_agrees_with_the_engine_on_hard_cases(name):
+    """A ratio times a national average (floats against exact numbers), a rule reading `unit.grades` as text
+    beside the years it implies, and one text fact compared with another: each witness decided by the
+    engine as the proof says, never an engine error."""
+    result = CliRunner().invoke(cli, ["check", str(FIXTURES / "check" / f"{name}.yaml"), "--format", "json"])
+    assert "check_disagreement" not in result.output, result.output
+    findings = json.loads(result.stdout)["findings"]
+    codes = {(f["code"], f["rule"]) for f in findings}
+    if name == "grades_text":  # F-3 never teaches year 9
+        assert ("check_never_fires", "f3-teaching-y9") in codes and ("check_never_fires", "f3-teaching-y9-refused") in codes
+    if name == "text_facts":  # a unit may share its buildings with another
+        assert ("check_never_fires", "self-building") not in codes

@@ -1,6 +1,8 @@
 """The z3 reading of a pack (engine.symbolic) against the engine: the same decisions, on any case."""
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 import yaml
 import z3
@@ -59,6 +61,28 @@ def shipped():
     return Registry.load([RULES], Diagnostics())
 
 
+def _near_product(record: dict) -> bool:
+    """A value within floating-point error of a product (`times`): the engine multiplies floats (200.5 × 0.9 is
+    180.45000000000002), the z3 reading exact numbers, so only there may they differ (README, "Proofs")."""
+    def walk(node):
+        yield node
+        for key in ("all", "any"):
+            for item in node.get(key, ()):
+                yield from walk(item)
+        if isinstance(node.get("not"), dict):
+            yield from walk(node["not"])
+    for entry in record["trace"]:
+        for n in walk(entry.get("condition") or {}):
+            right, left = n.get("right") or {}, n.get("value")
+            product = right.get("product") if isinstance(right, dict) else None
+            if not (isinstance(product, (int, float)) and isinstance(left, (int, float))):
+                continue
+            exact = Fraction(repr(float(right["value"]))) * Fraction(repr(float(right["times"]["value"])))
+            if (Fraction(repr(float(left))) == exact) != (left == product):
+                return True
+    return False
+
+
 def _agree(pack, scope: str, cases, delivered: bool = True) -> int:
     space = Space(scope, [pack], delivered=delivered)
     reading = Reading(pack, scope, space)
@@ -67,6 +91,8 @@ def _agree(pack, scope: str, cases, delivered: bool = True) -> int:
     n = 0
     for case, record in cases:
         record = record or engine.evaluate(case)
+        if _near_product(record):
+            continue
         solver.push()
         solver.add(*space.fix(case))
         assert solver.check() == z3.sat, (pack.ref, case.id)

@@ -35,6 +35,7 @@ YEAR_RESULTS = {
 #: A day as a number (days since 0001-01-01), and the range of days a witness may name.
 FIRST_DAY, LAST_DAY = datetime.date(1990, 1, 1).toordinal(), datetime.date(2100, 12, 31).toordinal()
 OTHER_TEXT = "annan text"  #: a text none of the pack's rules names
+OTHER_TEXTS = (OTHER_TEXT, "annan text 2")  #: two of them, so two texts no rule names may differ
 
 
 class TV(NamedTuple):
@@ -150,7 +151,12 @@ class Space:
                 facts.add(f"{group}.present")
         self.facts = sorted(p for p in facts if F.lookup(p, scope) is not None)
         self.averages = sorted(averages)
-        self.words = {k: sorted(v) + [OTHER_TEXT] for k, v in words.items()}
+        #: every text fact draws on one list of words (so two text facts compare as texts): those the rules
+        #: name, and two others
+        self.texts = sorted({w for ws in words.values() for w in ws}) + list(OTHER_TEXTS)
+        #: comparisons whose two sides are a product (`times`): a witness keeps them apart by a margin, so the
+        #: engine's floating-point product falls on the same side as z3's exact one
+        self.margins: list[z3.BoolRef] = []
         self.vars: dict[str, Var] = {p: self._var(p) for p in self.facts}
         self.avg: dict[str, Var] = {
             k: Var(k, z3.Bool(self._n(f"avg:{k}?")), z3.Real(self._n(f"avg:{k}"))) for k in self.averages}
@@ -176,7 +182,7 @@ class Space:
     def values(self, path: str) -> list[str]:
         """The words an enum or text fact may hold, by index."""
         ftype = F.FIELDS[path].type
-        return list(F.ENUMS[ftype.enum]) if ftype.kind == F.ENUM else self.words.get(path, [OTHER_TEXT])
+        return list(F.ENUMS[ftype.enum]) if ftype.kind == F.ENUM else self.texts
 
     def word(self, path: str, text: str) -> z3.ArithRef:
         values = self.values(path)
@@ -256,7 +262,32 @@ class Space:
                     if path.startswith(group + ".") and path != f"{group}.present":
                         out.append(z3.Implies(z3.Not(present.value), z3.Not(self.vars[path].known)))
         out.extend(self._years())
+        out.extend(self._grades())
         out.extend(self._counts())
+        if plausible:
+            out.extend(self.margins)
+        return out
+
+    def _grades(self) -> list[z3.BoolRef]:
+        """A rule reading `unit.grades` as text: the years taught are those its range says (none when the text
+        is not a range, and the results then say), as `engine.inputs.case` reads them."""
+        grades = self.vars.get("unit.grades")
+        if grades is None:
+            return []
+        from ..inputs.case import _GRADES
+        ranges = {}
+        for i, w in enumerate(self.texts):
+            m = _GRADES.match(w)
+            if m is not None:
+                low, high = (0 if m.group(1).upper() == "F" else int(m.group(1))), int(m.group(2))
+                if low <= high:
+                    ranges[i] = (low, high)
+        out = [self.grades_given == z3.And(grades.known, z3.Or([grades.value == i for i in ranges] or [z3.BoolVal(False)]))]
+        for i, (low, high) in ranges.items():
+            for y in YEARS:
+                v = self.vars.get(f"unit.teaches_y{y}")
+                if v is not None:
+                    out.append(z3.Implies(z3.And(grades.known, grades.value == i), z3.And(v.known, v.value == (low <= y <= high))))
         return out
 
     def _range(self, path: str, value: z3.ExprRef, ftype: F.FactType, plausible: bool) -> list[z3.BoolRef]:
@@ -373,6 +404,8 @@ class Reading:
         right = self.operand(c.fact, c.right)
         both = z3.And(left.known, right.known)
         holds = _op(c.op, left.value, right.value)
+        if getattr(c.right, "times", None):
+            self.space.margins.append(z3.Implies(both, _apart(left.value, right.value)))
         return TV(z3.And(both, holds), z3.And(both, z3.Not(holds)))
 
     def _bounded(self, c: Compare) -> TV:
@@ -385,6 +418,7 @@ class Reading:
             if c.right.times:
                 ratio = self.param(c.right.times)
                 ok, lo, hi = z3.And(ok, ratio.known), lo * ratio.value, hi * ratio.value
+                self.space.margins.append(z3.Implies(z3.And(left[0], ok), z3.And(_apart(left[1], lo), _apart(left[2], hi))))
             right = (ok, lo, hi, open_)
         else:
             r = self.operand(c.fact, c.right)
@@ -503,6 +537,12 @@ class Reading:
             total = total + z3.If(a.t, amount, 0)
             unknown.append(a.unknown)
         return total, z3.Or(unknown or [z3.BoolVal(False)])
+
+
+def _apart(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
+    """`a` and `b` differ by more than floating-point error (a thousandth of the smallest step of a number)."""
+    margin = z3.RealVal(Fraction(1, 10000))
+    return z3.Or(a - b >= margin, b - a >= margin)
 
 
 def _interval(v: Var) -> tuple:

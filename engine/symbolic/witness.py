@@ -121,7 +121,7 @@ def realize(space: Space, model: z3.ModelRef, omit: frozenset[str] = frozenset()
         elif _get(out, g) is None:
             _put(out, g, {})
     taught = {y: space.vars.get(f"unit.teaches_y{y}") for y in YEARS if f"unit.teaches_y{y}" not in omit}
-    if any(taught.values()) and z3.is_true(model.eval(space.grades_given, model_completion=True)):
+    if "unit.grades" not in space.vars and any(taught.values()) and z3.is_true(model.eval(space.grades_given, model_completion=True)):
         years = tuple(y for y, v in taught.items() if v is not None and z3.is_true(model.eval(v.value, model_completion=True)))
         _put(out, "unit.grades", GRADES.get(years, "F-9"))
     averages = {k: (None if not z3.is_true(model.eval(a.known, model_completion=True))
