@@ -28,6 +28,10 @@ BOUND_KEYS = {"at_least": REQUIRED, "at_most": OPTIONAL}
 class TestCaseReader(Reader):
     """Reads `tests:` and `test_defaults:`."""
 
+    #: whether a group may state what the rest of a delivery tells a case (`unit.same_building_eligible`, the
+    #: counts): a test may, a delivery may not (the engine computes them from its other records)
+    context_given = True
+
     def test(self, node: YNode, defaults: dict) -> TestCase | None:
         m = self.mapping(node, TEST_KEYS, "a test")
         if m is None:
@@ -136,7 +140,8 @@ class TestCaseReader(Reader):
             path = f"{prefix}.{key}"
             field = F.FIELDS.get(path)
             # a test may set context facts, and what an agreement document gives (its counts, sums, length)
-            given = field is not None and (not field.computed or field.context or path.split(".", 1)[0] in DOCUMENT_ROOTS)
+            given = field is not None and (not field.computed or (field.context and self.context_given)
+                                           or path.split(".", 1)[0] in DOCUMENT_ROOTS)
             if value.kind == SCALAR and value.value is None and (field is None or given):
                 out[key] = None  # explicitly unknown: overrides a test default
             elif given:

@@ -357,3 +357,24 @@ class TestOneErrorPerDefect:
         doc = read_delivery(path, diags)
         assert [] == [d.code for d in diags.errors]
         assert any(u.get("name") == "Lindskolan \U0001F600" for u in doc.units)
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_a_delivery_stating_what_the_engine_computes_from_other_records_is_refused(tmp_path, suffix):
+    """`same_building_eligible` in a unit (the engine computes it from its neighbour): one located error,
+    nothing evaluated (it was a traceback after some records had been written)."""
+    import json as json_module
+
+    import yaml as yaml_module
+    from click.testing import CliRunner
+
+    from cli.main import cli
+    doc = yaml_module.safe_load((FIXTURES / "sample" / "delivery.yaml").read_text(encoding="utf-8"))
+    doc["units"][1]["same_building_eligible"] = True
+    path = tmp_path / f"d{suffix}"
+    path.write_text(json_module.dumps(doc, default=str) if suffix == ".json" else yaml_module.safe_dump(doc, allow_unicode=True),
+                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["evaluate", str(path), "--workers", "0"])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "`unit.same_building_eligible` is computed by the engine, not given" in result.output
+    assert "Traceback" not in result.output

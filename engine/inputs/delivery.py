@@ -141,6 +141,8 @@ class Delivery:
 class _RecordReader(TestCaseReader):
     """Checks one record's fields against the catalogue (reusing the checks of the YAML tests)."""
 
+    context_given = False  #: a delivery never states what the engine computes from its other records
+
     def record(self, node: YNode, prefix: str) -> dict[str, Any] | None:
         if node.kind != MAP:
             self.wrong(node, f"a {prefix}", "a mapping of fields")
