@@ -108,7 +108,9 @@ class TestCaseReader(Reader):
         if m is None:
             return None
         out: dict[str, Any] = {}
-        for path, value in m.items():
+        for path, value in node.value.items():  # `mapping` leaves out nulls, and a null here says "unknown"
+            if path not in names:
+                continue  # reported by `mapping`
             ftype = F.FIELDS[path].type
             if value.kind == SCALAR and value.value is None:
                 out[path] = None

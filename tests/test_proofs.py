@@ -3,6 +3,7 @@ and a witness the engine confirms; the shipped packs pass."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import yaml
@@ -202,3 +203,22 @@ def test_the_z3_reading_agrees_with_the_engine_on_hard_cases(name):
         assert ("check_never_fires", "f3-teaching-y9") in codes and ("check_never_fires", "f3-teaching-y9-refused") in codes
     if name == "text_facts":  # a unit may share its buildings with another
         assert ("check_never_fires", "self-building") not in codes
+
+
+def test_a_context_fact_stated_null_in_a_test_is_unknown(tmp_path):
+    """`context: {unit.same_building_eligible: null}` reads as unknown, as the witnesses of `sbs check` and
+    `sbs compare` mean it (it was read as left out, so false)."""
+    from .conftest import RULES
+    pack_dir = tmp_path / "p"
+    shutil.copytree(RULES / "sbs-2019-3.1", pack_dir, ignore=shutil.ignore_patterns("tests"))
+    (pack_dir / "tests").mkdir()
+    (pack_dir / "tests" / "sb.yaml").write_text(
+        "tests:\n"
+        "  - name: shared building unknown\n"
+        "    facts:\n"
+        "      unit: {school_form: grundskola, grades: F-2, in_underlag: true, pupils: 300}\n"
+        "      huvudman: {in_newcomer_programme: false}\n"
+        "      context: {unit.same_building_eligible: null}\n"
+        "    expect: {outcome: manual_review, unknown: [same-building-complement]}\n", encoding="utf-8")
+    result = _run("test", str(pack_dir))
+    assert "1 tests, 1 passed" in result.stdout, result.stdout
