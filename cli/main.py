@@ -36,7 +36,9 @@ from engine.symbolic.counterfactual import why_not
 from engine.symbolic.witness import Disagreement
 from engine.views.explain import explain_text
 from engine.views.meeting import PAGED
-from engine.views.proofs import backtest_html, backtest_text, comparison_text, findings_summary, findings_text, why_not_text
+from engine.views.proofs import (
+    already_text, backtest_html, backtest_text, comparison_text, findings_summary, findings_text, why_not_text,
+)
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
 from policy.facts import OUTCOMES, SCOPES
@@ -176,11 +178,15 @@ def _packs_named(ctx: click.Context, names: tuple[str, ...]) -> tuple[Registry, 
     chosen = list(registry.packs) if paths or not names else []
     for n in names:
         if n not in map(str, paths):
+            pid, at, version = n.partition("@")
+            if at and not version:
+                raise click.UsageError(f"`{n}` names no version: write {pid}@VERSION (`sbs packs` lists them)")
             try:
                 chosen.append(shipped.get(n))
             except PackNotFound as e:
                 raise NotFound(f"{e.args[0]}; {e.args[1]}" if len(e.args) > 1 and e.args[1] else e.args[0])
-    return Registry([*shipped.packs, *[p for p in chosen if p not in shipped.packs]]), chosen
+    unique = list({(p.ref, p.sha256): p for p in chosen}.values())  # a pack named twice is checked once
+    return Registry([*shipped.packs, *[p for p in unique if p not in shipped.packs]]), unique
 
 
 @cli.command()
@@ -228,6 +234,9 @@ def compare(ctx: click.Context, before: str, after: str, scopes: tuple[str, ...]
         result = compare_packs(old, new, scopes or None)
     except Disagreement as e:
         raise EngineError(str(e))
+    if not result.scopes:
+        raise NotFound(f"nothing to compare: {', '.join(result.missing) or 'no scope'} — only one of {old.ref} and "
+                       f"{new.ref} has rules there")
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -378,6 +387,10 @@ def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | No
     if why_not_ and not record.get("error"):
         if to is not None and to not in OUTCOMES[record["kind"]]:
             raise click.UsageError(f"`{to}` is not an outcome of a {record['kind']}: " + ", ".join(OUTCOMES[record["kind"]]))
+        if to is not None and to == record["outcome"]:
+            name = record["input"]["facts"].get(f"{record['kind']}.name", "")
+            click.echo(already_text(record["id"], name, to, lang))
+            return
         try:
             result = why_not(pack, record, to)
         except Disagreement as e:

@@ -120,3 +120,20 @@ def test_scopes_one_pack_lacks_are_said_not_compared():
 def test_an_unknown_version_is_an_error():
     result = CliRunner().invoke(cli, ["compare", "sbs@9.9.9", "sbs@2.1.0"])
     assert result.exit_code == 1 and "no version `9.9.9`" in result.output
+
+
+def test_a_scope_neither_pair_can_compare_is_not_called_equivalent():
+    result = CliRunner().invoke(cli, ["compare", "sbs@1.0.0", "sbs@3.1.0", "--scope", "agreement"])
+    assert result.exit_code == 1 and "nothing to compare" in result.output and "equivalent" not in result.output
+
+
+def test_a_ref_without_a_version_is_a_usage_error():
+    result = CliRunner().invoke(cli, ["compare", "sbs@", "sbs@3.1.0"])
+    assert result.exit_code == 2 and "`sbs@` names no version" in result.output
+    assert CliRunner().invoke(cli, ["check", "sbs@"]).exit_code == 2
+
+
+def test_a_pack_named_twice_is_checked_once():
+    once = json.loads(_run("check", "sbs@3.1.0", "--format", "json").stdout)["findings"]
+    twice = json.loads(_run("check", "sbs@3.1.0", "sbs@3.1.0", "--format", "json").stdout)["findings"]
+    assert len(twice) == len(once)

@@ -95,3 +95,33 @@ def test_a_record_written_before_it_said_what_is_needed_still_replays(records, t
     changed = dict(records["48151626"], needed={"facts": [], "cannot_decide": []})
     path.write_text(json.dumps(changed, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     assert CliRunner().invoke(cli, ["replay", str(path)]).exit_code == 1
+
+
+def test_a_missing_fact_a_refusal_rests_on_is_needed_even_when_the_record_does_not_list_it(tmp_path):
+    """A grundsärskola whose number of pupils is missing (and the merit value's national average): the
+    small-unit rule is unknown on `unit.pupils`, which alone decides the unit; it is listed with its ranges."""
+    doc = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    doc["national_averages"]["merit_value_y9"] = None
+    next(u for u in doc["units"] if u["id"] == "48151632")["pupils"] = None
+    path = tmp_path / "d.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    record = json.loads(_run("explain", str(path), "48151632", "--format", "json").stdout)
+    assert record["outcome"] == "manual_review"
+    pupils = next(f for f in record["needed"]["facts"] if f["fact"] == "unit.pupils")
+    below = pupils["decides"][0]
+    assert below["to"] == 10 and below["outcome"] == "not_eligible"
+
+
+def test_a_fact_that_changes_other_decisions_is_not_given_ranges(tmp_path):
+    """A huvudman's type changes its units' decisions (the vite and profit dilemmas), so the huvudman's
+    counts would not stay: it is named under `with_other_decisions`, with no range that would mislead."""
+    doc = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    h = next(h for h in doc["huvudman"] if h["id"] == "212000-0999")
+    h["type"] = None
+    path = tmp_path / "d.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    record = json.loads(_run("explain", str(path), "212000-0999", "--format", "json").stdout)
+    needed = record.get("needed") or {}
+    assert all(f["fact"] != "huvudman.type" for f in needed.get("facts", ()))
+    if record["outcome"] == "manual_review" and record["hinges_on"]:
+        assert "huvudman.type" in needed.get("with_other_decisions", []) or "huvudman.type" in needed.get("cannot_decide", [])

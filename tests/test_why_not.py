@@ -99,3 +99,18 @@ def test_to_an_outcome_of_another_kind_is_a_usage_error():
     assert result.exit_code == 2 and "not an outcome of a unit" in result.output
     result = CliRunner().invoke(cli, ["explain", str(SAMPLE), "48151711", "--to", "eligible"])
     assert result.exit_code == 2 and "--to goes with --why-not" in result.output
+
+
+def test_a_huvudmans_facts_its_units_read_are_held_and_said_so():
+    """Leaving the newcomer programme changes the huvudman's units too, so its counts would not stay as they
+    are: such facts are held, and named, never offered as an answer the delivery would not confirm."""
+    result = json.loads(_run("explain", str(SAMPLE), "212000-1031", "--why-not", "--format", "json").stdout)
+    assert "huvudman.in_newcomer_programme" in result["with_other_decisions"]
+    for a in result["answers"]:
+        assert not {c["fact"] for c in a["changes"]} & set(result["with_other_decisions"])
+
+
+def test_the_outcome_the_case_has_is_not_an_answer():
+    result = CliRunner().invoke(cli, ["explain", str(SAMPLE), "48151711", "--why-not", "--to", "not_eligible"])
+    assert result.exit_code == 0 and "48151711 Granbyskolan 7-9 är redan ej valbar." in result.stdout
+    assert "→" not in result.stdout

@@ -25,10 +25,11 @@ from policy.check import walk
 from policy.model import Pack, Rule
 
 from ..batch.packtests import REFUSALS
+from ..core.results import Decision
 from ..batch.replay import case_of
 from ..core.runner import Engine
 from ..inputs.case import _GRADES, Case
-from .encode import Reading, Space, number
+from .encode import Reading, Space, number, read_by
 from .witness import Disagreement, base_solver, decode
 
 #: A huvudman's outcome before the round: a waitlisted huvudman was proposed, and the round placed it.
@@ -64,10 +65,16 @@ class WhyNot:
     to: str | None
     answers: tuple[Answer, ...]
     fixed: tuple[str, ...]
+    #: changeable facts held too, because they also change other decisions of the delivery (a huvudman's
+    #: facts its units' rules read): try them on the delivery, or ask `--why-not` of the units
+    with_others: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return {"id": self.id, "outcome": self.outcome, "to": self.to, "answers": [a.to_json() for a in self.answers],
-                "fixed": list(self.fixed)}
+        out = {"id": self.id, "outcome": self.outcome, "to": self.to, "answers": [a.to_json() for a in self.answers],
+               "fixed": list(self.fixed)}
+        if self.with_others:
+            out["with_other_decisions"] = list(self.with_others)
+        return out
 
 
 def _grades_given(case: Case) -> bool:
@@ -130,6 +137,23 @@ class Setting:
         return self.reading.outcomes[model.eval(self.reading.outcome, model_completion=True).as_long()]
 
 
+#: A unit's facts that other units' counts are made of (`engine.inputs.case.SIBLING_COUNTS`, the eligible
+#: underlag units of an added unit's huvudman).
+SIBLING_FACTS = frozenset({"unit.in_underlag", "unit.injunction.fine", "unit.injunction.supervision_concluded"})
+
+
+def through_others(pack: Pack, scope: str) -> frozenset[str]:
+    """Facts whose value also changes other decisions of the delivery, which a case alone cannot show: a
+    unit's place in the underlag and its injunction (its huvudman's other units count them), a huvudman's
+    facts that its units' rules read (its counts follow from those units)."""
+    if scope == "unit":
+        return SIBLING_FACTS
+    if scope == "huvudman":
+        facts, _, _, _ = read_by(r for r in pack.rules if r.scope == "unit")
+        return frozenset(f for f in facts if f.startswith("huvudman."))
+    return frozenset()
+
+
 def reading_of(pack: Pack, scope: str) -> tuple:
     space = Space(scope, [pack])
     return space, Reading(pack, scope, space), base_solver(space)
@@ -151,9 +175,11 @@ def why_not(pack: Pack, record: dict, to: str | None = None, answers: int = 3, e
     """The smallest changes of the case's changeable facts that give another outcome (or `to`)."""
     s = Setting(pack, record, engine)
     space, reading = s.space, s.reading
-    changeable = [p for p in space.facts if p in F.CHANGEABLE]
+    others = through_others(pack, s.scope)
+    changeable = [p for p in space.facts if p in F.CHANGEABLE and p not in others]
     fixed = tuple(p for p in space.facts if p not in F.CHANGEABLE and not p.startswith("unit.teaches_y")) + \
         tuple(f"national_averages.{k}" for k in space.avg)
+    held_too = tuple(p for p in space.facts if p in F.CHANGEABLE and p in others)
     opt = z3.Optimize()
     opt.add(*space.domain(), *s.held(changeable))
     avoid = [o for o in _others(s.outcome) if o in reading.outcomes]
@@ -187,7 +213,7 @@ def why_not(pack: Pack, record: dict, to: str | None = None, answers: int = 3, e
         opt.add(z3.If(ch, z3.And(v.known, moved), as_is))
         costs.append(z3.If(ch, cost, 0))
     if not changed:
-        return WhyNot(s.case.id, s.scope, s.outcome, to, (), fixed)
+        return WhyNot(s.case.id, s.scope, s.outcome, to, (), fixed, held_too)
     opt.minimize(z3.Sum([z3.If(c, 1, 0) for c in changed.values()]))
     opt.minimize(z3.Sum(costs))
     found: list[Answer] = []
@@ -199,7 +225,7 @@ def why_not(pack: Pack, record: dict, to: str | None = None, answers: int = 3, e
         changes = {p: decode(space, p, model.eval(space.vars[p].value, model_completion=True)) for p in moved}
         found.append(_answer(s, model, changes))
         opt.add(z3.Or([z3.Not(changed[p]) for p in moved]))
-    return WhyNot(s.case.id, s.scope, s.outcome, to, tuple(found), fixed)
+    return WhyNot(s.case.id, s.scope, s.outcome, to, tuple(found), fixed, held_too)
 
 
 def _answer(s: Setting, model: z3.ModelRef, changes: dict[str, Any]) -> Answer:
@@ -278,11 +304,16 @@ class Needs:
         self.s = setting
 
     def missing(self) -> list[str]:
-        """The missing data the record names (facts the rules read, national averages), in its order."""
-        out = []
-        for m in self.s.record.get("missing", ()):
+        """The missing data any rule whose truth is unknown rests on (facts, national averages): the record's
+        `missing` names only what its outcome hinges on, and a refusal's unknown rule may rest on more."""
+        out: list[str] = []
+        entries = [m for r in Decision.of(self.s.record).trace if r.status == "unknown" and r.condition is not None
+                   for m in r.condition.missing_data()]
+        for m in [*self.s.record.get("missing", ()), *entries]:
             name = m.get("fact") or (f"national_averages.{m['national_average']}" if "national_average" in m else None)
-            if name is not None and name not in out and (name in self.s.space.vars or name.startswith("national_averages.")):
+            known_here = name in self.s.space.vars or (name is not None and name.startswith("national_averages.")
+                                                           and name.split(".", 1)[1] in self.s.space.avg)
+            if name is not None and name not in out and known_here:
                 out.append(name)
         return out
 
@@ -334,11 +365,15 @@ class Needs:
 
     def run(self) -> dict:
         facts, cannot = [], []
+        others = through_others(self.s.pack, self.s.scope)
         missing = self.missing()
+        with_others = [m for m in missing if m in others]
         self.s.solver.push()
         try:
             self.s.solver.add(*self.s.held(missing))
             for name in missing:
+                if name in others:
+                    continue
                 piece = self.fact(name, missing)
                 if piece is None:
                     cannot.append(name)
@@ -346,7 +381,10 @@ class Needs:
                     facts.append(piece)
         finally:
             self.s.solver.pop()
-        return {"facts": facts, "cannot_decide": cannot}
+        out: dict[str, Any] = {"facts": facts, "cannot_decide": cannot}
+        if with_others:
+            out["with_other_decisions"] = with_others
+        return out
 
     def fact(self, name: str, missing: list[str]) -> dict | None:
         """The pieces of a missing fact's values and their outcomes (None: no value of it alone decides)."""

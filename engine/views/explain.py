@@ -169,10 +169,12 @@ def needed_lines(needed: Mapping[str, Any], lang: str) -> list[str]:
         name, path = M.fact_name(f["fact"], lang), f["fact"]
         label = f"{name} ({path})" if name != path else path
         out.append(f"- {label}: " + "; ".join(_piece(path, p, lang) for p in f["decides"]))
-    if not out:
+    if not out and not needed.get("with_other_decisions"):
         out.append(f"- {w['no_single_fact']}")
     if needed.get("cannot_decide"):
         out.append(f"- {w['cannot_decide']}: " + ", ".join(needed["cannot_decide"]))
+    if needed.get("with_other_decisions"):
+        out.append(f"- {w['with_other_decisions']}: " + ", ".join(needed["with_other_decisions"]))
     return out
 
 

@@ -70,10 +70,12 @@ def comparison_text(c: Comparison) -> str:
 _WHY = {
     "sv": {"head": "Minsta ändringar som ger {target}:", "another": "ett annat utfall", "none": "Ingen ändring av de fakta som kan ändras ger {target}.",
            "instead": "i stället för", "was_missing": "saknas i dag", "rules": "regler som ändras", "fixed": "Hålls fasta (kan inte ändras av {who})",
-           "unit": "skolenheten", "huvudman": "huvudmannen", "and": "och"},
+           "unit": "skolenheten", "huvudman": "huvudmannen", "and": "och",
+           "with_others": "Hålls också fasta, eftersom de ändrar skolenheternas beslut (pröva dem med --why-not på skolenheterna)"},
     "en": {"head": "The smallest changes that give {target}:", "another": "another outcome", "none": "No change of the facts that can change gives {target}.",
            "instead": "instead of", "was_missing": "missing now", "rules": "rules that change", "fixed": "Held fixed ({who} cannot change them)",
-           "unit": "the unit", "huvudman": "the huvudman", "and": "and"},
+           "unit": "the unit", "huvudman": "the huvudman", "and": "and",
+           "with_others": "Also held, as they change the units' decisions (ask --why-not of the units)"},
 }
 
 
@@ -82,6 +84,12 @@ def change_text(c, source: str | None, lang: str) -> str:
     w = _WHY[lang]
     was = (f"{w['instead']} {M.value_text(c.fact, c.before, lang)}" if c.before is not None else f"({w['was_missing']})")
     return f"{M.fact_name(c.fact, lang)} {M.value_text(c.fact, c.after, lang)} {was}" + (f" ({source})" if source else "")
+
+
+def already_text(case_id: str, name: str, outcome: str, lang: str) -> str:
+    """What `--why-not --to` says when the case already has that outcome."""
+    word = {"sv": "är redan", "en": "is already"}[lang]
+    return f"{case_id}{' ' + name if name else ''} {word} {M.outcome(outcome, lang)}."
 
 
 def why_not_text(result: WhyNot, name: str, lang: str) -> str:
@@ -97,6 +105,8 @@ def why_not_text(result: WhyNot, name: str, lang: str) -> str:
             out.append(f"{i}. {changes} → {M.outcome(a.outcome, lang)}")
             out.append(f"   {w['rules']}: {', '.join(a.rules)}")
     out.append(f"{w['fixed'].format(who=w[result.scope])}: {', '.join(result.fixed)}")
+    if result.with_others:
+        out.append(f"{w['with_others']}: {', '.join(result.with_others)}")
     return "\n".join(out) + "\n"
 
 
