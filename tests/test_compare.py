@@ -137,3 +137,17 @@ def test_a_pack_named_twice_is_checked_once():
     once = json.loads(_run("check", "sbs@3.1.0", "--format", "json").stdout)["findings"]
     twice = json.loads(_run("check", "sbs@3.1.0", "sbs@3.1.0", "--format", "json").stdout)["findings"]
     assert len(twice) == len(once)
+
+
+@pytest.mark.slow
+def test_the_same_comparison_prints_the_same_witnesses_every_time():
+    """Two processes with different hash seeds give byte-identical JSON (a set's order once steered the solver)."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+    outs = {subprocess.run([sys.executable, "-m", "cli.main", "compare", "sbs@2.1.0", "sbs@3.1.0", "--format", "json"],
+                           capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("1", "2")}
+    assert len(outs) == 1 and '"witnesses"' in outs.pop()

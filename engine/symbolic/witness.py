@@ -222,7 +222,7 @@ def loose(space: Space, model: z3.ModelRef, goals: Iterable[z3.BoolRef], solver:
         if not proven:
             continue
         solver.push()  # and left out, it reads as a case can have it (not a value the others rule out)
-        solver.add(*fixed, *held, *(absent(space, m) for m in (*free, n)))
+        solver.add(*fixed, *held, *(absent(space, m) for m in (*sorted(free), n)))
         if solver.check() == z3.sat:
             free.add(n)
         solver.pop()
