@@ -21,7 +21,7 @@ from policy.model import (
 )
 
 from ..batch.packtests import REFUSALS
-from .encode import TV, Reading, Space
+from .encode import TV, Reading, Space, fresh_context
 from .witness import Confirmer, Witness, base_solver, shown, solve
 
 ERROR, WARNING = "error", "warning"
@@ -259,5 +259,6 @@ def check_pack(pack: Pack, confirmer: Confirmer | None = None, replaced_by: str 
 
 
 def check_packs(packs: Iterable[Pack], replaced: dict[str, str] | None = None) -> list[Finding]:
+    fresh_context()
     confirmer = Confirmer()
     return [f for p in packs for f in check_pack(p, confirmer, (replaced or {}).get(p.ref))]

@@ -16,7 +16,7 @@ import z3
 from policy import facts as F
 from policy.model import Pack
 
-from .encode import Reading, Space
+from .encode import Reading, Space, fresh_context
 from .witness import Confirmer, Disagreement, Witness, base_solver, loose, realize, solve
 
 
@@ -156,6 +156,7 @@ class Comparer:
 
 def compare_packs(before: Pack, after: Pack, scopes: Iterable[str] | None = None) -> Comparison:
     """Every difference between two packs' decisions, per scope (default: the scopes both have rules for)."""
+    fresh_context()
     both, either = _scopes(before) & _scopes(after), _scopes(before) | _scopes(after)
     wanted = [s for s in F.SCOPES if s in (set(scopes) if scopes else either)]
     confirmer = Confirmer()

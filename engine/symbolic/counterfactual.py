@@ -29,7 +29,7 @@ from ..core.results import Decision
 from ..batch.replay import case_of
 from ..core.runner import Engine
 from ..inputs.case import _GRADES, Case
-from .encode import Reading, Space, number, read_by
+from .encode import Reading, Space, number, read_by, fresh_context
 from .witness import Disagreement, base_solver, decode
 
 #: A huvudman's outcome before the round: a waitlisted huvudman was proposed, and the round placed it.
@@ -173,6 +173,7 @@ def _others(outcome: str) -> list[str]:
 
 def why_not(pack: Pack, record: dict, to: str | None = None, answers: int = 3, engine: Engine | None = None) -> WhyNot:
     """The smallest changes of the case's changeable facts that give another outcome (or `to`)."""
+    fresh_context()
     s = Setting(pack, record, engine)
     space, reading = s.space, s.reading
     others = through_others(pack, s.scope)

@@ -38,6 +38,14 @@ OTHER_TEXT = "annan text"  #: a text none of the pack's rules names
 OTHER_TEXTS = (OTHER_TEXT, "annan text 2")  #: two of them, so two texts no rule names may differ
 
 
+def fresh_context() -> None:
+    """Start the terms of a new analysis in a new z3 context, so its answers are those of a fresh process
+    whatever ran before (z3 numbers terms as they are made, and the numbering steers its search). Terms
+    already made keep their own context and stay usable."""
+    if hasattr(z3, "z3") and hasattr(z3.z3, "_main_ctx"):
+        z3.z3._main_ctx = None
+
+
 class TV(NamedTuple):
     """A three-valued condition: `t` holds when it is surely true, `f` when surely false (never both)."""
 
@@ -49,7 +57,6 @@ class TV(NamedTuple):
         return z3.And(z3.Not(self.t), z3.Not(self.f))
 
 
-TRUE, FALSE = TV(z3.BoolVal(True), z3.BoolVal(False)), TV(z3.BoolVal(False), z3.BoolVal(True))
 
 
 def k_and(items: Iterable[TV]) -> TV:
