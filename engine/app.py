@@ -24,7 +24,7 @@ from .inputs.agreement import Agreement, agreement_case, insats_cases
 from .inputs.case import Case
 from .inputs.delivery import Delivery
 from .inputs.overrides import Override
-from .views.letters import Letters
+from .views.letters import CHANGES_UP_TO, Letters
 from .views.meeting import MeetingReport, write_pages
 from .views.render import CSV_COLUMNS, ReportBuilder, Summary, csv_line, csv_row, markdown_parts
 
@@ -68,7 +68,7 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
     engine, n = Engine(pack, needed=True), _workers(workers)
     builder = ReportBuilder(lang) if fmt == "md" else None  # the report's tables; traces spill to a file
     meeting = MeetingReport(lang, pack, paged=pages is not None) if fmt == "html" else None
-    letters = Letters(pack, lang) if fmt == "letters" else None
+    letters = Letters(pack, lang, changes=rows <= CHANGES_UP_TO) if fmt == "letters" else None
     pool = WorkerPool.for_delivery(engine, delivery, overrides, n, timeout, encode=True) if n else None
     with pool or contextlib.nullcontext():
         for i, answer in enumerate(evaluate_delivery(engine, delivery, overrides, pool.run_all if pool else None)):

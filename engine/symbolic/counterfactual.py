@@ -171,10 +171,13 @@ def _others(outcome: str) -> list[str]:
     return list(REFUSALS) if outcome in REFUSALS else [outcome]
 
 
-def why_not(pack: Pack, record: dict, to: str | None = None, answers: int = 3, engine: Engine | None = None) -> WhyNot:
-    """The smallest changes of the case's changeable facts that give another outcome (or `to`)."""
-    fresh_context()
-    s = Setting(pack, record, engine)
+def why_not(pack: Pack, record: dict, to: str | None = None, answers: int = 3, engine: Engine | None = None,
+            space: tuple | None = None) -> WhyNot:
+    """The smallest changes of the case's changeable facts that give another outcome (or `to`); `space` is a
+    reading of the pack to reuse (`reading_of`), for many cases of one delivery."""
+    if space is None:
+        fresh_context()
+    s = Setting(pack, record, engine, space)
     space, reading = s.space, s.reading
     others = through_others(pack, s.scope)
     changeable = [p for p in space.facts if p in F.CHANGEABLE and p not in others]

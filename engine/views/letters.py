@@ -19,7 +19,7 @@ from policy.model import Pack
 from .. import messages as M
 from ..core.results import Decision
 from ..core.runner import Engine
-from ..symbolic.counterfactual import why_not
+from ..symbolic.counterfactual import reading_of, why_not
 from ..symbolic.witness import Disagreement
 from .explain import needed_lines
 from .proofs import change_text
@@ -37,6 +37,7 @@ TEXT = {
         "fields": "Handläggare: {handläggare}\nTelefon: {telefon}\nE-post: {e-post}\nDiarienummer: {diarienummer}",
         "unit_line": "{name} ({id}): {outcome}.", "no_change": "Ingen ändring av de uppgifter som kan ändras ger ett annat beslut.",
         "index": "Brev till huvudmännen",
+        "on_request": "Vad som skulle kunna ändra beslutet prövas på begäran.",
         "means": {
             "proposed": "Huvudmannen föreslås för samverkan för bästa skola. Skolverket tar kontakt för att inleda dialogen.",
             "waitlisted": "Huvudmannen uppfyller urvalet men ryms inte i denna urvalsomgång och står på väntelista.",
@@ -56,6 +57,7 @@ TEXT = {
         "fields": "Officer: {officer}\nPhone: {phone}\nE-mail: {e-mail}\nReference: {reference}",
         "unit_line": "{name} ({id}): {outcome}.", "no_change": "No change of the facts that can change gives another decision.",
         "index": "Letters to the huvudmän",
+        "on_request": "What could change the decision is examined on request.",
         "means": {
             "proposed": "The huvudman is proposed for Samverkan för bästa skola. Skolverket will be in touch to begin the dialogue.",
             "waitlisted": "The huvudman meets the selection but does not fit in this round and is on the waiting list.",
@@ -68,13 +70,19 @@ TEXT = {
 }
 
 
+#: Past this many records the letters do not try what would change each refusal (it takes a solver a tenth
+#: of a second or more a case); they say it is examined on request (`sbs explain … --why-not`).
+CHANGES_UP_TO = 300
+
+
 class Letters:
-    def __init__(self, pack: Pack, lang: str = "sv") -> None:
-        self.pack, self.lang, self.t = pack, lang, TEXT[lang]
+    def __init__(self, pack: Pack, lang: str = "sv", changes: bool = True) -> None:
+        self.pack, self.lang, self.t, self.changes = pack, lang, TEXT[lang], changes
         self.spill = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
         self.by_huvudman: dict[str, list[tuple[int, int]]] = {}
         self.names: dict[str, str] = {}
         self.engine: Engine | None = None
+        self.readings: dict[str, tuple] = {}  #: the pack read by z3, per scope, for every letter
 
     def add(self, record: dict) -> None:
         owner = record["id"] if record["kind"] == "huvudman" else record.get("huvudman_id") or ""
@@ -106,9 +114,14 @@ class Letters:
         """What would change a refusal: the first answer of `--why-not`, phrased with its sources."""
         if record.get("outcome") not in REFUSED or record.get("error"):
             return []
+        if not self.changes:
+            return [self.t["on_request"]]
         self.engine = self.engine or Engine(self.pack)
+        kind = record["kind"]
+        if kind not in self.readings:
+            self.readings[kind] = reading_of(self.pack, kind)
         try:
-            result = why_not(self.pack, record, engine=self.engine)
+            result = why_not(self.pack, record, engine=self.engine, space=self.readings[kind])
         except Disagreement:
             return []
         if not result.answers:
