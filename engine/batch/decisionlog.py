@@ -160,7 +160,7 @@ class DecisionLog:
                 seq += 1
                 self.db.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                 (run_id, seq, r["kind"], r["id"], r.get("huvudman_id") if r["kind"] == "unit" else r["id"],
-                                 r.get("outcome"), r.get("rank"), r.get("input_sha256"), zlib.compress(line, 6),
+                                 r.get("outcome"), r.get("rank"), r.get("input_sha256"), zlib.compress(line, 1),
                                  _statuses(r)))
 
             add.run_id = run_id  # type: ignore[attr-defined]
