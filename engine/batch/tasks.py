@@ -59,7 +59,7 @@ class _Context:
         """The outcome of the unit at `position` without any complement (None: it could not be decided)."""
         if position not in self._own:
             case = self.case(unit, {"unit.same_building_eligible": False})
-            self._own[position] = self.engine.evaluate(case, self.overrides).get("outcome")
+            self._own[position] = self.engine.evaluate(case, self.overrides, needed=False).get("outcome")
         return self._own[position]
 
     def complement(self, unit: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -56,8 +56,9 @@ class Engine:
             prepared = self._prepared[fast] = self._by_digest[k]
         return prepared
 
-    def evaluate(self, case: Case, overrides: list[Override] = ()) -> dict:
-        """The decision record of one case (an error record if the engine cannot decide it)."""
+    def evaluate(self, case: Case, overrides: list[Override] = (), needed: bool = True) -> dict:
+        """The decision record of one case (an error record if the engine cannot decide it); `needed=False`
+        leaves out what is still needed, for a record only its outcome is read of."""
         if case.scope not in self.scopes:
             raise ValueError(f"the pack {self.pack.ref} has no {case.scope} rules")
         compiled, runner, evaluator = self.prepare(case.scope, case.averages)
@@ -76,7 +77,7 @@ class Engine:
                                     {"durable_rules": show(theirs), "cross_check": show(r.value)})
         decision = decide(compiled, case, results, mine)
         record = decision_record(compiled, case, results, decision, mine, ENGINE_VERSION, self._statics)
-        if self.needed and decision.hinges_on and decision.forced is None and case.scope in ("unit", "huvudman"):
+        if needed and self.needed and decision.hinges_on and decision.forced is None and case.scope in ("unit", "huvudman"):
             record = self._with_needed(record, case.scope)
         return record
 

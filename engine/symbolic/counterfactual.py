@@ -392,15 +392,13 @@ class Needs:
 
     def fact(self, name: str, missing: list[str]) -> dict | None:
         """The pieces of a missing fact's values and their outcomes (None: no value of it alone decides)."""
+        if not self.could_change(name, missing):  # z3 proves no value of it alone decides: nothing to try
+            return None
         values, ts = self.candidates(name)
         outcomes = [(v, self.decide(name, v)) for v in values]
-        changes = any(o != self.s.outcome for _, o in outcomes)
-        if changes != self.could_change(name, missing):
+        if all(o == self.s.outcome for _, o in outcomes):
             raise Disagreement(f"{self.s.pack.ref}: for {self.s.scope} {self.s.case.id} the z3 reading says a value of "
-                               f"`{name}` {'can' if not changes else 'cannot'} change the outcome, the engine "
-                               f"{'finds none' if not changes else 'finds one'}")
-        if not changes:
-            return None
+                               f"`{name}` can change the outcome, the engine finds none")
         return {"fact": name, "decides": [p.to_json() for p in _pieces(outcomes, ts)]}
 
 
