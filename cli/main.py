@@ -40,6 +40,7 @@ from engine.views.proofs import (
     already_text, backtest_html, backtest_text, comparison_text, findings_summary, findings_text, why_not_text,
 )
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
+from policy.registry import not_in_force, not_in_force_text
 from policy.diagnostics import MAX_SHOWN, did_you_mean
 from policy.facts import OUTCOMES, SCOPES
 
@@ -72,10 +73,32 @@ def _summary(registry: Registry, diags: Diagnostics, invalid: int = 0) -> str:
     "--rules", "rules_dir", envvar="SBS_RULES", type=click.Path(file_okay=False, path_type=Path),
     default=None, help="Directory of packs (default: the packs shipped with sbs; env SBS_RULES).",
 )
+@click.option(
+    "--draft", "drafts", multiple=True, type=click.Path(path_type=Path),
+    help="A draft pack (or a directory of them), loaded beside the packs: named by ID@VERSION, never chosen by date. Repeatable.",
+)
 @click.pass_context
-def cli(ctx: click.Context, rules_dir: Path | None) -> None:
+def cli(ctx: click.Context, rules_dir: Path | None, drafts: tuple[Path, ...]) -> None:
     """Explainable eligibility engine for Samverkan för bästa skola."""
-    ctx.obj = {"rules": rules_dir or DEFAULT_ROOT}
+    ctx.obj = {"rules": rules_dir or DEFAULT_ROOT, "drafts": drafts}
+
+
+def _add_drafts(ctx: click.Context, _param: click.Parameter, value: tuple[Path, ...]) -> None:
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    root.obj["drafts"] = (*root.obj.get("drafts", ()), *value)
+
+
+#: `--draft DIR` on a command as well as before it (`sbs diff … --draft DIR`, `sbs --draft DIR diff …`)
+DRAFT_OPTION = click.option("--draft", "drafts", multiple=True, type=click.Path(path_type=Path), expose_value=False,
+                            callback=_add_drafts, help="A draft pack (or a directory of them), loaded beside the packs "
+                                                       "and named by ID@VERSION; never chosen by date. Repeatable.")
+
+
+def _load(ctx: click.Context, diags: Diagnostics) -> Registry:
+    """The packs of `--rules` and the drafts of `--draft`."""
+    root = ctx.find_root().obj
+    return Registry.load([root["rules"]], diags, root.get("drafts", ()))
 
 
 @cli.command()
@@ -107,16 +130,18 @@ def validate(packs: tuple[Path, ...], fmt: str) -> None:
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@DRAFT_OPTION
 @click.pass_context
 def packs(ctx: click.Context, fmt: str) -> None:
     """List the packs found: id, version, validity period, content hash."""
     diags = Diagnostics()
-    registry = Registry.load([ctx.obj["rules"]], diags)
+    registry = _load(ctx, diags)
     replaced = registry.replaced
     if fmt == "json":
         rows = [
             {"id": p.meta.id, "version": p.meta.version, "valid_from": p.meta.valid_from,
-             "valid_to": p.meta.valid_to, "sha256": p.sha256, "replaced_by": replaced.get(p.ref)}
+             "valid_to": p.meta.valid_to, "sha256": p.sha256, "replaced_by": replaced.get(p.ref),
+             "draft": p.ref in registry.drafts}
             for p in registry.packs
         ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -126,6 +151,7 @@ def packs(ctx: click.Context, fmt: str) -> None:
         widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
         for r, p in zip([header, *rows], [None, *registry.packs]):
             note = f"  replaced by {replaced[p.ref]} (kept for replay; never chosen by date)" if p is not None and p.ref in replaced else ""
+            note = "  draft (never chosen by date)" if p is not None and p.ref in registry.drafts else note
             click.echo(("  ".join(str(v).ljust(w) for v, w in zip(r, widths)) + note).rstrip())
     if diags.has_errors():
         _echo_diagnostics(diags, err=True)
@@ -135,18 +161,19 @@ def packs(ctx: click.Context, fmt: str) -> None:
 
 @cli.command("test")
 @click.argument("packs", nargs=-1, type=click.Path(path_type=Path))
+@DRAFT_OPTION
 @click.pass_context
 def test_command(ctx: click.Context, packs: tuple[Path, ...]) -> None:
     """Run the YAML tests written beside packs (default: every pack found) and report rule coverage."""
     diags = Diagnostics()
-    registry = Registry.load(packs or [ctx.obj["rules"]], diags)
+    registry = Registry.load(packs, diags) if packs else _load(ctx, diags)
     if diags.has_errors():
         _echo_diagnostics(diags)
         sys.exit(1)
     failed = 0
     replaced = registry.replaced
     if packs:  # versions replaced by packs of the rules directory count as replaced too
-        replaced = {**Registry.load([ctx.obj["rules"]], Diagnostics()).replaced, **replaced}
+        replaced = {**_load(ctx, Diagnostics()).replaced, **replaced}
     for pack in registry.packs:
         results = pack_test_results(pack, default_refusals=pack.ref in replaced)
         bad = [r for r in results if not r.passed]
@@ -170,7 +197,7 @@ def _packs_named(ctx: click.Context, names: tuple[str, ...]) -> tuple[Registry, 
     """Packs named by path (a pack's file or directory, or a directory of packs) or by `id@version` from
     `--rules`; none named: every pack of `--rules`. Invalid packs end the command (exit 1)."""
     diags = Diagnostics()
-    shipped = Registry.load([ctx.obj["rules"]], diags)
+    shipped = _load(ctx, diags)
     paths = [Path(n) for n in names if Path(n).exists() or "@" not in n]
     registry = Registry.load(paths, diags) if paths else shipped
     if diags.has_errors():
@@ -192,6 +219,7 @@ def _packs_named(ctx: click.Context, names: tuple[str, ...]) -> tuple[Registry, 
 @cli.command()
 @click.argument("packs", nargs=-1, metavar="[PACK]...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@DRAFT_OPTION
 @click.pass_context
 def check(ctx: click.Context, packs: tuple[str, ...], fmt: str) -> None:
     """Prove what packs' rules can and cannot do (z3): rules that never fire or never decide, exceptions
@@ -220,6 +248,7 @@ def check(ctx: click.Context, packs: tuple[str, ...], fmt: str) -> None:
 @click.option("--scope", "scopes", multiple=True, type=click.Choice(list(SCOPES)),
               help="Compare only these scopes (repeatable; default: every scope both packs have rules for).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@DRAFT_OPTION
 @click.pass_context
 def compare(ctx: click.Context, before: str, after: str, scopes: tuple[str, ...], fmt: str) -> None:
     """Is there any case two pack versions decide differently? A witness case per pair of outcomes (z3),
@@ -307,7 +336,7 @@ def _fail(diags: Diagnostics) -> None:
 def _delivery(ctx: click.Context, path: Path):
     """The registry of packs and the checked delivery (every defect printed, exit 1, if it has any)."""
     diags = Diagnostics()
-    registry = Registry.load([ctx.obj["rules"]], diags)
+    registry = _load(ctx, diags)
     doc = read_delivery(path, diags, ctx.obj.get("encoding"))
     if diags.has_errors() or doc is None:
         _fail(diags)
@@ -315,10 +344,19 @@ def _delivery(ctx: click.Context, path: Path):
 
 
 def _pack(registry: Registry, ref: str | None, date: str, source: Path | None = None):
-    """The pack named `ID@VERSION` (a usage error if there is none), or the one in force on the date of the
-    delivery at `source` (none in force: the delivery cannot be decided, exit 1, naming the file and field)."""
+    """The pack named `ID@VERSION` (a usage error if there is none; a warning on stderr if it is not the one
+    in force on the date), the version of `ID` in force on the date, or with no `--pack` the one in force
+    (none in force: the delivery cannot be decided, exit 1, naming the file and field)."""
     try:
-        return registry.get(ref) if ref else registry.in_force(date)
+        if ref and "@" not in ref:
+            registry.get(ref)  # an id no pack has: named as such
+            return registry.in_force(date, ref)
+        pack = registry.get(ref) if ref else registry.in_force(date)
+        why = not_in_force(registry, pack, date) if ref and pack.ref not in registry.drafts else None
+        if why is not None:
+            click.echo(f"warning: {not_in_force_text(why)}; evaluated with {pack.ref} as asked", err=True)
+            click.get_current_context().ensure_object(dict)["not_in_force"] = why
+        return pack
     except PackNotFound as e:
         text = f"{e} ({e.hint})" if e.hint else str(e)
         if ref or source is None:
@@ -366,6 +404,7 @@ ENCODING_OPTION = click.option(
 @click.option("--to", "to", type=click.Choice(sorted({o for os in OUTCOMES.values() for o in os})), default=None,
               help="With --why-not: the outcome wanted (default: any other).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@DRAFT_OPTION
 @click.pass_context
 def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | None, overrides_path: Path | None, lang: str,
             why_not_: bool, to: str | None, fmt: str) -> None:
@@ -414,6 +453,7 @@ def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | No
 @OVERRIDES_OPTION
 @ENCODING_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@DRAFT_OPTION
 @click.pass_context
 def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrides_path: Path | None, fmt: str) -> None:
     """Which decisions of a delivery change between two pack versions, and the rules that made the difference."""
@@ -453,6 +493,7 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
 @ENCODING_OPTION
 @click.option("--log", "log_path", envvar="SBS_LOG", type=click.Path(dir_okay=False, path_type=Path),
               help="Append the run to this decision log (SQLite; created if missing; env SBS_LOG).")
+@DRAFT_OPTION
 @click.pass_context
 def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides_path: Path | None, out: Path | None,
              fmt: str, lang: str, workers: int | None, timeout: float, log_path: Path | None) -> None:
@@ -484,7 +525,8 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
         with (log.run(doc, input_files(delivery), pack, overrides, command, ENGINE_VERSION) if log
               else contextlib.nullcontext()) as logged, bar or contextlib.nullcontext():
             run = write_delivery(pack, doc, overrides, output.write, fmt, lang, workers, timeout,
-                                 progress=bar.update if bar is not None else None, log=logged, pages=pages)
+                                 progress=bar.update if bar is not None else None, log=logged, pages=pages,
+                                 not_in_force=ctx.obj.get("not_in_force"))
             output.commit()
     except OutputError as e:
         output.abandon()
@@ -527,7 +569,7 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
     Without --delivery, requirements that need the huvudman's facts are reported as not assessed.
     """
     diags = Diagnostics()
-    registry = Registry.load([ctx.obj["rules"]], diags)
+    registry = _load(ctx, diags)
     doc = read_agreement(document, diags)
     if doc is None or diags.has_errors():
         _fail(diags)
@@ -593,13 +635,13 @@ def replay_command(ctx: click.Context, records_path: Path | None, log_path: Path
         log = _open_log(log_path)
         if run_id is not None and not any(r["run"].startswith(run_id) for r in log.runs()):
             raise NotFound(f"the log has no run `{run_id}`")
-        replayed = ReplayLog(log, Registry.load([ctx.obj["rules"]], diags).packs, run_id)
+        replayed = ReplayLog(log, _load(ctx, diags).packs, run_id)
         for where, message in replayed:
             click.echo(f"{log_path}:{where}: {message}")
         n, bad = replayed.lines, replayed.failed
         click.echo(f"{n} record{'s' * (n != 1)}, {n - bad} reproduced, {bad} did not", err=True)
         sys.exit(1 if bad else 0)
-    run = ReplayFile(records_path, Registry.load([ctx.obj["rules"]], diags).packs)
+    run = ReplayFile(records_path, _load(ctx, diags).packs)
     try:
         for line, message in run:
             click.echo(f"{records_path}:{line}: {message}")
@@ -711,6 +753,7 @@ def log_query(log_path: Path, rule: str | None, status: str | None, outcome: str
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
 @click.option("--workers", type=click.IntRange(min=0), default=None, help="Worker processes (default: one per core).")
+@DRAFT_OPTION
 @click.pass_context
 def backtest(ctx: click.Context, log_path: Path, to_ref: str, from_ref: str | None, deliveries: tuple[str, ...], fmt: str,
              lang: str, workers: int | None) -> None:

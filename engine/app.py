@@ -54,7 +54,7 @@ class Run:
 def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], write: Callable[[str | bytes], None],
                    fmt: str = "jsonl", lang: str = "sv", workers: int | None = None, timeout: float = TIMEOUT,
                    progress: Callable[[int], None] | None = None, log: Callable[[bytes], None] | None = None,
-                   pages: Path | None = None) -> Run:
+                   pages: Path | None = None, not_in_force: dict | None = None) -> Run:
     """Evaluate a delivery and write its records as `fmt` (jsonl, json, csv, md, html) through `write`;
     `log` is given each record's JSON line too (the decision log), whatever the format. The HTML report is
     one page through `write`, or with `pages` an `index.html` and a page per huvudman under that directory.
@@ -63,10 +63,13 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
     as records pass (`ReportBuilder`), so memory does not grow with the delivery.
     """
     decides_huvudman = "huvudman" in {r.scope for r in pack.rules}
-    summary = Summary(None if decides_huvudman else f"the pack {pack.ref} has no huvudman rules, so only units are decided")
+    summary = Summary(None if decides_huvudman else f"the pack {pack.ref} has no huvudman rules, so only units are decided",
+                      not_in_force)
     rows = len(delivery.units) + (len(delivery.huvudman) if decides_huvudman else 0)  # every row the pack decides
     engine, n = Engine(pack, needed=True), _workers(workers)
     builder = ReportBuilder(lang) if fmt == "md" else None  # the report's tables; traces spill to a file
+    if builder is not None:
+        builder.summary.not_in_force = not_in_force
     meeting = MeetingReport(lang, pack, paged=pages is not None) if fmt == "html" else None
     letters = Letters(pack, lang, changes=rows <= CHANGES_UP_TO) if fmt == "letters" else None
     pool = WorkerPool.for_delivery(engine, delivery, overrides, n, timeout, encode=True) if n else None

@@ -309,6 +309,8 @@ def logic_word(value: str, lang: str) -> str:
 WORDS: dict[str, dict[str, str]] = {
     "sv": {
         "outcome": "utfall", "decided_by": "avgjort av", "hinges_on": "beror på okända uppgifter i",
+        "sum_not_in_force": "varning: regelpaketet {pack} gäller inte leveransens datum {date}; det gällande är {current}",
+        "sum_replaced": "varning: regelpaketet {pack} är ersatt av {by}; det gällande den {date} är {current}",
         "m_chart": "Antal beslut per utfall", "m_default": "ingen regel gav ett utfall; paketets standardutfall gäller",
         "m_trace": "Hela spårningen", "m_all": "alla", "m_form": "Skolform", "m_round": "Urvalsomgången",
         "m_reviews": "Manuell prövning", "m_params": "Parametrar", "m_order": "Föreslagna huvudmän rangordnas först efter handläggarens fastställda förslag, sedan efter prioritet och därefter efter uppgifterna i kolumnen för särskiljning; de som hamnar efter kapaciteten står på väntelista.",
@@ -359,6 +361,8 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "outcome": "outcome", "decided_by": "decided by", "hinges_on": "hinges on missing data in",
+        "sum_not_in_force": "warning: the pack {pack} is not in force on the delivery's date {date}; the one in force is {current}",
+        "sum_replaced": "warning: the pack {pack} is replaced by {by}; the one in force on {date} is {current}",
         "m_chart": "Decisions per outcome", "m_default": "no rule gave an outcome; the pack's default applies",
         "m_trace": "The full trace", "m_all": "all", "m_form": "School form", "m_round": "The round",
         "m_reviews": "Manual review", "m_params": "Parameters", "m_order": "Proposed huvudmän are ranked by an officer's forced proposal first, then by priority, then by the facts under tie-break; those beyond the capacity are waitlisted.",

@@ -63,12 +63,14 @@ def version_key(version: str) -> tuple:
 class Registry:
     """Loaded packs, every version of every id; overlapping validity of one id is an error."""
 
-    def __init__(self, packs: Iterable[Pack]) -> None:
+    def __init__(self, packs: Iterable[Pack], drafts: Iterable[str] = ()) -> None:
         self.packs = tuple(sorted(packs, key=lambda p: (p.meta.id, version_key(p.meta.version))))
+        #: drafts (`--draft DIR`): loaded beside the packs, named by `id@version`, never chosen by date, and free
+        #: to overlap the versions in force
+        self.drafts = frozenset(drafts)
 
-    @classmethod
-    def load(cls, paths: Iterable[str | Path], diags: Diagnostics) -> "Registry":
-        """Load every pack at or below `paths`; errors go to `diags`, valid packs are kept."""
+    @staticmethod
+    def _packs(paths: Iterable[str | Path], diags: Diagnostics) -> list[Pack]:
         packs = []
         for raw in paths:
             path = Path(raw)
@@ -79,7 +81,14 @@ class Registry:
                 pack = load_pack(pack_path, diags)
                 if pack is not None:
                     packs.append(pack)
-        registry = cls(packs)
+        return packs
+
+    @classmethod
+    def load(cls, paths: Iterable[str | Path], diags: Diagnostics, drafts: Iterable[str | Path] = ()) -> "Registry":
+        """Load every pack at or below `paths`, and the drafts at or below `drafts`; errors go to `diags`,
+        valid packs are kept."""
+        packs, draft_packs = cls._packs(paths, diags), cls._packs(drafts, diags)
+        registry = cls([*packs, *draft_packs], {p.ref for p in draft_packs})
         registry.check(diags)
         return registry
 
@@ -103,7 +112,7 @@ class Registry:
                 for b in versions[i + 1:]:
                     if a.meta.version == b.meta.version:
                         diags.error("registry_duplicate_version", f"`{b.ref}` is loaded twice", b.meta.loc, f"the other is {a.path}")
-                    elif a.ref in replaced or b.ref in replaced:
+                    elif a.ref in replaced or b.ref in replaced or a.ref in self.drafts or b.ref in self.drafts:
                         continue
                     elif _overlap(a, b):
                         diags.error(
@@ -141,17 +150,42 @@ class Registry:
         """The pack in force on `date` (YYYY-MM-DD); with several ids, `pack_id` chooses."""
         if not re.match(r"^\d{4}-\d{2}-\d{2}$", date):
             raise PackNotFound(f"`{date}` is not a date", "write it as YYYY-MM-DD")
-        ids = sorted({p.meta.id for p in self.packs})
+        ids = sorted({p.meta.id for p in self.packs if p.ref not in self.drafts})
         if pack_id is None:
             if len(ids) != 1:
                 raise PackNotFound("several pack ids are loaded; name one", "ids: " + ", ".join(ids))
             pack_id = ids[0]
         replaced = self.replaced
-        matches = [p for p in self.packs if p.meta.id == pack_id and _valid_on(p, date) and p.ref not in replaced]
+        matches = [p for p in self.packs if p.meta.id == pack_id and _valid_on(p, date) and p.ref not in replaced
+                   and p.ref not in self.drafts]
         if not matches:
             periods = "; ".join(f"{p.ref} {_period(p)}" for p in self.packs if p.meta.id == pack_id)
             raise PackNotFound(f"no version of `{pack_id}` is in force on {date}", periods)
         return matches[-1]
+
+
+def not_in_force(registry: "Registry", pack: Pack, date: str) -> dict | None:
+    """Why a pack named by its version is not the one in force on `date` (None when it is): the pack, the
+    date, its period, the version replacing it, the pack in force."""
+    replaced = registry.replaced
+    if _valid_on(pack, date) and pack.ref not in replaced:
+        return None
+    try:
+        current = registry.in_force(date, pack.meta.id).ref
+    except PackNotFound:
+        current = None
+    return {"pack": pack.ref, "date": date, "valid_from": pack.meta.valid_from, "valid_to": pack.meta.valid_to,
+            "replaced_by": replaced.get(pack.ref), "in_force": current}
+
+
+def not_in_force_text(why: dict) -> str:
+    """`sbs@3.1.0 is not in force on 2016-01-28 (valid from 2019-07-01); the pack in force is sbs@2.1.0`."""
+    if why["replaced_by"]:
+        head = f"{why['pack']} is replaced by {why['replaced_by']}"
+    else:
+        period = f"valid from {why['valid_from']}" + (f" to {why['valid_to']}" if why["valid_to"] else "")
+        head = f"{why['pack']} is not in force on {why['date']} ({period})"
+    return head + (f"; the pack in force is {why['in_force']}" if why["in_force"] else "")
 
 
 def _valid_on(p: Pack, date: str) -> bool:

@@ -24,11 +24,12 @@ HUVUDMAN_OUTCOMES = ("proposed", "waitlisted", "not_proposed", "deferred", "manu
 class Summary:
     """Counts of a batch, kept as records pass by (so records can stream)."""
 
-    def __init__(self, undecided: str | None = None) -> None:
+    def __init__(self, undecided: str | None = None, not_in_force: dict | None = None) -> None:
         self.units: Counter = Counter()
         self.huvudman: Counter = Counter()
         self.errors = 0
         self.undecided = undecided  #: why huvudmän get no records, when the pack decides none
+        self.not_in_force = not_in_force  #: the pack was named, and is not the one in force on the delivery's date
 
     def add(self, record: dict) -> None:
         self.count(record["kind"], record.get("outcome"))
@@ -62,6 +63,11 @@ class Summary:
             w["sum_huvudman"].format(n=n(sum(self.huvudman.values())), detail=row(self.huvudman, HUVUDMAN_OUTCOMES) or w["sum_none"]),
             w["sum_records"].format(n=n(self.records), errors=n(self.errors)),
         ]
+        if self.not_in_force is not None:
+            why = self.not_in_force
+            key = "sum_replaced" if why["replaced_by"] else "sum_not_in_force"
+            out.append(w[key].format(pack=why["pack"], date=why["date"], by=why["replaced_by"] or "",
+                                     current=why["in_force"] or "–"))
         if rows is not None:
             verdict = w["sum_accounted"] if rows == self.records else w["sum_differ"]
             out.append(w["sum_rows"].format(rows=n(rows), decisions=n(self.records - self.errors), errors=n(self.errors), verdict=verdict))

@@ -1,0 +1,83 @@
+"""The officer's and the analyst's day (issue 15): packs chosen by date, drafts beside the shipped packs."""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from cli.main import cli
+
+from .conftest import FIXTURES
+
+SAMPLE = FIXTURES / "sample" / "delivery.yaml"
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_a_pack_id_without_a_version_is_the_version_in_force_on_the_delivery_date():
+    """`--pack sbs` on a delivery of 2016-01-28 is sbs@2.1.0 (it took the newest, sbs@3.1.0)."""
+    result = _run("evaluate", str(SAMPLE), "--pack", "sbs", "--workers", "0")
+    assert result.exit_code == 0
+    first = json.loads(result.stdout.splitlines()[0])
+    assert (first["pack"]["id"], first["pack"]["version"]) == ("sbs", "2.1.0")
+    assert "evaluated with sbs@2.1.0" in result.stderr
+
+
+def test_an_explicit_version_not_in_force_runs_with_a_warning():
+    result = _run("evaluate", str(SAMPLE), "--pack", "sbs@3.1.0", "--workers", "0")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout.splitlines()[0])["pack"]["version"] == "3.1.0"
+    assert "warning: sbs@3.1.0 is not in force on 2016-01-28 (valid from 2019-07-01); the pack in force is sbs@2.1.0" in result.stderr
+
+
+def test_a_pack_id_with_no_version_in_force_is_an_error_naming_the_date():
+    result = _run("evaluate", str(SAMPLE), "--pack", "nope", "--workers", "0")
+    assert result.exit_code == 2 and "no pack `nope`" in result.output
+
+
+def test_the_reports_summary_says_the_pack_is_not_in_force():
+    md = _run("evaluate", str(SAMPLE), "--pack", "sbs@2.0.0", "--format", "md", "--workers", "0").stdout
+    assert "- varning: regelpaketet sbs@2.0.0 är ersatt av sbs@2.1.0; det gällande den 2016-01-28 är sbs@2.1.0" in md
+    page = _run("evaluate", str(SAMPLE), "--pack", "sbs@3.1.0", "--format", "html", "--workers", "0").stdout
+    assert "varning: regelpaketet sbs@3.1.0 gäller inte leveransens datum 2016-01-28; det gällande är sbs@2.1.0" in page
+
+
+import shutil  # noqa: E402
+
+import pytest  # noqa: E402
+
+from .conftest import RULES  # noqa: E402
+
+
+@pytest.fixture()
+def draft(tmp_path):
+    """sbs@2.1.0 copied as the draft `utkast`, the small-unit threshold of grundskolor moved from 50 to 40."""
+    path = tmp_path / "utkast"
+    shutil.copytree(RULES / "sbs-2016-2.1", path)
+    pack = path / "pack.yaml"
+    lines = [line for line in pack.read_text(encoding="utf-8").splitlines(keepends=True)
+             if not line.startswith(("  replaces:", "  supersedes:"))]
+    text = "".join(lines).replace("  id: sbs\n", "  id: utkast\n").replace("      grundskola: 50\n", "      grundskola: 40\n")
+    pack.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_draft_is_loaded_beside_the_shipped_packs_and_never_chosen_by_date(draft):
+    listed = json.loads(_run("packs", "--draft", str(draft), "--format", "json").stdout)
+    assert {(p["id"], p["version"], p["draft"]) for p in listed} >= {("utkast", "2.1.0", True), ("sbs", "2.1.0", False)}
+    result = _run("--draft", str(draft), "evaluate", str(SAMPLE), "--workers", "0")
+    assert result.exit_code == 0 and json.loads(result.stdout.splitlines()[0])["pack"]["id"] == "sbs"
+    named = _run("evaluate", str(SAMPLE), "--draft", str(draft), "--pack", "utkast@2.1.0", "--workers", "0")
+    assert named.exit_code == 0 and json.loads(named.stdout.splitlines()[0])["pack"]["id"] == "utkast"
+    assert "warning" not in named.stderr, "a draft is named on purpose"
+
+
+def test_diff_compare_and_test_take_a_draft(draft):
+    diff = _run("diff", str(SAMPLE), "--from", "sbs@2.1.0", "--to", "utkast@2.1.0", "--draft", str(draft), "--format", "json")
+    assert diff.exit_code == 0 and json.loads(diff.stdout)["to"]["id"] == "utkast"
+    compare = _run("compare", "sbs@2.1.0", "utkast@2.1.0", "--draft", str(draft), "--scope", "unit", "--format", "json")
+    assert compare.exit_code == 0 and json.loads(compare.stdout)["equivalent"] is False
+    tested = _run("test", "--draft", str(draft))
+    assert "utkast@2.1.0:" in tested.stdout and "sbs@2.1.0:" in tested.stdout
