@@ -195,7 +195,7 @@ class TestOneCase:
         batch = {r["id"]: r for r in delivery_records(pack, doc, [], workers=0)}
         seen: list[str] = []
         real = Engine.evaluate
-        monkeypatch.setattr(Engine, "evaluate", lambda self, case, overrides=(): seen.append(case.id) or real(self, case, overrides))
+        monkeypatch.setattr(Engine, "evaluate", lambda self, case, overrides=(), **kw: seen.append(case.id) or real(self, case, overrides, **kw))
         for unit in ("48151624", "48151732", "48151691"):  # a same-building complement, an added unit, a plain one
             seen.clear()
             record = case_record(pack, doc, [], unit, workers=0)
