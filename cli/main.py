@@ -29,7 +29,7 @@ from engine.inputs.delivery import clobbers, input_files, org_number, read_deliv
 from engine.inputs.encoding import ENCODINGS
 from engine.inputs.overrides import read_overrides
 from engine.views.agreement import findings
-from engine.views.diff import decision_changes
+from engine.views.diff import decision_changes, pack_changes, transitions
 from engine.symbolic.check import check_packs
 from engine.symbolic.compare import compare_packs
 from engine.symbolic.counterfactual import why_not
@@ -464,16 +464,29 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
         runs.append((pack, delivery_records(pack, doc, _overrides(overrides_path, pack, doc))))
     (old_pack, before), (new_pack, after) = runs
     changed = decision_changes(before, after)
+    differ = pack_changes(old_pack, new_pack)
     if fmt == "json":
         out = {"delivery": doc.id, "from": {"id": old_pack.meta.id, "version": old_pack.meta.version, "sha256": old_pack.sha256},
                "to": {"id": new_pack.meta.id, "version": new_pack.meta.version, "sha256": new_pack.sha256},
-               "decisions": len(after), "changed": changed}
+               "decisions": len(after), "changed": changed, "transitions": transitions(changed), **differ}
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         names = {r["id"]: r["input"]["facts"].get(f"{r['kind']}.name", "") for r in after}
         click.echo(f"{old_pack.ref} → {new_pack.ref} on {doc.id}: {len(changed)} of {len(after)} decisions change")
+        for t, n in transitions(changed).items():
+            click.echo(f"  {t}: {n}")
         for c in changed:
-            click.echo(f"{c['kind']} {c['id']} {names[c['id']]}: {c['from']} → {c['to']} (rules: {', '.join(c['rules'])})")
+            extra = "".join(f"; {k} {c[k]['from']} → {c[k]['to']}" for k in ("rank", "priority") if c[k]["from"] != c[k]["to"])
+            click.echo(f"{c['kind']} {c['id']} {names[c['id']]}: {c['from']} → {c['to']}{extra} (rules: {', '.join(c['rules'])})")
+            for rule, lines in c["conditions"].items():
+                for line in lines:
+                    click.echo(f"    {rule}: {line}")
+        if differ["parameters"] or differ["rules"]:
+            click.echo(f"what differs between {old_pack.ref} and {new_pack.ref}:")
+            for p in differ["parameters"]:
+                click.echo(f"  parameter {p['name']}: {json.dumps(p['from'], ensure_ascii=False)} → {json.dumps(p['to'], ensure_ascii=False)}")
+            for r in differ["rules"]:
+                click.echo(f"  rule {r['rule']}: {r['change']}")
 
 
 @cli.command()

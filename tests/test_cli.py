@@ -290,13 +290,35 @@ class TestDiff:
         assert 0 == result.exit_code
         out = json.loads(result.stdout)
         by_id = {c["id"]: c for c in out["changed"]}
-        assert ["48151721", "48151722", "48151723"] == list(by_id)
+        assert ["48151721", "48151722", "48151723"] == [c["id"] for c in out["changed"] if c["kind"] == "unit"]
         solrosen = by_id["48151721"]
         assert {"kind", "id", "from", "to", "rules"} <= set(solrosen)
         assert ("unit", "excluded", "eligible") == (solrosen["kind"], solrosen["from"], solrosen["to"])
         assert {"school-form-out-of-scope", "preschool-difficult-conditions"} <= set(solrosen["rules"])
         assert "small-unit" in by_id["48151722"]["rules"]  # unknown without a threshold in 2016, not judged in 2019
         assert "preschool-difficult-conditions" not in by_id["48151722"]["rules"]  # silent in 2019, absent in 2016
+
+    def test_a_change_of_rank_alone_is_a_change_with_a_reason(self, run):
+        """Two huvudmän swap places when a preschool becomes eligible: each is listed with its rank, its priority
+        and a reason (the round, and the rules that decide it now), never an empty list."""
+        out = json.loads(run("diff", str(self.SAMPLE / "delivery.yaml"), "--from", "sbs@2.0.0", "--to", "sbs@3.0.0",
+                             "--format", "json").stdout)
+        moved = {c["id"]: c for c in out["changed"] if c["kind"] == "huvudman"}
+        assert moved["212000-1051"]["rank"] == {"from": 4, "to": 3} and moved["212000-1051"]["from"] == "proposed" == moved["212000-1051"]["to"]
+        assert all(c["rules"] for c in out["changed"])
+        assert moved["212000-1051"]["rules"][0] == "(the round)"
+        assert out["transitions"] == {"excluded → eligible": 1, "excluded → not_eligible": 2, "proposed → proposed": 2}
+        assert {"rule": "school-form-out-of-scope", "change": "removed"} in out["rules"]
+        solrosen = next(c for c in out["changed"] if c["id"] == "48151721")
+        assert solrosen["conditions"]["small-unit"] == [  # the comparisons of the new decision, with their values
+            "unit.school_form forskola ∈ [grundskola, grundsarskola, gymnasieskola, gymnasiesarskola]: false",
+            "unit.pupils 64 < small_unit_pupils unknown: unknown"]
+
+    def test_parameters_that_differ_side_by_side(self, run):
+        out = json.loads(run("diff", str(self.SAMPLE / "delivery.yaml"), "--from", "sbs@2.0.0", "--to", "sbs@2.1.0",
+                             "--format", "json").stdout)
+        p = {x["name"]: x for x in out["parameters"]}
+        assert p["spread_below_ratio"]["from"] is None and p["spread_below_ratio"]["to"]["value"] == 0.9
 
     def test_same_pack_changes_nothing(self, run):
         """Comparing a pack with itself lists no change."""
