@@ -41,6 +41,7 @@ from engine.views.proofs import (
 )
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.registry import not_in_force, not_in_force_text
+from policy.schema import delivery_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
 from policy.facts import OUTCOMES, SCOPES
 
@@ -790,9 +791,10 @@ def backtest(ctx: click.Context, log_path: Path, to_ref: str, from_ref: str | No
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of the pack format, for editors."""
-    click.echo(json.dumps(pack_schema(), ensure_ascii=False, indent=2))
+@click.option("--delivery", "of_delivery", is_flag=True, help="The JSON Schema of a delivery (YAML or JSON) instead.")
+def schema(of_delivery: bool) -> None:
+    """Print the JSON Schema of the pack format (or, with --delivery, of a delivery), for editors."""
+    click.echo(json.dumps(delivery_schema() if of_delivery else pack_schema(), ensure_ascii=False, indent=2))
 
 
 def _terminated(signum: int, _frame: object) -> None:

@@ -41,17 +41,47 @@ DATE = {"type": "string", "pattern": R.DATE_RE.pattern, "description": "a date, 
 ID = _str(R.ID_RE.pattern)
 
 
-def _group_schema(prefix: str) -> dict:
-    """The schema of a fact group of the delivery model (`unit`, `huvudman`, ...), from the catalogue."""
+def _group_schema(prefix: str, delivered: bool = False) -> dict:
+    """The schema of a fact group of the delivery model (`unit`, `huvudman`, ...), from the catalogue: as the
+    YAML tests give it, or (`delivered`) as a delivery does, without what the engine computes."""
     props: dict[str, Any] = {}
     for name in T.children(prefix):
         path = f"{prefix}.{name}"
         field = F.FIELDS.get(path)
         if field is None:
-            props[name] = {"oneOf": [_group_schema(path), {"type": "null"}]}
-        elif not field.computed or field.context or path.split(".", 1)[0] in T.DOCUMENT_ROOTS:  # as the YAML tests allow
+            props[name] = {"oneOf": [_group_schema(path, delivered), {"type": "null"}]}
+        elif not field.computed or (field.context and not delivered) or path.split(".", 1)[0] in T.DOCUMENT_ROOTS:
             props[name] = {**_type_schema(field.type), "description": field.en}
     return {"type": "object", "properties": props, "additionalProperties": False}
+
+
+def delivery_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of a delivery (DELIVERY.md) as YAML or JSON: the header, the national
+    averages, the huvudmän and the units, with `extra` free on a record. Checks that need the whole
+    delivery (ids, counts, references between records) are `sbs evaluate`'s."""
+    def record(prefix: str, required: list[str]) -> dict:
+        g = _group_schema(prefix, delivered=True)
+        g["properties"]["extra"] = {"type": "object", "description": "kept out of evaluation"}
+        g["required"] = required
+        return g
+    averages = {k: _type_schema(t) for k, t in F.INDICATORS.items()}
+    averages["school_year"] = {"type": "string"}
+    header = _group_schema("delivery", delivered=True)
+    header["required"] = ["id", "date"]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://skolverket.se/sbs/delivery.schema.json",
+        "title": "sbs delivery",
+        "type": "object",
+        "properties": {
+            "delivery": header,
+            "national_averages": {"type": "object", "properties": averages, "additionalProperties": False},
+            "huvudman": {"type": "array", "items": record("huvudman", ["id"])},
+            "units": {"type": "array", "items": record("unit", ["id", "huvudman_id"])},
+        },
+        "required": ["delivery", "units"],
+        "additionalProperties": False,
+    }
 
 
 def _type_schema(t: F.FactType) -> dict:

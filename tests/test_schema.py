@@ -59,3 +59,37 @@ class TestSchema:
         schema = pack_schema()
         compare = next(c for c in schema["$defs"]["condition"]["oneOf"] if "lt" in c["properties"])
         assert "unit.results.merit_value_y9" in compare["properties"]["fact"]["enum"]
+
+
+def test_the_delivery_schema_takes_the_sample_and_refuses_what_a_delivery_may_not_say():
+    """`sbs schema --delivery`: the sample delivery validates; an unknown field, a computed fact, a share
+    of 88 and a unit without its huvudman do not (checked by an independent validator)."""
+    import json as json_module
+
+    import jsonschema
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    from .conftest import FIXTURES
+    schema = json_module.loads(CliRunner().invoke(cli, ["schema", "--delivery"]).stdout)
+    validator = jsonschema.Draft202012Validator(schema)
+    doc = _typed(FIXTURES / "sample" / "delivery.yaml")
+    assert list(validator.iter_errors(doc)) == []
+    for broken in ({"pupils_count": 3}, {"same_building_eligible": True}, {"results": {"share_degree_within_3y": 88}}):
+        bad = json_module.loads(json_module.dumps(doc))
+        bad["units"][0].update(broken)
+        assert list(validator.iter_errors(bad)), broken
+    bad = json_module.loads(json_module.dumps(doc))
+    del bad["units"][0]["huvudman_id"]
+    assert list(validator.iter_errors(bad))
+
+
+def _typed(path):
+    """A YAML delivery as JSON would give it (dates as text)."""
+    import datetime
+    import json as json_module
+
+    import yaml as yaml_module
+    return json_module.loads(json_module.dumps(yaml_module.safe_load(path.read_text(encoding="utf-8")),
+                                               default=lambda v: v.isoformat() if isinstance(v, datetime.date) else str(v)))
