@@ -123,3 +123,27 @@ def register(units: int = 10_000, huvudmän: int = 1_700, seed: int = 2016) -> d
         "huvudman": hm,
         "units": us,
     }
+
+
+def main() -> None:
+    """`python bench/register.py [--units N] [--huvudman M] [--seed S] [--out FILE]`: write a register as JSON."""
+    import argparse
+    import json
+    import sys
+    ap = argparse.ArgumentParser(description="Write a seeded synthetic national register as a JSON delivery (DELIVERY.md).")
+    ap.add_argument("--units", type=int, default=10_000, help="school units (default 10000)")
+    ap.add_argument("--huvudman", type=int, default=1_700, help="huvudmän (default 1700)")
+    ap.add_argument("--seed", type=int, default=2016, help="the random seed (default 2016): the same seed, the same register")
+    ap.add_argument("--out", default="-", help="the file to write (default: standard output)")
+    args = ap.parse_args()
+    doc = register(args.units, args.huvudman, args.seed)
+    text = json.dumps(doc, ensure_ascii=False)
+    if args.out == "-":
+        sys.stdout.write(text + "\n")
+    else:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
