@@ -49,8 +49,8 @@ def load_pack(path: str | Path, diags: Diagnostics) -> Pack | None:
             unreadable = True
         else:
             sections.append(parser.file(node, display(f)))
-    if unreadable and not any(s.meta_loc for s in sections):
-        return None  # the metadata may be in the file that could not be read
+    if unreadable:  # what the file that cannot be read defines is missing: checks across files would only cascade
+        return None
     pack = _assemble(path, sections, diags, parser)
     if pack is None or len(diags.errors) > before:
         return None

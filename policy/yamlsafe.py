@@ -269,6 +269,37 @@ def _reader_problem(e: Exception) -> str:
     return str(e).splitlines()[0]
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def syntax_hint(text: str, line: int, column: int, problem: str) -> str:
+    """A plain hint for a YAML syntax error, then the offending line with a caret under the column.
+
+    A tab: YAML indents with spaces. A line indented otherwise than the block it is in: the indentation
+    of that block's other keys, and the line where the block began.
+    """
+    lines = text.splitlines()
+    src = lines[line - 1] if 0 < line <= len(lines) else ""
+    hint = ""
+    if "\t" in src or "'\\t'" in problem:
+        hint = "YAML indents with spaces, not tabs: replace the tab with spaces"
+    elif any(k in problem for k in ("mapping values are not allowed", "expected <block end>", "did not find expected key",
+                                    "could not find expected ':'")):
+        previous = next((lines[i] for i in range(line - 2, -1, -1) if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
+        if previous is not None and _indent(src) != _indent(previous):
+            sibling = _indent(previous)
+            began = next((i + 1 for i in range(line - 2, -1, -1) if lines[i].strip() and _indent(lines[i]) < sibling), None)
+            hint = (f"this line is indented by {_indent(src)} spaces, the line before it by {sibling}"
+                    + (f"; the block they are in began at line {began}" if began else "") + ": indent the keys of one block alike")
+        else:
+            hint = "check the indentation and that each key is followed by `: ` and a value"
+    gutter = f"{line} | "
+    shown = src.replace("\t", "→")
+    caret = " " * (len(gutter) + max(column - 1, 0)) + "^"
+    return (hint + "\n" if hint else "") + f"        {gutter}{shown}\n        {caret}"
+
+
 def load_text(text: str, file: str, diags: Diagnostics, max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> YNode | None:
     """Parse one YAML document into located nodes; problems go to `diags` and give None.
 
@@ -285,7 +316,8 @@ def load_text(text: str, file: str, diags: Diagnostics, max_bytes: int = MAX_BYT
     try:
         loader = _Loader(text)  # its reader refuses control characters at once
     except yaml.YAMLError as e:
-        diags.error("yaml_syntax", _reader_problem(e), _reader_location(e, text, file))
+        where = _reader_location(e, text, file)
+        diags.error("yaml_syntax", _reader_problem(e), where, syntax_hint(text, where.line, where.column, _reader_problem(e)) if where.line else "")
         return None
     try:
         node = _fast_node(text)
@@ -300,7 +332,7 @@ def load_text(text: str, file: str, diags: Diagnostics, max_bytes: int = MAX_BYT
         mark = e.problem_mark or e.context_mark
         where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
         problem = (e.problem or e.context or "invalid YAML").strip()
-        diags.error("yaml_syntax", problem, where)
+        diags.error("yaml_syntax", problem, where, syntax_hint(text, where.line, where.column, problem) if mark else "")
         return None
     except yaml.YAMLError as e:  # reader errors (control characters) carry a position, not a mark
         diags.error("yaml_syntax", _reader_problem(e), _reader_location(e, text, file))

@@ -77,7 +77,7 @@ class TestPacks:
         result = run("packs", "--format", "json")
         assert 0 == result.exit_code
         rows = json.loads(result.stdout)
-        assert rows and all({"id", "version", "valid_from", "valid_to", "sha256", "replaced_by"} == set(r) for r in rows)
+        assert rows and all({"id", "version", "valid_from", "valid_to", "sha256", "replaced_by", "draft"} == set(r) for r in rows)
         assert {"1.0.0": "sbs@1.1.0", "2.0.0": "sbs@2.1.0", "3.0.0": "sbs@3.1.0"} == {
             r["version"]: r["replaced_by"] for r in rows if r["replaced_by"]}
         assert [("sbs", "1.0.0", "2015-01-01", "2015-12-31"), ("sbs", "1.1.0", "2015-01-01", "2015-08-27"),

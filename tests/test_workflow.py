@@ -81,3 +81,26 @@ def test_diff_compare_and_test_take_a_draft(draft):
     assert compare.exit_code == 0 and json.loads(compare.stdout)["equivalent"] is False
     tested = _run("test", "--draft", str(draft))
     assert "utkast@2.1.0:" in tested.stdout and "sbs@2.1.0:" in tested.stdout
+
+
+def test_a_yaml_syntax_error_is_one_error_with_its_line_a_caret_and_a_hint(tmp_path):
+    """A tab in one rule file of a pack: one error there, with the line and a caret and the plain hint; no
+    `ref_unknown_*` or `param_unused` from the files that read what the broken file defines."""
+    pack = tmp_path / "p"
+    shutil.copytree(RULES / "sbs-2019-3.1", pack)
+    f = pack / "rules" / "20-criteria.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("  - id: low-results-y6\n", "  - id: low-results-y6\n\tbad: tab\n", 1),
+                 encoding="utf-8")
+    result = _run("validate", str(pack))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if ": yaml_syntax: " in line] and not [line for line in lines if "ref_unknown" in line or "param_unused" in line]
+    assert "YAML indents with spaces, not tabs" in result.stdout
+    assert "47 | →bad: tab" in result.stdout and result.stdout.rstrip().endswith("^")
+
+
+def test_a_dedent_error_says_where_the_block_began(tmp_path):
+    path = tmp_path / "pack.yaml"
+    path.write_text("pack:\n  id: x\n  version: 1.0.0\n   format: 1\n", encoding="utf-8")
+    result = _run("validate", str(path))
+    assert result.exit_code == 1 and ": yaml_syntax: " in result.stdout and "^" in result.stdout
