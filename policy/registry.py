@@ -29,6 +29,8 @@ def discover(path: Path, diags: Diagnostics | None = None, _seen: set[Path] | No
     """
     if path.is_file():
         return [path]
+    if not path.is_dir():  # a pipe, a device: read as the one file it is
+        return [path]
     seen = set() if _seen is None else _seen
     real = path.resolve()
     if real in seen:

@@ -104,3 +104,13 @@ def test_a_dedent_error_says_where_the_block_began(tmp_path):
     path.write_text("pack:\n  id: x\n  version: 1.0.0\n   format: 1\n", encoding="utf-8")
     result = _run("validate", str(path))
     assert result.exit_code == 1 and ": yaml_syntax: " in result.stdout and "^" in result.stdout
+
+
+def test_a_pack_given_through_a_pipe_is_read_not_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+    result = subprocess.run([sys.executable, "-m", "cli.main", "validate", "/dev/stdin"], input="pack: x\n",
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "/dev/stdin" in result.stdout
