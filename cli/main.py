@@ -29,7 +29,7 @@ from engine.inputs.delivery import clobbers, input_files, org_number, read_deliv
 from engine.inputs.encoding import ENCODINGS
 from engine.inputs.overrides import read_overrides
 from engine.views.agreement import findings
-from engine.views.diff import decision_changes, pack_changes, transitions
+from engine.views.diff import comparisons, decision_changes, pack_changes, transitions
 from engine.symbolic.check import check_packs
 from engine.symbolic.compare import compare_packs
 from engine.symbolic.counterfactual import why_not
@@ -40,7 +40,7 @@ from engine.views.proofs import (
     already_text, backtest_html, backtest_text, comparison_text, findings_summary, findings_text, why_not_text,
 )
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
-from policy.registry import not_in_force, not_in_force_text
+from policy.registry import PACK_FILE, not_in_force, not_in_force_text
 from policy.schema import delivery_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
 from policy.facts import OUTCOMES, SCOPES
@@ -162,12 +162,20 @@ def packs(ctx: click.Context, fmt: str) -> None:
 
 @cli.command("test")
 @click.argument("packs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-k", "pattern", default=None, help="Only the tests whose name contains PATTERN (any case).")
+@click.option("-v", "verbose", is_flag=True, help="Each test; for a failure, the comparisons of the rules whose expectation failed.")
+@click.option("--junit", "junit", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the results as JUnit XML (for CI).")
 @DRAFT_OPTION
 @click.pass_context
-def test_command(ctx: click.Context, packs: tuple[Path, ...]) -> None:
-    """Run the YAML tests written beside packs (default: every pack found) and report rule coverage."""
+def test_command(ctx: click.Context, packs: tuple[Path, ...], pattern: str | None, verbose: bool, junit: Path | None) -> None:
+    """Run the YAML tests written beside packs (default: every pack found) and report rule coverage.
+
+    PACK is a pack, a directory of packs, or one test file of a pack (its pack is the directory above `tests/`)."""
     diags = Diagnostics()
-    registry = Registry.load(packs, diags) if packs else _load(ctx, diags)
+    files = {p.resolve() for p in packs if p.is_file() and p.parent.name == "tests" and (p.parent.parent / PACK_FILE).is_file()}
+    roots = [p.parent.parent if p.resolve() in files else p for p in packs]
+    registry = Registry.load(list(dict.fromkeys(roots)), diags) if packs else _load(ctx, diags)
     if diags.has_errors():
         _echo_diagnostics(diags)
         sys.exit(1)
@@ -175,23 +183,60 @@ def test_command(ctx: click.Context, packs: tuple[Path, ...]) -> None:
     replaced = registry.replaced
     if packs:  # versions replaced by packs of the rules directory count as replaced too
         replaced = {**_load(ctx, Diagnostics()).replaced, **replaced}
+    suites = []
     for pack in registry.packs:
-        results = pack_test_results(pack, default_refusals=pack.ref in replaced)
+        cases = [t for t in pack.tests
+                 if (pattern is None or pattern.lower() in t.name.lower())
+                 and (not files or Path(t.loc.file).resolve() in files)]
+        results = pack_test_results(pack, default_refusals=pack.ref in replaced, cases=cases)
         bad = [r for r in results if not r.passed]
         failed += len(bad)
-        for r in bad:
-            for failure in r.failures:
-                click.echo(f"{r.case.loc}: FAIL {r.case.name}: {failure}")
+        for r in results:
+            if r.passed:
+                if verbose:
+                    click.echo(f"{r.case.loc}: PASS {r.case.name}")
+                continue
+            for failure, where in zip(r.failures, r.where or [r.case.loc] * len(r.failures)):
+                click.echo(f"{where}: FAIL {r.case.name}: {failure}")
+            if verbose and r.decision is not None:
+                for rule in dict.fromkeys(r.rules):
+                    outcome = next((t for t in r.decision.trace if t.rule == rule), None)
+                    for line in comparisons(outcome.condition if outcome else None):
+                        click.echo(f"    {rule}: {line}")
+        suites.append((pack, results))
         seen = coverage(pack, results)
         never = {st: [rid for rid, got in seen.items() if st not in got] for st in ("fired", "not_fired")}
         note = f" (replaced by {replaced[pack.ref]}: kept as it was, refusals by default not checked)" if pack.ref in replaced else ""
-        click.echo(f"{pack.ref}: {len(results)} tests, {len(results) - len(bad)} passed, {len(bad)} failed{note}")
-        click.echo(f"  rule coverage: {len(seen) - len(never['fired'])} of {len(seen)} rules fired in a test, "
-                   f"{len(seen) - len(never['not_fired'])} of {len(seen)} stayed silent in a test")
-        for status, rules in never.items():
-            if rules:
-                click.echo(f"  never {status.replace('_', ' ')}: {', '.join(rules)}")
+        chosen = f" of {len(pack.tests)}" if len(results) != len(pack.tests) else ""
+        click.echo(f"{pack.ref}: {len(results)}{chosen} tests, {len(results) - len(bad)} passed, {len(bad)} failed{note}")
+        if len(results) == len(pack.tests):
+            click.echo(f"  rule coverage: {len(seen) - len(never['fired'])} of {len(seen)} rules fired in a test, "
+                       f"{len(seen) - len(never['not_fired'])} of {len(seen)} stayed silent in a test")
+            for status, rules in never.items():
+                if rules:
+                    click.echo(f"  never {status.replace('_', ' ')}: {', '.join(rules)}")
+    if junit is not None:
+        junit.write_text(junit_xml(suites), encoding="utf-8")
     sys.exit(1 if failed else 0)
+
+
+def junit_xml(suites: list) -> str:
+    """JUnit XML of the packs' test results: a suite per pack, a case per test, a failure with its place."""
+    from xml.sax.saxutils import escape, quoteattr
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>"]
+    for pack, results in suites:
+        bad = sum(not r.passed for r in results)
+        out.append(f"  <testsuite name={quoteattr(pack.ref)} tests=\"{len(results)}\" failures=\"{bad}\">")
+        for r in results:
+            head = f"    <testcase classname={quoteattr(pack.ref)} name={quoteattr(r.case.name)} file={quoteattr(str(r.case.loc.file))}"
+            if r.passed:
+                out.append(head + "/>")
+                continue
+            text = "\n".join(f"{w}: {f}" for f, w in zip(r.failures, r.where or [r.case.loc] * len(r.failures)))
+            out.append(head + f"><failure message={quoteattr(r.failures[0])}>{escape(text)}</failure></testcase>")
+        out.append("  </testsuite>")
+    out.append("</testsuites>")
+    return "\n".join(out) + "\n"
 
 
 def _packs_named(ctx: click.Context, names: tuple[str, ...]) -> tuple[Registry, list]:

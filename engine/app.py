@@ -155,19 +155,20 @@ def agreement_records(pack: Pack, doc: Agreement, facts: dict[str, Any], workers
 
 
 def pack_test_results(pack: Pack, default_refusals: bool = False, workers: int | None = None,
-                      timeout: float = TIMEOUT) -> list[TestResult]:
-    """The results of the pack's YAML tests, each test run under the watchdog (a test that hangs fails)."""
+                      timeout: float = TIMEOUT, cases: list | None = None) -> list[TestResult]:
+    """The results of the pack's YAML tests (or of `cases`, some of them), each test run under the watchdog
+    (a test that hangs fails)."""
     n = _workers(workers)
-    if not n or not pack.tests:
-        return run_tests(pack, default_refusals=default_refusals)
-    tests = list(pack.tests)
+    tests = list(pack.tests if cases is None else cases)
+    if not n or not tests:
+        return run_tests(pack, cases=tests, default_refusals=default_refusals)
 
     def serve():
         engine = Engine(pack)
         return lambda i: _answer(run_tests(pack, engine, [tests[i]], default_refusals)[0])
 
     def stopped(i: int, code: str, message: str) -> tuple:
-        return (f"engine error: {code}: {message}",), {}
+        return (f"engine error: {code}: {message}",), {}, None, None, (tests[i].loc,), ()
 
     with WorkerPool(serve, stopped, min(n, len(tests)), timeout) as pool:
         return [TestResult(t, *answer) for t, answer in zip(tests, pool.run_all(list(range(len(tests)))))]
@@ -175,4 +176,4 @@ def pack_test_results(pack: Pack, default_refusals: bool = False, workers: int |
 
 def _answer(result: TestResult) -> tuple:
     """What a worker sends back of a test's result (the test itself stays in the parent)."""
-    return result.failures, result.statuses
+    return result.failures, result.statuses, result.outcome, result.decision, result.where, result.rules

@@ -289,6 +289,8 @@ class Expectation:
     not_fired: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()
     loc: Location = _loc()
+    #: where each expectation is written: `outcome`, `fired:<rule>`, … -> its location (for a failure's line)
+    where: tuple[tuple[str, Location], ...] = attrs.field(default=(), eq=False, repr=False)
 
 
 @attrs.frozen

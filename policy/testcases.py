@@ -8,7 +8,7 @@ from . import facts as F
 from .model import Expectation, TestCase
 from .reader import OPTIONAL, REQUIRED, Reader
 from .values import FactError, check_value
-from .yamlsafe import SCALAR, YNode
+from .yamlsafe import SCALAR, SEQ, YNode
 
 TEST_KEYS = {"name": REQUIRED, "scope": OPTIONAL, "facts": REQUIRED, "expect": REQUIRED}
 EXPECT_KEYS = {"outcome": OPTIONAL, "fired": OPTIONAL, "not_fired": OPTIONAL, "unknown": OPTIONAL}
@@ -52,9 +52,14 @@ class TestCaseReader(Reader):
             self.d.error("schema_missing_key", "`expect` states nothing", node.loc, "give an `outcome` or rules that are `fired`, `not_fired` or `unknown`")
             return None
         outcome = self.string(m.get("outcome"), "the expected outcome")
+        where = [("outcome", m["outcome"].loc)] if "outcome" in m else []
+        for key in ("fired", "not_fired", "unknown"):
+            if key in m:
+                items = m[key].value if m[key].kind == SEQ else [m[key]]
+                where += [(f"{key}:{n.value}", n.loc) for n in items if n.kind == SCALAR]
         return Expectation(
             outcome, self.ids(m.get("fired"), "fired"), self.ids(m.get("not_fired"), "not_fired"),
-            self.ids(m.get("unknown"), "unknown"), node.loc,
+            self.ids(m.get("unknown"), "unknown"), node.loc, tuple(where),
         )
 
     # --- facts of tests ----------------------------------------------------------------------------

@@ -114,3 +114,42 @@ def test_a_pack_given_through_a_pipe_is_read_not_a_traceback(tmp_path):
     result = subprocess.run([sys.executable, "-m", "cli.main", "validate", "/dev/stdin"], input="pack: x\n",
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1 and "Traceback" not in result.stderr and "/dev/stdin" in result.stdout
+
+
+@pytest.fixture()
+def failing_pack(tmp_path):
+    """sbs@3.1.0 with one test whose expectations are wrong: its outcome and one rule's status."""
+    pack = tmp_path / "p"
+    shutil.copytree(RULES / "sbs-2019-3.1", pack)
+    (pack / "tests" / "wrong.yaml").write_text(
+        "tests:\n"
+        "  - name: a small grundskola is eligible (wrong on purpose)\n"
+        "    facts:\n"
+        "      unit: {school_form: grundskola, grades: 7-9, pupils: 20, in_underlag: true}\n"
+        "      huvudman: {in_newcomer_programme: false}\n"
+        "    expect:\n"
+        "      outcome: eligible\n"
+        "      not_fired:\n"
+        "        - small-unit\n", encoding="utf-8")
+    return pack
+
+
+def test_a_failure_is_located_at_the_expectation_that_failed_and_v_shows_the_comparisons(failing_pack):
+    result = _run("test", str(failing_pack / "tests" / "wrong.yaml"), "-v")
+    assert result.exit_code == 1
+    assert "tests/wrong.yaml:7:16: FAIL a small grundskola is eligible (wrong on purpose): outcome is manual_review, expected eligible" in result.stdout
+    assert "tests/wrong.yaml:9:11: FAIL a small grundskola is eligible (wrong on purpose): rule small-unit is fired, expected not_fired" in result.stdout
+    assert "    small-unit: unit.pupils 20 < small_unit_pupils 50: true" in result.stdout
+    assert "1 of 164 tests, 0 passed, 1 failed" in result.stdout, "a test file runs its own tests only"
+
+
+def test_k_filters_by_name_and_junit_is_written(failing_pack, tmp_path):
+    junit = tmp_path / "junit.xml"
+    result = _run("test", str(failing_pack), "-k", "SMALL GRUNDSKOLA", "--junit", str(junit))
+    assert result.exit_code == 1 and "1 of 164 tests" in result.stdout
+    import xml.etree.ElementTree as ET
+    root = ET.parse(junit).getroot()
+    [suite] = root.findall("testsuite")
+    assert suite.get("tests") == "1" and suite.get("failures") == "1"
+    failure = suite.find("testcase/failure")
+    assert failure is not None and "outcome is manual_review, expected eligible" in failure.get("message")

@@ -34,6 +34,10 @@ class TestResult:
     statuses: dict
     outcome: str | None = None  #: what the engine decided
     decision: Decision | None = attrs.field(default=None, eq=False, repr=False)
+    #: where each failure's expectation is written (the test's own place for a failure of the whole case)
+    where: tuple = attrs.field(default=(), eq=False, repr=False)
+    #: the rules whose expectation failed
+    rules: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -47,20 +51,26 @@ REFUSALS = ("not_eligible", "not_proposed", "excluded", "non_compliant")
 def _check(case: TestCase, record: "dict | Decision", default_refusals: bool = False) -> TestResult:
     d = Decision.of(record)
     statuses = d.statuses()
-    failures = []
+    e = case.expect
+    where = dict(e.where)
+    failures, places, rules_failed = [], [], []
     if d.error:
         failures.append(f"engine error: {d.error['message']}")
+        places.append(case.loc)
     if not default_refusals and d.outcome in REFUSALS and not d.decided_by and not d.forced:
         failures.append(f"refused by the default outcome: no rule gives `{d.outcome}` here, so the record "
                         "names no reason; add a rule that does, with its source")
-    e = case.expect
+        places.append(where.get("outcome", case.loc))
     if e.outcome is not None and d.outcome != e.outcome:
         failures.append(f"outcome is {d.outcome}, expected {e.outcome}")
+        places.append(where.get("outcome", case.loc))
     for wanted, rules in (("fired", e.fired), ("not_fired", e.not_fired), ("unknown", e.unknown)):
         for rule in rules:
             if statuses.get(rule) != wanted:
                 failures.append(f"rule {rule} is {statuses.get(rule)}, expected {wanted}")
-    return TestResult(case, tuple(failures), statuses, d.outcome, d)
+                places.append(where.get(f"{wanted}:{rule}", case.loc))
+                rules_failed.append(rule)
+    return TestResult(case, tuple(failures), statuses, d.outcome, d, tuple(places), tuple(rules_failed))
 
 
 def stated(context: dict | None) -> Aggregated:
