@@ -96,6 +96,40 @@ DRAFT_OPTION = click.option("--draft", "drafts", multiple=True, type=click.Path(
                                                        "and named by ID@VERSION; never chosen by date. Repeatable.")
 
 
+def stored_record(path: Path, case_id: str) -> dict | str | None:
+    """The record of `case_id` in a records file (JSON Lines, or a JSON array), a message when the file holds
+    records but none of it, or None when the file is not a records file (a delivery)."""
+    if not path.is_file() or path.suffix not in (".jsonl", ".json", ".ndjson"):
+        return None
+    from engine.batch.replay import parse_line
+    with path.open("rb") as f:
+        head = f.read(64).lstrip()
+    if head.startswith(b"["):
+        try:
+            items = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            return None
+        records = [r for r in items if isinstance(r, dict) and "trace" in r] if isinstance(items, list) else []
+        if not records:
+            return None
+        found = [r for r in records if r.get("id") == case_id]
+    else:
+        with path.open("rb") as f:
+            first = f.readline()
+            record, _ = parse_line(first)
+            if record is None:
+                return None
+            found = [record] if record["id"] == case_id else []
+            for raw in f:
+                if found:
+                    break
+                if case_id.encode() in raw:
+                    r, _ = parse_line(raw)
+                    if r is not None and r["id"] == case_id:
+                        found.append(r)
+    return found[0] if found else f"{path} holds no record of `{case_id}`"
+
+
 def _load(ctx: click.Context, diags: Diagnostics) -> Registry:
     """The packs of `--rules` and the drafts of `--draft`."""
     root = ctx.find_root().obj
@@ -460,6 +494,25 @@ def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | No
     need to be decided otherwise; facts a unit cannot change (school form, huvudman type, organisation
     number, the delivery's date and averages) stay as they are.
     """
+    stored = stored_record(delivery, org_number(case_id) or case_id.strip())
+    if stored is not None:  # a records file: the stored decision, rendered as it was made
+        if isinstance(stored, str):
+            raise NotFound(stored)
+        click.echo(f"{delivery}: the stored record of {stored['kind']} {stored['id']}, made with "
+                   f"{stored['pack']['id']}@{stored['pack']['version']}, not evaluated again", err=True)
+        if why_not_ or fmt == "json":
+            if not why_not_:
+                click.echo(json.dumps(stored, ensure_ascii=False, indent=2))
+                return
+            pack = next((p for p in _load(ctx, Diagnostics()).packs if p.sha256 == stored["pack"]["sha256"]), None)
+            if pack is None:
+                raise NotFound(f"the pack that made it ({stored['pack']['id']}@{stored['pack']['version']}) is not loaded")
+            result = why_not(pack, stored, to)
+            click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if fmt == "json" else
+                       why_not_text(result, stored["input"]["facts"].get(f"{stored['kind']}.name", ""), lang), nl=fmt == "json")
+            return
+        click.echo(explain_text(stored, lang), nl=False)
+        return
     doc, pack, overrides = _prepare(ctx, delivery, pack_ref, overrides_path)
     wanted = org_number(case_id) or case_id.strip()
     targets = doc.targets()

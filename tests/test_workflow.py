@@ -153,3 +153,20 @@ def test_k_filters_by_name_and_junit_is_written(failing_pack, tmp_path):
     assert suite.get("tests") == "1" and suite.get("failures") == "1"
     failure = suite.find("testcase/failure")
     assert failure is not None and "outcome is manual_review, expected eligible" in failure.get("message")
+
+
+def test_explain_renders_a_stored_record_without_evaluating_it(tmp_path):
+    records = tmp_path / "records.jsonl"
+    records.write_text(_run("evaluate", str(SAMPLE), "--workers", "0").stdout, encoding="utf-8")
+    stored = _run("explain", str(records), "48151711")
+    assert stored.exit_code == 0 and stored.stdout == _run("explain", str(SAMPLE), "48151711").stdout
+    assert "the stored record of unit 48151711, made with sbs@2.1.0, not evaluated again" in stored.stderr
+    missing = _run("explain", str(records), "48150000")
+    assert missing.exit_code == 1 and "holds no record of `48150000`" in missing.output
+
+
+def test_replay_reads_the_json_array_evaluate_writes(tmp_path):
+    records = tmp_path / "records.json"
+    records.write_text(_run("evaluate", str(SAMPLE), "--format", "json", "--workers", "0").stdout, encoding="utf-8")
+    result = _run("replay", str(records))
+    assert result.exit_code == 0 and "44 lines, 44 reproduced, 0 did not" in result.stderr

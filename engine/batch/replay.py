@@ -229,6 +229,11 @@ class ReplayFile:
 
     def _records(self) -> Iterator[tuple[int, dict, bytes]]:
         with self.path.open("rb") as f:
+            head = f.read(64).lstrip()
+            f.seek(0)
+            if head.startswith(b"["):  # `sbs evaluate --format json`: one array of the records
+                yield from self._array(f)
+                return
             for n, raw in enumerate(f, start=1):
                 if not raw.strip():
                     continue
@@ -238,6 +243,22 @@ class ReplayFile:
                     self._malformed.append((n, why))
                 else:
                     yield n, record, raw
+
+    def _array(self, f: Any) -> Iterator[tuple[int, dict, bytes | None]]:
+        """The records of a JSON array, numbered from 1 (compared as records, not as stored bytes)."""
+        try:
+            items = json.load(f)
+        except ValueError as e:
+            self.lines += 1
+            self._malformed.append((1, f"not a records file: {e}"))
+            return
+        for n, item in enumerate(items if isinstance(items, list) else [items], start=1):
+            self.lines += 1
+            record, why = parse_line(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+            if record is None:
+                self._malformed.append((n, why))
+            else:
+                yield n, record, None
 
     def __iter__(self) -> Iterator[tuple[int, str]]:
         for m in replay(self._records(), self.packs):
