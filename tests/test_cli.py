@@ -460,7 +460,16 @@ class TestReplay:
         result = run("replay", str(records))
         assert 1 == result.exit_code
         assert "the same record again: line 1 holds this unit" in result.stdout
-        assert "records missing from the round: no record holds rank 1" in result.stdout
+        assert "cannot be replayed without the round's other huvudman records (no record holds rank 1)" in result.stdout
+
+    def test_one_extracted_huvudman_record_says_its_round_is_missing(self, run, records, tmp_path):
+        """One ranked huvudman record alone: its place needs its round, said once, counted once."""
+        one = tmp_path / "one.jsonl"
+        one.write_bytes(next(l for l in records.read_bytes().splitlines() if b'"rank":3,' in l) + b"\n")
+        result = run("replay", str(one))
+        assert 1 == result.exit_code and len(result.stdout.splitlines()) == 1
+        assert "its place in the round (rank 3) cannot be replayed without the round's other huvudman records" in result.stdout
+        assert "1 line, 0 reproduced, 1 did not" in result.stderr
 
 
 class TestAgreementCheck:
