@@ -21,8 +21,8 @@ from engine.app import agreement_records, case_record, delivery_records, pack_te
 from engine.batch.output import AtomicFile, OutputError
 from engine.batch.backtest import backtest as run_backtest
 from engine.batch.decisionlog import DecisionLog, LogError
-from engine.batch.packtests import coverage
-from engine.batch.replay import ReplayFile, ReplayLog
+from engine.batch.packtests import coverage, junit_xml
+from engine.batch.replay import ReplayFile, ReplayLog, stored_record
 from engine.core.compile import compile_diagnostics
 from engine.inputs.agreement import delivery_facts, read_agreement
 from engine.inputs.delivery import clobbers, input_files, org_number, read_delivery
@@ -94,40 +94,6 @@ def _add_drafts(ctx: click.Context, _param: click.Parameter, value: tuple[Path, 
 DRAFT_OPTION = click.option("--draft", "drafts", multiple=True, type=click.Path(path_type=Path), expose_value=False,
                             callback=_add_drafts, help="A draft pack (or a directory of them), loaded beside the packs "
                                                        "and named by ID@VERSION; never chosen by date. Repeatable.")
-
-
-def stored_record(path: Path, case_id: str) -> dict | str | None:
-    """The record of `case_id` in a records file (JSON Lines, or a JSON array), a message when the file holds
-    records but none of it, or None when the file is not a records file (a delivery)."""
-    if not path.is_file() or path.suffix not in (".jsonl", ".json", ".ndjson"):
-        return None
-    from engine.batch.replay import parse_line
-    with path.open("rb") as f:
-        head = f.read(64).lstrip()
-    if head.startswith(b"["):
-        try:
-            items = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            return None
-        records = [r for r in items if isinstance(r, dict) and "trace" in r] if isinstance(items, list) else []
-        if not records:
-            return None
-        found = [r for r in records if r.get("id") == case_id]
-    else:
-        with path.open("rb") as f:
-            first = f.readline()
-            record, _ = parse_line(first)
-            if record is None:
-                return None
-            found = [record] if record["id"] == case_id else []
-            for raw in f:
-                if found:
-                    break
-                if case_id.encode() in raw:
-                    r, _ = parse_line(raw)
-                    if r is not None and r["id"] == case_id:
-                        found.append(r)
-    return found[0] if found else f"{path} holds no record of `{case_id}`"
 
 
 def _load(ctx: click.Context, diags: Diagnostics) -> Registry:
@@ -252,25 +218,6 @@ def test_command(ctx: click.Context, packs: tuple[Path, ...], pattern: str | Non
     if junit is not None:
         junit.write_text(junit_xml(suites), encoding="utf-8")
     sys.exit(1 if failed else 0)
-
-
-def junit_xml(suites: list) -> str:
-    """JUnit XML of the packs' test results: a suite per pack, a case per test, a failure with its place."""
-    from xml.sax.saxutils import escape, quoteattr
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>"]
-    for pack, results in suites:
-        bad = sum(not r.passed for r in results)
-        out.append(f"  <testsuite name={quoteattr(pack.ref)} tests=\"{len(results)}\" failures=\"{bad}\">")
-        for r in results:
-            head = f"    <testcase classname={quoteattr(pack.ref)} name={quoteattr(r.case.name)} file={quoteattr(str(r.case.loc.file))}"
-            if r.passed:
-                out.append(head + "/>")
-                continue
-            text = "\n".join(f"{w}: {f}" for f, w in zip(r.failures, r.where or [r.case.loc] * len(r.failures)))
-            out.append(head + f"><failure message={quoteattr(r.failures[0])}>{escape(text)}</failure></testcase>")
-        out.append("  </testsuite>")
-    out.append("</testsuites>")
-    return "\n".join(out) + "\n"
 
 
 def _packs_named(ctx: click.Context, names: tuple[str, ...]) -> tuple[Registry, list]:

@@ -121,7 +121,7 @@ class TestTestCommand:
         assert f"rule coverage: {rules} of {rules} rules fired in a test, {rules} of {rules} stayed silent in a test" in result.stdout
 
     def test_failure_located(self, run, tmp_path):
-        """A failing YAML test is reported at its file and line with what differed; exit 1."""
+        """A failing YAML test is reported at the line of the expectation that failed, with what differed; exit 1."""
         from .conftest import HEAD
 
         path = tmp_path / "p.yaml"
@@ -139,7 +139,7 @@ tests:
 """, encoding="utf-8")
         result = run("test", str(path))
         assert 1 == result.exit_code
-        assert "p.yaml:19:5: FAIL in the underlag: outcome is eligible, expected not_eligible" in result.stdout
+        assert "p.yaml:21:23: FAIL in the underlag: outcome is eligible, expected not_eligible" in result.stdout
         assert "never not fired: underlag" in result.stdout
 
 

@@ -152,3 +152,22 @@ def coverage(pack: Pack, results: list[TestResult]) -> dict[str, set[str]]:
         for rule, status in r.statuses.items():
             seen.setdefault(rule, set()).add(status)
     return seen
+
+
+def junit_xml(suites: list) -> str:
+    """JUnit XML of the packs' test results: a suite per pack, a case per test, a failure with its place."""
+    from xml.sax.saxutils import escape, quoteattr
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>"]
+    for pack, results in suites:
+        bad = sum(not r.passed for r in results)
+        out.append(f"  <testsuite name={quoteattr(pack.ref)} tests=\"{len(results)}\" failures=\"{bad}\">")
+        for r in results:
+            head = f"    <testcase classname={quoteattr(pack.ref)} name={quoteattr(r.case.name)} file={quoteattr(str(r.case.loc.file))}"
+            if r.passed:
+                out.append(head + "/>")
+                continue
+            text = "\n".join(f"{w}: {f}" for f, w in zip(r.failures, r.where or [r.case.loc] * len(r.failures)))
+            out.append(head + f"><failure message={quoteattr(r.failures[0])}>{escape(text)}</failure></testcase>")
+        out.append("  </testsuite>")
+    out.append("</testsuites>")
+    return "\n".join(out) + "\n"

@@ -323,3 +323,36 @@ class ReplayLog:
             for m in replay(records(), self.packs):
                 self.failed += 1
                 yield f"{run_id}/{m.line}", f"{m.kind} {m.id}: {m.reason}"
+
+
+def stored_record(path: Path, case_id: str) -> dict | str | None:
+    """The record of `case_id` in a records file (JSON Lines, or a JSON array), a message when the file holds
+    records but none of it, or None when the file is not a records file (a delivery)."""
+    if not path.is_file() or path.suffix not in (".jsonl", ".json", ".ndjson"):
+        return None
+    with path.open("rb") as f:
+        head = f.read(64).lstrip()
+    if head.startswith(b"["):
+        try:
+            items = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            return None
+        records = [r for r in items if isinstance(r, dict) and "trace" in r] if isinstance(items, list) else []
+        if not records:
+            return None
+        found = [r for r in records if r.get("id") == case_id]
+    else:
+        with path.open("rb") as f:
+            first = f.readline()
+            record, _ = parse_line(first)
+            if record is None:
+                return None
+            found = [record] if record["id"] == case_id else []
+            for raw in f:
+                if found:
+                    break
+                if case_id.encode() in raw:
+                    r, _ = parse_line(raw)
+                    if r is not None and r["id"] == case_id:
+                        found.append(r)
+    return found[0] if found else f"{path} holds no record of `{case_id}`"
