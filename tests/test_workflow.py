@@ -170,3 +170,16 @@ def test_replay_reads_the_json_array_evaluate_writes(tmp_path):
     records.write_text(_run("evaluate", str(SAMPLE), "--format", "json", "--workers", "0").stdout, encoding="utf-8")
     result = _run("replay", str(records))
     assert result.exit_code == 0 and "44 lines, 44 reproduced, 0 did not" in result.stderr
+
+
+def test_an_id_that_lost_its_leading_zero_in_a_table_gets_a_hint_about_excel(tmp_path):
+    """A skolenhetskod of 7 digits in units.csv: the hint names Excel and the code with its zero, not YAML quotes."""
+    table = tmp_path / "csv"
+    shutil.copytree(FIXTURES / "sample" / "csv", table)
+    units = table / "units.csv"
+    lines = units.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = lines[1].replace("48151623", "4815162", 1)
+    units.write_text("".join(lines), encoding="utf-8")
+    result = _run("evaluate", str(table), "--workers", "0")
+    assert result.exit_code == 1
+    assert "Excel drops leading zeros: `4815162` may be `04815162`" in result.output and "quotes" not in result.output

@@ -152,6 +152,16 @@ class _RecordReader(TestCaseReader):
         return self.group(fields, prefix)
 
 
+def id_hint(rid: str, loc: Location) -> str:
+    """What to do about a skolenhetskod that is not 8 digits: in a table, a spreadsheet that dropped its leading
+    zeros; in YAML, a number that lost them (quotes keep them)."""
+    short = rid.isdigit() and len(rid) < 8
+    if str(loc.file).endswith(".csv") or ".xlsx" in str(loc.file):
+        return ((f"Excel drops leading zeros: `{rid}` may be `{rid.zfill(8)}`; " if short else "")
+                + "format the column as text (Format Cells → Text) before typing or pasting the codes, or write them with all 8 digits")
+    return (f"`{rid}` may have lost leading zeros (`{rid.zfill(8)}`): " if short else "") + 'write it in quotes, e.g. "48151623"'
+
+
 def _located(diags: Diagnostics, scratch: Diagnostics, who: str) -> None:
     """Copy a record's findings, each message prefixed with the record it concerns."""
     for d in scratch.sorted():
@@ -469,7 +479,7 @@ def _checked(node: YNode, kind: str, index: int, diags: Diagnostics, seen: dict[
     rid = str(raw)
     if kind == "unit":
         if not UNIT_ID_RE.match(rid):
-            diags.error("delivery_bad_id", f"{who}: skolenhetskod `{rid}` is not 8 digits", id_node.loc, "write it in quotes, e.g. \"48151623\"")
+            diags.error("delivery_bad_id", f"{who}: skolenhetskod `{rid}` is not 8 digits", id_node.loc, id_hint(rid, id_node.loc))
             return None
         if rec.get("huvudman_id") is not None:
             rec["huvudman_id"] = org_number(rec["huvudman_id"]) or rec["huvudman_id"]
