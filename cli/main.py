@@ -367,6 +367,8 @@ def _delivery(ctx: click.Context, path: Path):
     doc = read_delivery(path, diags, ctx.obj.get("encoding"))
     if diags.has_errors() or doc is None:
         _fail(diags)
+    if diags.warnings:  # what the delivery lacks (a column) is said, and evaluation goes on
+        _echo_diagnostics(diags, err=True)
     return registry, doc
 
 

@@ -199,6 +199,7 @@ class Template:
 TEMPLATES: tuple[Template, ...] = (
     Template("missing", "missing", "uppgift saknas"),
     Template("marker_missing", "missing (.)", "uppgift saknas (.)"),
+    Template("column_missing", "column missing", "kolumnen saknas i tabellen"),
     Template("marker_suppressed", "suppressed: fewer than 10 pupils (..)", "sekretess: färre än 10 elever (..)"),
     Template("marker_rounded", "rounded off: about 100 % (~100)", "avrundat: omkring 100 % (~100)"),
     Template("count_between", "between {lo} and {hi}: {rest}", "mellan {lo} och {hi}: {rest}"),

@@ -111,6 +111,8 @@ CODES: tuple[Code, ...] = (
     _c("delivery_control_character", "delivery", "a NUL or another control character in a table"),
     _c("delivery_column_conflict", "delivery", "a table's column names a group of fields another column gives a field of (`injunction` beside `injunction.fine`)"),
     _c("delivery_duplicate_column", "delivery", "a column given twice (at the second header's line and column)"),
+    _c("delivery_unknown_column", "delivery", "a table's column that is no field of the model (once, at the header, with did-you-mean)"),
+    _c("delivery_missing_column", "delivery", "a field of the model with no column in a table: unknown for every record, reason `column missing`", WARNING),
     _c("delivery_row_length", "delivery", "a row of another width than the header"),
     _c("delivery_bad_percent", "delivery", "`(%)` on a column that is not a share"),
     _c("delivery_duplicate_field", "delivery", "a field given twice in the `delivery` sheet of a workbook"),

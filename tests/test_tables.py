@@ -62,9 +62,11 @@ class TestConventions:
                  "48151623;212000-0999;grundskola;7-9;310;true;..;.;~100\n")
         doc, errors = _read(_dir(tmp_path, units))
         assert [] == errors
+        marked = {k: v for k, v in doc.unknown["48151623"].items() if v != "column missing"}  # the table lacks most columns
         assert {"unit.results.merit_value_y9": "suppressed: fewer than 10 pupils (..)",
                 "unit.results.share_eligible_vocational_y9": "missing (.)",
-                "unit.results.share_passed_all_subjects_y9": "rounded off: about 100 % (~100)"} == doc.unknown["48151623"]
+                "unit.results.share_passed_all_subjects_y9": "rounded off: about 100 % (~100)"} == marked
+        assert doc.unknown["48151623"]["unit.ska_deficiencies"] == "column missing"
         case = doc.unit_case(doc.units[0], doc.huvudman[0])
         assert "suppressed: fewer than 10 pupils (..)" == case.reason("unit.results.merit_value_y9")
 
@@ -105,7 +107,8 @@ class TestDefects:
         """A column the model lacks is refused with a suggestion; `extra.` columns are allowed."""
         doc, errors = _read(_dir(tmp_path, "id;huvudman_id;pupil;extra.kommentar\n48151623;212000-0999;10;fri text\n"))
         assert doc is None
-        assert 1 == len(errors) and "unknown key `pupil`" in errors[0] and "did you mean `pupils`?" in errors[0]
+        assert 1 == len(errors) and "column `pupil` is not a field of a unit" in errors[0] and "did you mean `pupils`?" in errors[0]
+        assert ":1:" in errors[0], "at the header, once"
 
     def test_missing_file(self, tmp_path):
         """A directory without units.csv is an error naming the file."""

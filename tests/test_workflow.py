@@ -183,3 +183,37 @@ def test_an_id_that_lost_its_leading_zero_in_a_table_gets_a_hint_about_excel(tmp
     result = _run("evaluate", str(table), "--workers", "0")
     assert result.exit_code == 1
     assert "Excel drops leading zeros: `4815162` may be `04815162`" in result.output and "quotes" not in result.output
+
+
+def _table_with(tmp_path, change):
+    import csv as csv_module
+    table = tmp_path / "csv"
+    shutil.copytree(FIXTURES / "sample" / "csv", table)
+    rows = list(csv_module.reader((table / "units.csv").open(encoding="utf-8")))
+    rows = change(rows)
+    with (table / "units.csv").open("w", encoding="utf-8", newline="") as f:
+        csv_module.writer(f).writerows(rows)
+    return table
+
+
+def test_an_unknown_column_is_one_error_at_the_header_with_did_you_mean(tmp_path):
+    table = _table_with(tmp_path, lambda rows: [rows[0][:5] + ["pupil"] + rows[0][6:], *rows[1:]] if rows[0][5] == "pupils"
+                        else [[("pupil" if c == "pupils" else c) for c in rows[0]], *rows[1:]])
+    result = _run("evaluate", str(table), "--workers", "0")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if ": delivery_unknown_column: " in line]
+    assert len(errors) == 1 and ":1:" in errors[0] and "column `pupil` is not a field of a unit" in errors[0]
+    assert "did you mean `pupils`?" in result.output
+    assert "schema_unknown_key" not in result.output, "not one error per row"
+
+
+def test_a_missing_column_is_a_warning_and_its_facts_unknown_with_the_reason(tmp_path):
+    def drop(rows):
+        i = rows[0].index("pupils")
+        return [r[:i] + r[i + 1:] for r in rows]
+    table = _table_with(tmp_path, drop)
+    result = _run("evaluate", str(table), "--workers", "0")
+    assert "warning: delivery_missing_column: units.csv has no column for `pupils`" in result.stderr
+    assert result.stderr.count("delivery_missing_column") == 1
+    record = next(json.loads(line) for line in result.stdout.splitlines() if '"id":"48151725"' in line)
+    assert {"fact": "unit.pupils", "reason": "column missing"} in record["missing"]

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from policy import facts as F
-from policy.diagnostics import Diagnostics, Location
+from policy.diagnostics import Diagnostics, Location, did_you_mean
 from policy.yamlsafe import MAP, SCALAR, SEQ, YNode, load_file
 
 from .. import messages as M
@@ -49,6 +49,7 @@ class Table:
         self.file, self.header, self.rows = file, header, rows
         self.header_starts = header_starts or list(range(1, len(header) + 1))
         self.padded = padded
+        self.missing: tuple[str, ...] = ()  #: fact paths of the model with no column: unknown, "column missing"
 
 
 def _columns_of(line: str, sep: str) -> list[int]:
@@ -182,6 +183,27 @@ def _header(table: Table, root: str, diags: Diagnostics) -> list[tuple[str, F.Fi
             diags.error("delivery_bad_percent", f"column `{clean}` is in {unit}, not a share: `(%)` does not apply", where,
                         "percentages are only for share columns (for example results.share_degree_within_3y (%))")
         columns.append((clean, field, percent, i))
+    valid = sorted(p[len(root) + 1:] for p, f in F.FIELDS.items() if p.startswith(root + ".") and not f.computed)
+    groups = {v.rsplit(".", 1)[0] for v in valid if "." in v}
+    unknown_columns = set()
+    present_names = {c[0] for c in columns}
+    for clean, field, _, i in columns:
+        under_another = any(clean.startswith(n + ".") for n in present_names)  # a conflict, reported as such below
+        if field is None and clean not in groups and not clean.startswith("extra.") and clean != "extra" and not under_another:
+            where = Location(table.file, 1, table.header_starts[i] if i < len(table.header_starts) else i + 1)
+            hint = did_you_mean(clean, valid)
+            diags.error("delivery_unknown_column", f"column `{clean}` is not a field of a {root}", where,
+                        hint or "the columns are the model's fields (DELIVERY.md), nested names joined by a dot; "
+                                "anything else goes in an `extra.…` column")
+            unknown_columns.add(clean)
+    present = {clean for clean, _, _, _ in columns}
+    absent = [v for v in valid if v not in present and not any(p.startswith(v + ".") for p in present)]
+    if absent:
+        diags.warning("delivery_missing_column", f"{Path(table.file).name} has no column for "
+                      + ", ".join(f"`{a}`" for a in absent) + f": for every {root} they are unknown (column missing)",
+                      Location(table.file, 1, 1), "add the columns, empty where the delivery does not say")
+        table.missing = tuple(f"{root}.{a}" for a in absent)
+    columns = [c for c in columns if c[0] not in unknown_columns]
     names = {clean for clean, _, _, _ in columns}
     conflicting = set()
     for clean, _, _, i in columns:
@@ -256,6 +278,8 @@ def _row_records(table: Table, root: str, columns: list, unknown: dict[str, dict
         for group, present in groups.items():
             if not present and group != "extra":  # every column of the group empty: the group is absent
                 record[group] = YNode(SCALAR, None, record[group].loc)
+        for path in table.missing:
+            reasons[path] = M.text("column_missing")
         rid = record.get("id")
         if reasons and rid is not None and rid.value is not None:
             unknown[str(rid.value)] = reasons
