@@ -23,7 +23,7 @@ from policy.model import Pack
 
 from ..inputs.delivery import read_delivery
 from ..inputs.overrides import Override
-from ..views.diff import decision_changes
+from ..views.diff import decision_changes, parameter_differences
 from .decisionlog import DecisionLog
 from .replay import _nest
 
@@ -103,15 +103,8 @@ def transitions(changed: list[dict]) -> dict[str, dict[str, int]]:
 
 
 def parameter_changes(before: dict, after: dict, before_ref: str, after_ref: str) -> list[dict]:
-    """The parameters whose value differs (or that one pack lacks), side by side."""
-    old, new = before.get("parameters", {}), after.get("parameters", {})
-    out = []
-    for name in sorted(set(old) | set(new)):
-        a = {k: old[name][k] for k in ("value", "by_school_form", "unit") if k in old.get(name, {})} if name in old else None
-        b = {k: new[name][k] for k in ("value", "by_school_form", "unit") if k in new.get(name, {})} if name in new else None
-        if a != b:
-            out.append({"name": name, before_ref: a, after_ref: b})
-    return out
+    """The parameters whose value differs (or that one pack lacks), side by side under each pack's ref."""
+    return [{"name": c["name"], before_ref: c["from"], after_ref: c["to"]} for c in parameter_differences(before, after)]
 
 
 def _overrides(raw: list[dict], pack: Pack) -> tuple[list[Override], list[dict]]:
@@ -120,7 +113,7 @@ def _overrides(raw: list[dict], pack: Pack) -> tuple[list[Override], list[dict]]
         if pack.rule(o["rule"]) is None:
             dropped.append(o)
         else:
-            kept.append(Override(o["target"], o["rule"], o["action"], o.get("outcome"), o["reason"], o["decided_by"], o["decided_on"]))
+            kept.append(Override.from_json(o))
     return kept, dropped
 
 

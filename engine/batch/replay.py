@@ -65,8 +65,7 @@ def case_of(record: dict) -> Case:
 
 
 def _overrides(record: dict) -> list[Override]:
-    return [Override(o["target"], o["rule"], o["action"], o.get("outcome"), o["reason"], o["decided_by"], o["decided_on"])
-            for o in record.get("overrides", [])]
+    return [Override.from_json(o) for o in record.get("overrides", [])]
 
 
 def _why(old: dict, new: dict) -> str:

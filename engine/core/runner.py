@@ -94,10 +94,8 @@ class Engine:
         from ..symbolic.witness import DISAGREEMENT, Disagreement
         if scope not in self._readings:
             self._readings[scope] = reading_of(self.pack, scope)
-        plain = Engine(self.pack, self.host) if not hasattr(self, "_plain") else self._plain
-        self._plain = plain
-        try:
-            needed: dict = still_needed(self.pack, record, plain, self._readings[scope])
+        try:  # the analysis asks only outcomes of this engine (`outcome`), never a record with what is needed
+            needed: dict = still_needed(self.pack, record, self, self._readings[scope])
         except Disagreement as e:
             needed = {"error": {"code": DISAGREEMENT, "message": str(e)}}
         out = {}

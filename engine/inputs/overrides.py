@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import attrs
 
@@ -37,6 +37,11 @@ class Override:
     decided_by: str
     decided_on: str
     loc: Location = attrs.field(default=Location(""), eq=False, repr=False)
+
+    @classmethod
+    def from_json(cls, o: Mapping[str, Any]) -> "Override":
+        """An override as a record or the decision log states it (`to_json` read back)."""
+        return cls(o["target"], o["rule"], o["action"], o.get("outcome"), o["reason"], o["decided_by"], o["decided_on"])
 
     def to_json(self) -> dict:
         out = {"target": self.target, "rule": self.rule, "action": self.action}

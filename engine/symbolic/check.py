@@ -8,12 +8,14 @@ change a decision. A finding the pack records as intended on the rule (`intended
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable
 
 import attrs
 import z3
 
 from policy import facts as F
+from policy.canonical import condition
 from policy.check import derived_reads
 from policy.diagnostics import Location
 from policy.model import (
@@ -242,8 +244,6 @@ def _describe(c: Condition) -> str:
         return f"{c.fact} {'known' if c.want_known else 'unknown'}"
     if isinstance(c, Derived):
         return f"derived {c.name}"
-    import json
-    from policy.canonical import condition
     return json.dumps(condition(c), ensure_ascii=False)
 
 

@@ -15,7 +15,7 @@ for this case (its thresholds, the national averages), and each piece is decided
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import attrs
 import z3
@@ -270,34 +270,24 @@ class Piece:
                 "outcome": self.outcome}
 
 
-def _walk_trace(node: dict) -> Iterable[dict]:
-    yield node
-    for group in ("all", "any"):
-        for item in node.get(group, ()):
-            yield from _walk_trace(item)
-    if isinstance(node.get("not"), dict):
-        yield from _walk_trace(node["not"])
-
-
 def _thresholds(record: dict, name: str) -> list[float]:
-    """The values the pack compares a missing fact (or national average) with, for this case, from its trace."""
+    """The values the pack compares a missing fact (or national average) with, for this case, read from the
+    comparisons of its trace (`Decision.events`)."""
     out = set()
     indicator = name.split(".", 1)[1] if name.startswith("national_averages.") else None
-    for entry in record.get("trace", ()):
-        for n in _walk_trace(entry.get("condition") or {}):
-            right = n.get("right")
-            if not isinstance(right, dict):
-                continue
-            ratio = (right.get("times") or {}).get("value", 1) if right.get("times") else 1
-            if indicator is None and n.get("fact") == name:
-                v = right.get("product", right.get("value"))
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    out.add(v)
-            elif (indicator is not None and right.get("national_average") == indicator) or (
-                    indicator is None and right.get("fact") == name):
-                v = n.get("value")
-                if isinstance(v, (int, float)) and not isinstance(v, bool) and ratio:
-                    out.add(v / ratio)
+    for e in Decision.of(record).events():
+        right = e.right
+        if e.kind != "compared" or not isinstance(right, Mapping):
+            continue
+        ratio = (right.get("times") or {}).get("value", 1) if right.get("times") else 1
+        if indicator is None and e.fact == name:
+            v = right.get("product", right.get("value"))
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                out.add(v)
+        elif (indicator is not None and right.get("national_average") == indicator) or (
+                indicator is None and right.get("fact") == name):
+            if isinstance(e.value, (int, float)) and not isinstance(e.value, bool) and ratio:
+                out.add(e.value / ratio)
     return sorted(out)
 
 

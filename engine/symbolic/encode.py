@@ -164,6 +164,7 @@ class Space:
         #: comparisons whose two sides are a product (`times`): a witness keeps them apart by a margin, so the
         #: engine's floating-point product falls on the same side as z3's exact one
         self.margins: list[z3.BoolRef] = []
+        self._plausible: tuple[int, list[z3.BoolRef]] | None = None
         self.vars: dict[str, Var] = {p: self._var(p) for p in self.facts}
         self.avg: dict[str, Var] = {
             k: Var(k, z3.Bool(self._n(f"avg:{k}?")), z3.Real(self._n(f"avg:{k}"))) for k in self.averages}
@@ -236,12 +237,11 @@ class Space:
 
     # --- what makes a case possible --------------------------------------------------------------
 
-    def domain(self, plausible: bool = False) -> list[z3.BoolRef]:
-        """Constraints every case meets (types, ranges, what the input can say); `plausible` narrows numbers
-        to the catalogue's plausible ranges, for witnesses a reader recognises."""
+    def domain(self) -> list[z3.BoolRef]:
+        """Constraints every case meets (types, ranges, what the input can say)."""
         out: list[z3.BoolRef] = []
         for path, v in self.vars.items():
-            out.extend(self._range(path, v.value, F.FIELDS[path].type, plausible))
+            out.extend(self._range(path, v.value, F.FIELDS[path].type, False))
             if path in F.ALWAYS_KNOWN:
                 out.append(v.known)
             if v.bounded is not None:
@@ -261,7 +261,7 @@ class Space:
                     if path not in F.OPEN_ENDED:
                         out.append(z3.Not(v.open))
         for k, a in self.avg.items():
-            out.extend(self._range(f"national_averages.{k}", a.value, F.INDICATORS[k], plausible))
+            out.extend(self._range(f"national_averages.{k}", a.value, F.INDICATORS[k], False))
         for group in F.EVENT_GROUPS:
             present = self.vars.get(f"{group}.present")
             if present is not None:
@@ -271,9 +271,18 @@ class Space:
         out.extend(self._years())
         out.extend(self._grades())
         out.extend(self._counts())
-        if plausible:
-            out.extend(self.margins)
         return out
+
+    def plausible(self) -> list[z3.BoolRef]:
+        """What narrows a witness to values a reader recognises, beside `domain`: numbers and dates in the
+        catalogue's plausible ranges, products kept apart by `margins`. Made once (again when a reading has
+        added margins since)."""
+        if self._plausible is None or self._plausible[0] != len(self.margins):
+            out = [c for path, v in self.vars.items() if F.FIELDS[path].type.kind in (F.NUMBER, F.DATE)
+                   for c in self._range(path, v.value, F.FIELDS[path].type, True)]
+            out += [c for k, a in self.avg.items() for c in self._range(f"national_averages.{k}", a.value, F.INDICATORS[k], True)]
+            self._plausible = (len(self.margins), out + list(self.margins))
+        return self._plausible[1]
 
     def _grades(self) -> list[z3.BoolRef]:
         """A rule reading `unit.grades` as text: the years taught are those its range says (none when the text

@@ -248,7 +248,7 @@ def solve(space: Space, goals: Iterable[z3.BoolRef], solver: z3.Solver | None = 
         if s.check() != z3.sat:
             return None
         s.push()
-        s.add(*space.domain(plausible=True))
+        s.add(*space.plausible())
         try:
             if s.check() == z3.sat:
                 return s.model()

@@ -85,15 +85,23 @@ def transitions(changed: list[dict]) -> dict[str, int]:
     return dict(sorted(Counter(f"{c['from']} → {c['to']}" for c in changed).items()))
 
 
+def parameter_differences(a: dict, b: dict) -> list[dict]:
+    """`{name, from, to}` for each parameter whose unit or values differ between two canonical forms (a
+    pack's, or one the decision log keeps); None for a pack that lacks it."""
+    def pick(p: dict | None) -> dict | None:
+        return None if p is None else {k: p[k] for k in ("unit", "value", "by_school_form") if k in p}
+    out = []
+    for name in sorted(set(a.get("parameters", {})) | set(b.get("parameters", {}))):
+        x, y = pick(a["parameters"].get(name)), pick(b["parameters"].get(name))
+        if x != y:
+            out.append({"name": name, "from": x, "to": y})
+    return out
+
+
 def pack_changes(old: Pack, new: Pack) -> dict[str, list[dict]]:
     """The parameters and the rules that differ between two packs, side by side (as their canonical forms say)."""
     a, b = canonical(old), canonical(new)
-    params = []
-    for name in sorted(set(a["parameters"]) | set(b["parameters"])):
-        x, y = a["parameters"].get(name), b["parameters"].get(name)
-        pick = lambda p: None if p is None else {k: p[k] for k in ("unit", "value", "by_school_form") if k in p}  # noqa: E731
-        if pick(x) != pick(y):
-            params.append({"name": name, "from": pick(x), "to": pick(y)})
+    params = parameter_differences(a, b)
     ra, rb = ({r["id"]: r for r in doc["rules"]} for doc in (a, b))
     rules = []
     for rid in sorted(set(ra) | set(rb)):
