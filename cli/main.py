@@ -381,7 +381,7 @@ def _pack(registry: Registry, ref: str | None, date: str, source: Path | None = 
             registry.get(ref)  # an id no pack has: named as such
             return registry.in_force(date, ref)
         pack = registry.get(ref) if ref else registry.in_force(date)
-        why = not_in_force(registry, pack, date) if ref and pack.ref not in registry.drafts else None
+        why = not_in_force(registry, pack, date) if ref and date and pack.ref not in registry.drafts else None
         if why is not None:
             click.echo(f"warning: {not_in_force_text(why)}; evaluated with {pack.ref} as asked", err=True)
             click.get_current_context().ensure_object(dict)["not_in_force"] = why
@@ -644,6 +644,9 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
         if owner is None:
             raise NotFound(f"the delivery has no huvudman `{doc.huvudman_id}` (agreement.huvudman_id)")
         facts = delivery_facts(delivered, owner)
+    if not date and not pack_ref:
+        raise NotFound(f"{document}: agreement.signed_on and agreement.starts are missing, so no pack in force can be chosen; "
+                       "give them, or --pack ID@VERSION")
     pack = _pack(registry, pack_ref, date or "")
     if not any(r.scope == "agreement" for r in pack.rules):
         raise click.UsageError(f"the pack {pack.ref} has no requirements on agreements")

@@ -540,6 +540,22 @@ class TestAgreementCheck:
             assert field in broken[rule]["fields"], (variant, broken[rule])
             assert out["compliant"] is False
 
+    @pytest.mark.parametrize("dates", ["", '  signed_on: ""\n  starts: ""\n'])
+    def test_no_date_to_choose_the_pack(self, run, tmp_path, dates):
+        """An agreement with neither signed_on nor starts (absent or empty) cannot choose the pack in force: exit 1
+        naming the file and both fields, with --pack as the way out; with --pack it is checked."""
+        text = (self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8")
+        kept = [line for line in text.splitlines(keepends=True) if not line.startswith(("  signed_on:", "  starts:"))]
+        doc = tmp_path / "ok.yaml"
+        doc.write_text("".join(kept).replace("agreement:\n", "agreement:\n" + dates, 1), encoding="utf-8")
+        result = CliRunner().invoke(cli, ["agreement", "check", str(doc)])
+        assert 1 == result.exit_code, result.output
+        assert f"{doc}: agreement.signed_on and agreement.starts are missing" in result.stderr
+        assert "--pack" in result.stderr
+        named = CliRunner().invoke(cli, ["agreement", "check", str(doc), "--pack", "sbs@2.1.0", "--format", "json"])
+        assert "agreement-not-signed" in {f["rule"] for f in json.loads(named.stdout)["findings"] if f["verdict"] == "non_compliant"}
+        assert "not in force" not in named.stderr  # no date, so nothing to be out of force on
+
     def test_cost_above_estimate_is_flagged_not_failed(self, run):
         """A plan above 6 MSEK is flagged for review; the check passes."""
         result = run("agreement", "check", str(self.AGREEMENTS / "invalid" / "plan-cost-above-estimate.yaml"))
