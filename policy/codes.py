@@ -116,7 +116,7 @@ CODES: tuple[Code, ...] = (
     _c("delivery_row_length", "delivery", "a row of another width than the header"),
     _c("delivery_bad_percent", "delivery", "`(%)` on a column that is not a share"),
     _c("delivery_duplicate_field", "delivery", "a field given twice in the `delivery` sheet of a workbook"),
-    _c("delivery_formula", "delivery", "a formula with no computed value (workbooks)"),
+    _c("delivery_formula", "delivery", "a formula in a cell of a workbook (deliver values)"),
     _c("delivery_merged_cells", "delivery", "merged cells (workbooks)"),
     _c("delivery_cell_too_long", "delivery", "a cell over 64 KiB, or a sheet over 256 MiB (workbooks)"),
     _c("delivery_count_mismatch", "delivery", "the delivery states its counts (`delivery.units`, `delivery.huvudman`) and holds "

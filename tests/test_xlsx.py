@@ -49,7 +49,7 @@ def test_a_formula_without_a_value_is_an_error_at_its_cell(tmp_path):
         book["units"]["C2"] = "=100+210"  # saved by openpyxl: the formula, no cached value
     doc, errors = _errors(_book(tmp_path, formula))
     assert doc is None
-    assert [("delivery_formula", "cell C2 holds a formula with no computed value", 2, 3)] == errors
+    assert [("delivery_formula", "cell C2 holds the formula `=100+210` with no computed value", 2, 3)] == errors
 
 
 def test_merged_cells_are_an_error(tmp_path):
@@ -88,3 +88,60 @@ def test_not_a_workbook(tmp_path):
     path.write_bytes(b"not a zip")
     doc, errors = _errors(path)
     assert doc is None and "file_unreadable" == errors[0][0]
+
+
+def _with_cell_xml(path, old, new):
+    """Rewrite one cell of the units sheet in the saved workbook's XML (what Excel stores and openpyxl cannot write)."""
+    out = path.with_name("edited.xlsx")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode("utf-8")
+                assert old in text, text
+                data = text.replace(old, new).encode("utf-8")
+            zout.writestr(item, data)
+    return out
+
+
+def test_a_formula_is_refused_at_its_cell_even_with_its_value(tmp_path):
+    """A statistic computed by a formula is not a delivered value: refused at its cell, naming the formula,
+    even when Excel stored what it computed."""
+    path = _with_cell_xml(_book(tmp_path), '<c r="C2" t="n"><v>310</v></c>', '<c r="C2"><f>100+210</f><v>310</v></c>')
+    doc, errors = _errors(path)
+    assert doc is None
+    assert [("delivery_formula", "cell C2 holds the formula `=100+210` (it shows 310)", 2, 3)] == errors
+
+
+def _percent_book(tmp_path, header, value, number_format):
+    def share(book):
+        units = book["units"]
+        units["D1"] = header
+        units["D2"] = value
+        units["D2"].number_format = number_format
+    return _book(tmp_path, share)
+
+
+@pytest.mark.parametrize("header, value, number_format, read", [
+    ("results.share_degree_within_3y (%)", 0.88, "0%", 0.88),        # Excel's percent format: 88 % shown, 0.88 stored
+    ("results.share_degree_within_3y (%)", 0.885, "0.0 %", 0.885),
+    ("results.share_degree_within_3y (%)", 88, "General", 0.88),     # typed as the percent it is
+    ("results.share_degree_within_3y", 0.88, "0%", 0.88),           # a share column holds shares either way
+])
+def test_a_percent_cell_is_read_as_it_shows(tmp_path, header, value, number_format, read):
+    """A `(%)` column divides what is written by 100, once: a cell formatted as percent already holds the share."""
+    doc, errors = _errors(_percent_book(tmp_path, header, value, number_format))
+    assert [] == errors
+    assert read == pytest.approx(doc.units[0]["results"]["share_degree_within_3y"])
+
+
+def test_a_date_stored_as_an_excel_serial_is_a_date(tmp_path):
+    """Excel stores dates as day numbers; one without a date format (42397) is read as the date it is."""
+    def serials(book):
+        book["delivery"]["B3"] = 42397  # delivery.date
+        units = book["units"]
+        units["D1"], units["E1"] = "injunction.fine", "injunction.decided"
+        units["D2"], units["E2"] = "nej", 42370
+    doc, errors = _errors(_book(tmp_path, serials))
+    assert [] == errors
+    assert ("2016-01-28", "2016-01-01") == (str(doc.date), str(doc.units[0]["injunction"]["decided"]))

@@ -5,7 +5,9 @@ gives, so one set of checks reports every defect, at file:row:column.
 Skolverket's export conventions are read as they come, never guessed from the values:
 - separator `;` or `,` (from the header line), decimal comma or point, UTF-8 with or without BOM, or
   Windows-1252 when the file is not UTF-8;
-- a column whose header ends in ` (%)` or ` [%]` holds percentages; its values are divided by 100;
+- a column whose header ends in ` (%)` or ` [%]` holds percentages; its values are divided by 100, except
+  a workbook cell Excel formats as a percent, which already holds the share it shows (88 % is 0.88);
+- in a workbook, a number in a date column is the day number Excel stores (42397 is 2016-01-28);
 - `.` (missing), `..` (too few pupils) and `~100` (rounded off) are unknown, with that reason;
 - booleans `true`/`false` or `ja`/`nej`; school forms as names or register codes (GR, GRS, …);
 - a group whose columns are all empty (an injunction, the economic annex) is absent.
@@ -109,16 +111,60 @@ def read_sheet(book: Any, name: str, file: str, diags: Diagnostics) -> Table | N
         diags.error("schema_missing_key", f"the workbook has no sheet `{name}`", Location(file), f"sheets: {', '.join(book.sheetnames)}")
         return None
     sheet = book[name]
-    it = sheet.iter_rows(values_only=True)
-    header = [str(c or "").strip() for c in next(it, ())]
+    it = sheet.iter_rows()
+    header = [str(c.value or "").strip() for c in next(it, ())]
+    epoch = getattr(book, "epoch", None)
 
     def rows() -> Iterator[tuple[int, list[Any], list[int]]]:
-        for n, values in enumerate(it, start=2):
-            cells = ["" if v is None else (v.date().isoformat() if isinstance(v, datetime.datetime) else v) for v in values]
+        for n, row in enumerate(it, start=2):
+            cells = [_sheet_value(c, epoch) for c in row]
             if any(str(c).strip() for c in cells):
                 yield n, cells, list(range(1, len(cells) + 1))
 
     return Table(f"{file}[{name}]", header, rows(), padded=True)
+
+
+class Shown(float):
+    """A number in a cell Excel formats as a percent: it shows 88 % and holds 0.88, the share itself."""
+
+
+class Serial(float):
+    """A number in a workbook cell, read as an Excel date serial where the field is a date."""
+
+    epoch: Any = None
+
+
+def _sheet_value(cell: Any, epoch: Any) -> Any:
+    """A workbook cell's value: dates as YYYY-MM-DD, a percent-formatted number marked as already a share,
+    any other number marked so that a date field reads it as the day number Excel stores."""
+    v = getattr(cell, "value", None)
+    if v is None:
+        return ""
+    if isinstance(v, datetime.datetime):
+        return v.date().isoformat()
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if "%" in (getattr(cell, "number_format", None) or ""):
+            return Shown(v)
+        serial = Serial(v)
+        serial.epoch = epoch
+        return serial
+    return v
+
+
+def _serial_date(value: "Serial") -> str | None:
+    """An Excel date serial (days since the workbook's epoch) as YYYY-MM-DD; None if it is no day Excel has."""
+    from openpyxl.utils.datetime import from_excel
+    if not 1 <= value < 2958466:
+        return None
+    kw = {"epoch": value.epoch} if value.epoch is not None else {}
+    return from_excel(float(value), **kw).date().isoformat()
+
+
+def _plain(value: Any) -> Any:
+    """A workbook's number as the int or float it is (the marks are for reading only)."""
+    if isinstance(value, (Shown, Serial)):
+        return int(value) if float(value).is_integer() and not isinstance(value, Shown) else float(value)
+    return value
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -148,13 +194,18 @@ def _cell(value: Any, field: F.Field | None, percent: bool) -> tuple[Any, str | 
     else:
         text = value
     if field is None:
-        return text, None
+        return _plain(text), None
     kind = field.type.kind
+    if kind == F.DATE and isinstance(text, Serial):
+        return _serial_date(text) or _plain(text), None
     if kind == F.NUMBER:
-        number = _number(text) if isinstance(text, str) else text
+        if isinstance(text, Shown):  # formatted as percent in the workbook: already the share it shows
+            return float(text), None
+        number = _number(text) if isinstance(text, str) else _plain(text)
         if percent and isinstance(number, (int, float)) and not isinstance(number, bool):
             number = round(number / 100, 10)
         return number, None
+    text = _plain(text)
     if kind == F.BOOLEAN and isinstance(text, str):
         low = text.lower()
         return (True if low in TRUE else False if low in FALSE else text), None
@@ -336,6 +387,9 @@ def _header_sheet(table: Table | None, diags: Diagnostics) -> YNode | None:
             value = value.strip() or None
             if value is not None and group == "national_averages" and key != "school_year":
                 value = _number(value)
+        elif isinstance(value, Serial) and (field := F.FIELDS.get(name)) is not None and field.type.kind == F.DATE:
+            value = _serial_date(value) or _plain(value)
+        value = _plain(value)
         node.value[key] = YNode(SCALAR, value, Location(table.file, line, 2))
         node.key_locs[key] = loc
     return YNode(MAP, doc, Location(table.file, 1, 1), {k: v.loc for k, v in doc.items()})

@@ -1,11 +1,11 @@
-"""What an XLSX workbook must be before openpyxl reads it: within budgets, no formula without its value, no
-merged cells.
+"""What an XLSX workbook must be before openpyxl reads it: within budgets, no formula, no merged cells.
 
 A workbook is a zip of XML parts, and a small file can expand to gigabytes; openpyxl would expand it whole.
 So the uncompressed size of each part is checked first (the delivery budget), then each sheet is scanned
-as a stream for cells longer than `MAX_CELL` characters, formulas with no cached value (openpyxl reads
-them as empty, which would make a statistic silently unknown) and merged cells (whose value openpyxl gives
-to the first cell only). Each finding names the sheet and the cell.
+as a stream for cells longer than `MAX_CELL` characters, formulas (a delivered statistic is a value: a
+formula's cached value is whatever Excel last computed, and one never computed reads as empty, which would
+make a statistic silently unknown) and merged cells (whose value openpyxl gives to the first cell only).
+Each finding names the sheet and the cell.
 """
 from __future__ import annotations
 
@@ -79,9 +79,10 @@ def _check_sheet(z: zipfile.ZipFile, part: str, where: str, diags: Diagnostics) 
             if el.tag == f"{_NS}c":
                 ref = el.get("r", "?")
                 formula, value = el.find(f"{_NS}f"), el.find(f"{_NS}v")
-                if formula is not None and (value is None or value.text is None):
-                    diags.error("delivery_formula", f"cell {ref} holds a formula with no computed value", _cell(where, ref),
-                                "open the workbook in Excel and save it (values are then stored), or paste the values")
+                if formula is not None:  # a delivered statistic is a value; what a formula shows depends on Excel
+                    shown = f"(it shows {value.text})" if value is not None and value.text is not None else "with no computed value"
+                    diags.error("delivery_formula", f"cell {ref} holds the formula `={formula.text or ''}` {shown}", _cell(where, ref),
+                                "paste the values over the formulas (Paste Special → Values) and save the workbook again")
                     ok = False
                 text = "".join(el.itertext())
                 if len(text) > MAX_CELL:
