@@ -364,7 +364,7 @@ def _delivery(ctx: click.Context, path: Path):
     """The registry of packs and the checked delivery (every defect printed, exit 1, if it has any)."""
     diags = Diagnostics()
     registry = _load(ctx, diags)
-    doc = read_delivery(path, diags, ctx.obj.get("encoding"))
+    doc = read_delivery(path, diags, ctx.obj.get("encoding"), ctx.obj.get("columns"))
     if diags.has_errors() or doc is None:
         _fail(diags)
     if diags.warnings:  # what the delivery lacks (a column) is said, and evaluation goes on
@@ -419,6 +419,10 @@ ENCODING_OPTION = click.option(
     "--encoding", type=click.Choice(ENCODINGS), default=None, expose_value=False, is_eager=True,
     callback=lambda ctx, _param, value: ctx.ensure_object(dict).__setitem__("encoding", value),
     help="Encoding of CSV tables that are not UTF-8: cp1252 reads such a file as Windows-1252.")
+COLUMNS_OPTION = click.option(
+    "--columns", type=click.Path(path_type=Path), default=None, expose_value=False, is_eager=True,
+    callback=lambda ctx, _param, value: ctx.ensure_object(dict).__setitem__("columns", value), metavar="FILE",
+    help="Column names of your tables (YAML: units/huvudman name → model column), added to Skolverket's shipped ones.")
 
 
 @cli.command()
@@ -426,6 +430,7 @@ ENCODING_OPTION = click.option(
 @click.argument("case_id", metavar="UNIT_ID")
 @PACK_OPTION
 @ENCODING_OPTION
+@COLUMNS_OPTION
 @OVERRIDES_OPTION
 @LANG_OPTION
 @click.option("--why-not", "why_not_", is_flag=True,
@@ -500,6 +505,7 @@ def explain(ctx: click.Context, delivery: Path, case_id: str, pack_ref: str | No
 @click.option("--to", "to_ref", required=True, metavar="ID@V2", help="The pack to compare with.")
 @OVERRIDES_OPTION
 @ENCODING_OPTION
+@COLUMNS_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @DRAFT_OPTION
 @click.pass_context
@@ -552,6 +558,7 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, callback=lambda _c, _p, v: _finite(v),
               help="Seconds a case may take before the watchdog stops it (an engine-error record).")
 @ENCODING_OPTION
+@COLUMNS_OPTION
 @click.option("--log", "log_path", envvar="SBS_LOG", type=click.Path(dir_okay=False, path_type=Path),
               help="Append the run to this decision log (SQLite; created if missing; env SBS_LOG).")
 @DRAFT_OPTION
@@ -620,6 +627,7 @@ def agreement() -> None:
 @click.option("--delivery", "delivery_path", type=click.Path(path_type=Path), help="The delivery with the huvudman's facts.")
 @PACK_OPTION
 @ENCODING_OPTION
+@COLUMNS_OPTION
 @LANG_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
@@ -637,7 +645,7 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
     facts: dict = {}
     date = doc.values.get("agreement.signed_on") or doc.values.get("agreement.starts")
     if delivery_path is not None:
-        delivered = read_delivery(delivery_path, diags, ctx.obj.get("encoding"))
+        delivered = read_delivery(delivery_path, diags, ctx.obj.get("encoding"), ctx.obj.get("columns"))
         if delivered is None:
             _fail(diags)
         owner = next((h for h in delivered.huvudman if h["id"] == doc.huvudman_id), None)

@@ -201,10 +201,11 @@ def clobbers(out: str | Path, inputs: list[str | Path]) -> Path | None:
     return None
 
 
-def read_delivery(path: str | Path, diags: Diagnostics, encoding: str | None = None) -> Delivery | None:
+def read_delivery(path: str | Path, diags: Diagnostics, encoding: str | None = None, columns: str | Path | None = None) -> Delivery | None:
     """Read and check a delivery; None (with every defect in `diags`) if it cannot be evaluated.
 
-    `encoding` `cp1252` lets a CSV table that is not UTF-8 be read as Windows-1252 (engine/inputs/encoding.py).
+    `encoding` `cp1252` lets a CSV table that is not UTF-8 be read as Windows-1252 (engine/inputs/encoding.py);
+    `columns` names a file of column names that tables may use besides the shipped ones (engine/inputs/columns.py).
     """
     path = Path(path)
     reasons: dict[str, dict[str, str]] = {}
@@ -213,7 +214,7 @@ def read_delivery(path: str | Path, diags: Diagnostics, encoding: str | None = N
                     f"give the directory `{path.parent}`, which holds units.csv, huvudman.csv and delivery.yaml")
         return None
     if path.is_dir() or path.suffix.lower() == ".xlsx":
-        root, reasons = table_document(path, diags, encoding)
+        root, reasons = table_document(path, diags, encoding, Path(columns) if columns is not None else None)
     elif not path.exists():
         diags.error("file_not_found", "no such file or directory", Location(str(path)),
                     "a delivery is a .yaml or .json file, a directory with units.csv, huvudman.csv and delivery.yaml, or an .xlsx workbook")

@@ -27,6 +27,7 @@ from policy.yamlsafe import MAP, SCALAR, SEQ, YNode, load_file
 
 from .. import messages as M
 from .encoding import decode_table
+from .columns import Columns, load_columns
 from .xlsx import check_workbook
 
 SCHOOL_FORM_CODES = {
@@ -183,7 +184,7 @@ def _number(text: str) -> Any:
     return text
 
 
-def _cell(value: Any, field: F.Field | None, percent: bool) -> tuple[Any, str | None]:
+def _cell(value: Any, field: F.Field | None, percent: bool, columns: Columns | None = None) -> tuple[Any, str | None]:
     """The typed value of a cell and, if it is a marker, why it is unknown."""
     if isinstance(value, str):
         text = value.strip()
@@ -209,6 +210,8 @@ def _cell(value: Any, field: F.Field | None, percent: bool) -> tuple[Any, str | 
     if kind == F.BOOLEAN and isinstance(text, str):
         low = text.lower()
         return (True if low in TRUE else False if low in FALSE else text), None
+    if kind == F.ENUM and isinstance(text, str) and columns is not None:
+        text = columns.value(field.path, text)
     if kind == F.ENUM and field.type.enum == "school_form" and isinstance(text, str):
         return SCHOOL_FORM_CODES.get(text.upper(), text), None
     if kind in (F.TEXT, F.DATE) and isinstance(text, (int, float)) and not isinstance(text, bool):
@@ -216,17 +219,21 @@ def _cell(value: Any, field: F.Field | None, percent: bool) -> tuple[Any, str | 
     return text, None
 
 
-def _header(table: Table, root: str, diags: Diagnostics) -> list[tuple[str, F.Field | None, bool, int]]:
-    """The columns of a table: name, field, whether it holds percentages, index. Defects of the header located."""
+def _header(table: Table, root: str, diags: Diagnostics, mapping: Columns | None = None) -> list[tuple[str, F.Field | None, bool, int]]:
+    """The columns of a table: name, field, whether it holds percentages, index. Defects of the header located.
+    A header in Skolverket's words (`Antal elever`) is read as the model's column `mapping` names."""
     columns = []
     first: dict[str, int] = {}
-    for i, name in enumerate(table.header):
+    for i, header in enumerate(table.header):
+        name = (mapping.column(root, header) if mapping is not None and header.strip() else None) or header
         clean = PERCENT.sub("", name).strip()
         field = F.FIELDS.get(f"{root}.{clean}")
         percent = bool(PERCENT.search(name))
         where = Location(table.file, 1, table.header_starts[i] if i < len(table.header_starts) else i + 1)
         if clean in first:
-            diags.error("delivery_duplicate_column", f"column `{clean}` appears twice (columns {first[clean] + 1} and {i + 1})", where,
+            other = table.header[first[clean]]
+            said = f"`{other}` and `{header}` both name the column `{clean}`" if other != header else f"column `{clean}` appears twice"
+            diags.error("delivery_duplicate_column", f"{said} (columns {first[clean] + 1} and {i + 1})", where,
                         "each field has one column; remove or rename the other")
         first.setdefault(clean, i)
         if percent and field is not None and not (field.type.kind == F.NUMBER and field.type.unit == "share"):
@@ -242,7 +249,7 @@ def _header(table: Table, root: str, diags: Diagnostics) -> list[tuple[str, F.Fi
         under_another = any(clean.startswith(n + ".") for n in present_names)  # a conflict, reported as such below
         if field is None and clean not in groups and not clean.startswith("extra.") and clean != "extra" and not under_another:
             where = Location(table.file, 1, table.header_starts[i] if i < len(table.header_starts) else i + 1)
-            hint = did_you_mean(clean, valid)
+            hint = did_you_mean(clean, [*valid, *(mapping.headers(root) if mapping is not None else ())])
             diags.error("delivery_unknown_column", f"column `{clean}` is not a field of a {root}", where,
                         hint or "the columns are the model's fields (DELIVERY.md), nested names joined by a dot; "
                                 "anything else goes in an `extra.…` column")
@@ -284,14 +291,15 @@ class _Rows:
         return self.count
 
 
-def _records(table: Table, root: str, unknown: dict[str, dict[str, str]], diags: Diagnostics) -> YNode:
+def _records(table: Table, root: str, unknown: dict[str, dict[str, str]], diags: Diagnostics, mapping: Columns | None = None) -> YNode:
     """The table's rows as located records of `root` (`unit` or `huvudman`), made as they are read; a row
     of the wrong width is an error. The reasons for unknown cells go to `unknown` as each row is made."""
-    columns = _header(table, root, diags)
-    return YNode(SEQ, _Rows(_row_records(table, root, columns, unknown, diags)), Location(table.file, 1, 1))
+    columns = _header(table, root, diags, mapping)
+    return YNode(SEQ, _Rows(_row_records(table, root, columns, unknown, diags, mapping)), Location(table.file, 1, 1))
 
 
-def _row_records(table: Table, root: str, columns: list, unknown: dict[str, dict[str, str]], diags: Diagnostics) -> Iterator[YNode]:
+def _row_records(table: Table, root: str, columns: list, unknown: dict[str, dict[str, str]], diags: Diagnostics,
+                 mapping: Columns | None = None) -> Iterator[YNode]:
     width = len(table.header)
     id_at = next((i for clean, _, _, i in columns if clean == "id"), None)
     for line, cells, starts in table.rows:
@@ -310,7 +318,7 @@ def _row_records(table: Table, root: str, columns: list, unknown: dict[str, dict
         for clean, field, percent, i in columns:
             raw = cells[i] if i < len(cells) else ""
             cell_loc = Location(table.file, line, starts[i] if i < len(starts) else 1)
-            value, why = _cell(raw, field, percent)
+            value, why = _cell(raw, field, percent, mapping)
             parts = clean.split(".")
             if len(parts) > 1:
                 groups.setdefault(parts[0], False)
@@ -337,9 +345,14 @@ def _row_records(table: Table, root: str, columns: list, unknown: dict[str, dict
         yield YNode(MAP, record, loc, key_locs)
 
 
-def table_document(path: Path, diags: Diagnostics, encoding: str | None = None) -> tuple[YNode | None, dict[str, dict[str, str]]]:
-    """A CSV directory or an XLSX workbook as a delivery document, and the reasons of unknown cells by record id."""
+def table_document(path: Path, diags: Diagnostics, encoding: str | None = None,
+                   columns: Path | None = None) -> tuple[YNode | None, dict[str, dict[str, str]]]:
+    """A CSV directory or an XLSX workbook as a delivery document, and the reasons of unknown cells by record id.
+    Headers may use Skolverket's names: the shipped mapping, extended by the file `columns` (engine/inputs/columns.py)."""
     unknown: dict[str, dict[str, str]] = {}
+    mapping = load_columns(columns, diags)
+    if mapping is None:
+        return None, unknown
     if path.is_dir():
         units, owners = read_csv(path / "units.csv", diags, encoding), read_csv(path / "huvudman.csv", diags, encoding)
         head = load_file(str(path / "delivery.yaml"), diags)
@@ -364,8 +377,8 @@ def table_document(path: Path, diags: Diagnostics, encoding: str | None = None) 
         diags.error("schema_wrong_type", "the delivery header must be a mapping", head.loc)
         return None, unknown
     doc = dict(head.value)
-    doc["huvudman"] = _records(owners, "huvudman", unknown, diags)
-    doc["units"] = _records(units, "unit", unknown, diags)
+    doc["huvudman"] = _records(owners, "huvudman", unknown, diags, mapping)
+    doc["units"] = _records(units, "unit", unknown, diags, mapping)
     return YNode(MAP, doc, head.loc, {**head.key_locs, "huvudman": Location(owners.file, 1, 1), "units": Location(units.file, 1, 1)}), unknown
 
 
