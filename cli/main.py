@@ -659,7 +659,7 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
     if not any(r.scope == "agreement" for r in pack.rules):
         raise click.UsageError(f"the pack {pack.ref} has no requirements on agreements")
     records = agreement_records(pack, doc, facts)
-    found = findings(records)
+    found = findings(records, doc)
     broken = [f for f in found if f.verdict == "non_compliant"]
     unassessed = [f for f in found if f.verdict == "not_assessed"]
     errors = [r for r in records if r.get("error")]
@@ -682,7 +682,7 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
                    + f" — {messages.outcome(verdict, lang) if verdict else w['ag_incomplete']}")
         for f in found:
             key = "ag_needs" if f.verdict == "not_assessed" else "ag_fields" if len(f.fields) > 1 else "ag_field"
-            why = w[key].format(fields=", ".join(f.fields))
+            why = f.where(lang) if f.at and f.verdict != "not_assessed" else w[key].format(fields=", ".join(f.fields))
             click.echo(f"{w[f.verdict + '_label']} {w[f.kind]} {f.id}: {f.rule} — {f.text[lang]} ({why}; {'; '.join(dict.fromkeys(f.source))})")
         for r in errors:
             click.echo(f"{w['error_label']} {w[r['kind']]} {r['id']}: {messages.error_text(r['error'], lang)}")

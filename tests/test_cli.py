@@ -524,9 +524,11 @@ class TestAgreementCheck:
         assert broken[0].endswith(": 3 delar prövade, 1 krav ej uppfyllt, 1 ej bedömt — uppfyller inte kraven")
         single = run("agreement", "check", str(self.AGREEMENTS / "invalid" / "plan-not-attached.yaml")).stdout.splitlines()
         assert single[0].endswith(": 1 del prövad, 1 krav ej uppfyllt — uppfyller inte kraven")
-        assert "(uppgifter agreement.kind, action_plan.present; " in single[1]
+        plan = self.AGREEMENTS / "invalid" / "plan-not-attached.yaml"
+        assert f"(kind: insatser i {plan}:4:9, action_plan saknas (i {plan}:2:1); GP2016 2.5.3)" in single[1]
+        level = self.AGREEMENTS / "invalid" / "insats-level-missing.yaml"
         assert "BRIST insats I2: insats-level-missing — Insatsen riktas till huvudmannanivån eller till skolnivån. " \
-               "(uppgift insats.level; GP2016 2.4.3)" in broken
+               f"(level saknas (i {level}:41:7); GP2016 2.4.3)" in broken
 
     def test_every_variant_fails_on_its_requirement(self, run):
         """Each invalid variant breaks its requirement, named with the field it concerns: exit 1."""
@@ -555,6 +557,38 @@ class TestAgreementCheck:
         named = CliRunner().invoke(cli, ["agreement", "check", str(doc), "--pack", "sbs@2.1.0", "--format", "json"])
         assert "agreement-not-signed" in {f["rule"] for f in json.loads(named.stdout)["findings"] if f["verdict"] == "non_compliant"}
         assert "not in force" not in named.stderr  # no date, so nothing to be out of force on
+
+    def test_a_failure_names_the_documents_fields(self, run, tmp_path):
+        """A broken requirement names the fields of the document it was read from, at their place and with their
+        values, and the comparison with its limit the language's way, not a computed fact."""
+        doc = tmp_path / "ök.yaml"
+        doc.write_text((self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8").replace("  ends: 2019-05-31", "  ends: 2019-06-30"),
+                       encoding="utf-8")
+        sv = run("agreement", "check", str(doc)).stdout
+        assert f"(starts: 2016-06-01 i {doc}:8:11, ends: 2019-06-30 i {doc}:9:9; överenskommelsens längd 3,08 år > 3; " \
+               "GP2016 1.5; GP2016 2.5.1)" in sv
+        out = json.loads(run("agreement", "check", str(doc), "--format", "json").stdout)
+        found = next(f for f in out["findings"] if f["rule"] == "agreement-longer-than-three-years")
+        assert ["agreement.duration_years"] == found["fields"]  # the fact the rule reads is kept
+        assert [("agreement.ends", 9, 9, "2019-06-30")] == [(a["field"], a["line"], a["column"], a.get("value")) for a in found["at"]
+                                                           if a["field"] == "agreement.ends"]
+        assert ["the agreement's length 3.08 years > 3"] == found["compared"]
+        late = self.AGREEMENTS / "invalid" / "insats-outside-agreement-period.yaml"
+        en = run("agreement", "check", str(late), "--lang", "en").stdout
+        assert f"(timeline.ends: 2019-08-31 at {late}:53:44, agreement.ends: 2019-05-31 at {late}:9:9; " \
+               "the insats's last day 2019-08-31 > 2019-05-31;" in en
+        costly = self.AGREEMENTS / "invalid" / "plan-cost-above-estimate.yaml"
+        assert "Skolverkets sammanlagda bidrag 6 100 000 > 6 000 000" in run("agreement", "check", str(costly)).stdout
+
+    def test_a_misspelt_insats_type_is_refused_with_did_you_mean(self, run, tmp_path):
+        """`existing_program` is no insats type: refused at its place with the value it was likely meant to be."""
+        doc = tmp_path / "ök.yaml"
+        doc.write_text((self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8").replace("type: existing_programme", "type: existing_program"),
+                       encoding="utf-8")
+        result = CliRunner().invoke(cli, ["agreement", "check", str(doc)])
+        assert 1 == result.exit_code
+        assert f"{doc}:26:13: schema_wrong_type: `insats.type` must be an insats type, not `existing_program`" in result.stdout + result.stderr
+        assert "did you mean `existing_programme`?" in result.stdout + result.stderr
 
     def test_cost_above_estimate_is_flagged_not_failed(self, run):
         """A plan above 6 MSEK is flagged for review; the check passes."""

@@ -19,7 +19,7 @@ import attrs
 from policy import facts as F
 from policy.diagnostics import Diagnostics, Location
 from policy.reader import OPTIONAL, REQUIRED, Reader
-from policy.yamlsafe import MAP, SCALAR, YNode, load_file
+from policy.yamlsafe import MAP, SCALAR, SEQ, YNode, load_file
 
 from .case import Case, FactError, check_value, delivery_summary, fine_any, flatten_facts, huvudman_case, presence
 from .delivery import org_number
@@ -52,6 +52,77 @@ class Agreement:
     huvudman_id: str
     values: Mapping[str, Any]                 #: agreement.* and action_plan.* facts (computed ones included)
     insatser: tuple[Mapping[str, Any], ...]   #: insats.* facts of each insats, in the plan's order
+    root: YNode | None = attrs.field(default=None, eq=False, repr=False)  #: the document as read, located
+    insats_nodes: tuple[YNode, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    def places(self, kind: str, part: str, fact: str) -> tuple["Place", ...]:
+        """Where in the document a fact of the check is written: the fields it is read or computed from
+        (`agreement.duration_years` from `starts` and `ends`), each with its place and value."""
+        if self.root is None:
+            return ()
+        base = self.root
+        if kind == "insats":
+            base = next((n for n in self.insats_nodes if n.kind == MAP and n.get("id") is not None and str(n.get("id").value) == part), None)
+            if base is None:
+                return ()
+        fields = FROM.get(fact) or ((fact[: -len(".count")] if fact.endswith(".count") else fact),)
+        return tuple(_place(self.root if not f.startswith("insats.") else base, f) for f in fields)
+
+
+@attrs.frozen
+class Place:
+    """A field of an agreement document: its path, where it is (or, when absent, where it would go) and its value."""
+
+    field: str
+    location: Location
+    value: Any = None
+    given: bool = True
+    items: int | None = None  #: for a list, how many items it has
+
+    @property
+    def informative(self) -> bool:
+        """Whether naming it tells the reader something: not a part that is merely there (`action_plan`)."""
+        return not (self.given and self.value is None and self.items is None)
+
+    def to_json(self) -> dict:
+        out = {"field": self.field, "file": self.location.file, "line": self.location.line, "column": self.location.column,
+               "given": self.given}
+        if self.items is not None:
+            out["items"] = self.items
+        elif self.given:
+            out["value"] = self.value
+        return out
+
+
+#: facts of the check computed from other fields of the document, and those fields (the rest are fields themselves)
+FROM: dict[str, tuple[str, ...]] = {
+    "agreement.duration_years": ("agreement.starts", "agreement.ends"),
+    "action_plan.problems_without_causes.count": ("action_plan.problems",),
+    "action_plan.insatser_huvudman_level.count": ("action_plan.insatser",),
+    "action_plan.insatser_school_level.count": ("action_plan.insatser",),
+    "action_plan.estimated_cost_sek": ("action_plan.insatser",),
+    "action_plan.skolverket_contribution_sek": ("action_plan.insatser",),
+    "action_plan.present": ("action_plan",),
+    "insats.addresses_known_problems": ("insats.addresses",),
+}
+
+
+def _place(base: YNode, field: str) -> Place:
+    """The place of a document field under `base` (the document, or an insats for `insats.…`); an absent field
+    is placed at the mapping that would hold it."""
+    parts = field.split(".")[1:] if field.startswith("insats.") else field.split(".")
+    node, loc = base, base.loc
+    for part in parts:
+        child = node.get(part) if node.kind == MAP else None
+        if child is None or (child.kind == SCALAR and child.value is None):
+            return Place(field, node.key_locs.get(part, loc) if child is not None else loc, given=False)
+        node, loc = child, child.loc
+    if node.kind == SCALAR:
+        given = not (isinstance(node.value, str) and not node.value.strip())
+        return Place(field, loc, node.value, given=given)
+    if node.kind == MAP:
+        return Place(field, loc, None)
+    return Place(field, loc, None, items=len(node.value))
 
 
 class _Reader(Reader):
@@ -169,7 +240,8 @@ def read_agreement(path: str | Path, diags: Diagnostics) -> Agreement | None:
         return None
     v["agreement.huvudman_id"] = org_number(v["agreement.huvudman_id"]) or v["agreement.huvudman_id"]  # as deliveries store it
     values = {k: x for k, x in v.items() if x is not None}
-    return Agreement(str(path), v["agreement.id"], v["agreement.huvudman_id"], values, tuple(insatser))
+    nodes = tuple(plan["insatser"].value) if v["action_plan.present"] and plan.get("insatser") is not None and plan["insatser"].kind == SEQ else ()
+    return Agreement(str(path), v["agreement.id"], v["agreement.huvudman_id"], values, tuple(insatser), root, nodes)
 
 
 def _problems(r: _Reader, node: YNode | None) -> tuple[set[str] | None, int]:
@@ -259,4 +331,4 @@ def case_from_facts(scope: str, facts: Mapping[str, Any]) -> Case:
     return Case(scope, str(own or ""), values.get("agreement.huvudman_id") or values.get("huvudman.id"), values, {})
 
 
-__all__ = ["case_from_facts", "Agreement", "agreement_case", "insats_cases", "read_agreement"]
+__all__ = ["case_from_facts", "Agreement", "Place", "agreement_case", "insats_cases", "read_agreement"]
