@@ -549,8 +549,9 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
 @click.option("--overrides", "overrides_path", type=click.Path(path_type=Path), help="Officers' overrides (YAML).")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Write here (atomically) instead of stdout; a directory for a report of several pages or letters.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv", "md", "html", "letters"]), default="jsonl", show_default=True,
-              help="html: the report for the selection meeting (a directory, --out DIR, past 300 records); "
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv", "xlsx", "md", "html", "letters"]), default="jsonl", show_default=True,
+              help="xlsx: a workbook (decisions, summary, round) with headers in --lang, to --out FILE; "
+                   "html: the report for the selection meeting (a directory, --out DIR, past 300 records); "
                    "letters: a letter per huvudman under --out DIR.")
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Language of the report.")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
@@ -571,6 +572,8 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
     transaction: if the run fails, the log is as it was."""
     if out is not None and not out.name:
         raise click.UsageError("--out names no file; give a file name, e.g. --out records.jsonl")
+    if fmt == "xlsx" and out is None:
+        raise click.UsageError("a workbook is written to a file: give --out FILE, e.g. --out beslut.xlsx")
     if out is not None and out.is_dir() and fmt not in ("html", "letters"):
         raise click.UsageError(f"--out `{out}` is a directory; give a file name, e.g. --out {out / 'records.jsonl'}")
     if out is not None:

@@ -26,6 +26,7 @@ from .inputs.delivery import Delivery
 from .inputs.overrides import Override
 from .views.letters import CHANGES_UP_TO, Letters
 from .views.meeting import MeetingReport, write_pages
+from .views.workbook import Workbook
 from .views.render import CSV_COLUMNS, ReportBuilder, Summary, csv_line, csv_row, markdown_parts
 
 TIMEOUT = 30.0  #: seconds a case may take before the watchdog stops it
@@ -55,7 +56,7 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
                    fmt: str = "jsonl", lang: str = "sv", workers: int | None = None, timeout: float = TIMEOUT,
                    progress: Callable[[int], None] | None = None, log: Callable[[bytes], None] | None = None,
                    pages: Path | None = None, not_in_force: dict | None = None) -> Run:
-    """Evaluate a delivery and write its records as `fmt` (jsonl, json, csv, md, html) through `write`;
+    """Evaluate a delivery and write its records as `fmt` (jsonl, json, csv, xlsx, md, html) through `write`;
     `log` is given each record's JSON line too (the decision log), whatever the format. The HTML report is
     one page through `write`, or with `pages` an `index.html` and a page per huvudman under that directory.
 
@@ -72,6 +73,7 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
         builder.summary.not_in_force = not_in_force
     meeting = MeetingReport(lang, pack, paged=pages is not None) if fmt == "html" else None
     letters = Letters(pack, lang, changes=rows <= CHANGES_UP_TO) if fmt == "letters" else None
+    book = Workbook(lang) if fmt == "xlsx" else None
     pool = WorkerPool.for_delivery(engine, delivery, overrides, n, timeout, encode=True) if n else None
     with pool or contextlib.nullcontext():
         for i, answer in enumerate(evaluate_delivery(engine, delivery, overrides, pool.run_all if pool else None)):
@@ -92,7 +94,7 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
             elif fmt == "csv":
                 write(csv_line(CSV_COLUMNS) * (i == 0) + csv_line(csv_row(record_of(answer))))
             else:
-                (builder or meeting or letters).add(record_of(answer))
+                (builder or meeting or letters or book).add(record_of(answer))
     title = M.words(lang)["title"].format(id=delivery.id, date=delivery.date)
     if fmt == "json":
         write("\n]\n" if summary.records else "[]\n")
@@ -103,6 +105,8 @@ def write_delivery(pack: Pack, delivery: Delivery, overrides: list[Override], wr
         write_pages(meeting, title, summary.lines(summary.records, lang), write, pages)
     elif letters is not None:
         letters.write(pages)
+    elif book is not None:
+        book.write(delivery.id, str(delivery.date), summary.lines(rows, lang), write)
     return Run(summary, rows, n, tuple(pool.incidents) if pool else ())
 
 

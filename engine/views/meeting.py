@@ -55,6 +55,16 @@ document.querySelector('.filter').classList.remove('hidden');})();
 """
 
 
+def tiebreak_text(ranking: Mapping[str, Any], lang: str) -> str:
+    """The facts that placed a huvudman among equal priorities: `units.pupils_eligible = 160`, an unknown one
+    with what is known of it (`okänd (120–)`)."""
+    w = M.words(lang)
+    return "; ".join(f"{t['fact']} = {M.number(t['value'], lang) if t.get('value') is not None else w['unknown']}"
+                     + (f" ({M.number(t['bounds'][0], lang)}–{M.number(t['bounds'][1], lang) if t['bounds'][1] is not None else ''})"
+                        if t.get("bounds") else "")
+                     for t in ranking.get("then_by", ()))
+
+
 def slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in str(text))
 
@@ -215,9 +225,7 @@ class MeetingReport:
             rows = []
             for h in ranked:
                 r = h["ranking"] or {}
-                ties = "; ".join(f"{t['fact']} = {M.number(t['value'], lang) if t.get('value') is not None else w['unknown']}"
-                                 + (f" ({M.number(t['bounds'][0], lang)}–{M.number(t['bounds'][1], lang) if t['bounds'][1] is not None else ''})" if t.get("bounds") else "")
-                                 for t in r.get("then_by", ()))
+                ties = tiebreak_text(r, lang)
                 rows.append(f'<tr data-outcome="{e(h["outcome"])}"><td>{h["rank"]}</td><td>{self._link("huvudman", h["id"], h["id"])} {e(h["name"])}</td>'
                             f'<td>{_badge(h["outcome"], lang)}</td><td>{e(M.number(h["priority"], lang)) if isinstance(h["priority"], (int, float)) else ""}'
                             f'{" + " + e(w["priority_unknown"]) if r.get("priority_unknown") else ""}</td><td>{e(ties)}'
