@@ -20,7 +20,7 @@ import io
 import re
 import zipfile
 from collections import Counter
-from typing import Any, Callable
+from typing import Callable
 
 from .. import messages as M
 from ..core.results import Decision
