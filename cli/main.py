@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import errno
 import json
 import math
@@ -40,6 +41,7 @@ from engine.views.proofs import (
     already_text, backtest_html, backtest_text, comparison_text, findings_summary, findings_text, why_not_text,
 )
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
+from policy.fmt import layout_pack, write as write_layout
 from policy.registry import PACK_FILE, not_in_force, not_in_force_text
 from policy.schema import delivery_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
@@ -129,6 +131,34 @@ def validate(packs: tuple[Path, ...], fmt: str) -> None:
     sys.exit(1 if diags.has_errors() else 0)
 
 
+@cli.command("fmt")
+@click.argument("packs", nargs=-1, metavar="[PACK]...")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file is not in the canonical layout (for CI).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print what would change as a unified diff.")
+@DRAFT_OPTION
+@click.pass_context
+def fmt_command(ctx: click.Context, packs: tuple[str, ...], check: bool, show_diff: bool) -> None:
+    """Lay out packs' files canonically: key order, quoting, indentation (comments kept). A pack's sha256 never
+    changes: each file is read back and must give the same values. PACK: a directory or ID@VERSION; none:
+    every pack of --rules."""
+    _, chosen = _packs_named(ctx, packs)
+    diags = Diagnostics()
+    files = [f for pack in chosen for f in layout_pack(Path(pack.path), diags)]
+    changed = [f for f in files if f.changed]
+    for f in changed:
+        if show_diff:
+            click.echo("".join(difflib.unified_diff(f.before.splitlines(keepends=True), f.after.splitlines(keepends=True),
+                                                    str(f.path), f"{f.path} (canonical)")), nl=False)
+        if not check:
+            write_layout(f)
+        click.echo(f"{'would reformat' if check else 'reformatted'} {f.path}", err=True)
+    _echo_diagnostics(diags, err=True)
+    same = len(files) - len(changed)
+    click.echo(f"{messages.plural(len(changed), 'file', 'files')} {'would be reformatted' if check else 'reformatted'}, "
+               f"{same} {'would be ' if check else ''}left unchanged", err=True)
+    sys.exit(1 if diags.has_errors() or (check and changed) else 0)
+
+
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @DRAFT_OPTION
@@ -208,9 +238,10 @@ def test_command(ctx: click.Context, packs: tuple[Path, ...], pattern: str | Non
         never = {st: [rid for rid, got in seen.items() if st not in got] for st in ("fired", "not_fired")}
         note = f" (replaced by {replaced[pack.ref]}: kept as it was, refusals by default not checked)" if pack.ref in replaced else ""
         chosen = f" of {len(pack.tests)}" if len(results) != len(pack.tests) else ""
-        click.echo(f"{pack.ref}: {len(results)}{chosen} tests, {len(results) - len(bad)} passed, {len(bad)} failed{note}")
+        tests = "test" if len(pack.tests if chosen else results) == 1 else "tests"
+        click.echo(f"{pack.ref}: {len(results)}{chosen} {tests}, {len(results) - len(bad)} passed, {len(bad)} failed{note}")
         if len(results) == len(pack.tests):
-            click.echo(f"  rule coverage: {len(seen) - len(never['fired'])} of {len(seen)} rules fired in a test, "
+            click.echo(f"  rule coverage: {len(seen) - len(never['fired'])} of {messages.plural(len(seen), 'rule', 'rules')} fired in a test, "
                        f"{len(seen) - len(never['not_fired'])} of {len(seen)} stayed silent in a test")
             for status, rules in never.items():
                 if rules:
@@ -526,7 +557,8 @@ def diff(ctx: click.Context, delivery: Path, from_ref: str, to_ref: str, overrid
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         names = {r["id"]: r["input"]["facts"].get(f"{r['kind']}.name", "") for r in after}
-        click.echo(f"{old_pack.ref} → {new_pack.ref} on {doc.id}: {len(changed)} of {len(after)} decisions change")
+        noun, verb = "decision" if len(after) == 1 else "decisions", "changes" if len(changed) == 1 else "change"
+        click.echo(f"{old_pack.ref} → {new_pack.ref} on {doc.id}: {len(changed)} of {len(after)} {noun} {verb}")
         for t, n in transitions(changed).items():
             click.echo(f"  {t}: {n}")
         for c in changed:

@@ -88,6 +88,7 @@ CODES: tuple[Code, ...] = (
     _c("check_default_refusal", "analysis", "a case refused by the default outcome, no rule naming the reason (the witness shows one)"),
     _c("check_unreachable_outcome", "analysis", "an outcome of the scope's precedence no case can get", WARNING),
     _c("check_derived_irrelevant", "analysis", "a derived fact whose value changes no outcome and no priority", WARNING),
+    _c("fmt_changes_meaning", "check", "`sbs fmt` would change a value of the file (the file is left as it is)"),
     _c("check_disagreement", "analysis", "the engine decides a witness otherwise than the z3 reading of the same pack: an engine error, never a finding"),
     # versions of packs
     _c("registry_duplicate_version", "registry", "two packs with one id@version"),

@@ -174,45 +174,71 @@ def _enum_literals() -> list[dict]:
     return out
 
 
-def pack_schema() -> dict:
-    """The JSON Schema (draft 2020-12) of one pack file."""
-    outcomes_all = sorted({o for v in F.OUTCOMES.values() for o in v})
-    fact_paths = sorted(F.FIELDS)
-    ids = {"oneOf": [{"$ref": "#/$defs/id"}, {"type": "array", "items": {"$ref": "#/$defs/id"}}]}
+def _operand(facts: list[str]) -> dict:
     scalar = {"type": ["string", "boolean", "number"]}
-    operand = {
+    return {
         "oneOf": [
             scalar,
             _obj({"param": {"type": "string"}}, {"param": True}, "a parameter's value"),
             _obj({"national_average": {"enum": list(F.INDICATORS)}, "times": {"type": "string"}},
                  {"national_average": True, "times": False}, "the delivery's national average of an indicator"),
-            _obj({"fact": {"enum": fact_paths}, "times": {"type": "string"}}, {"fact": True, "times": False},
+            _obj({"fact": {"enum": facts}, "times": {"type": "string"}}, {"fact": True, "times": False},
                  "another fact of the same case"),
         ]
     }
+
+
+def _condition(facts: list[str], name: str, operand: str) -> dict:
+    """A condition over `facts`, its parts referring to `#/$defs/{name}` and their operands to `#/$defs/{operand}`
+    (one per scope, so an editor offers only the facts a rule of that scope may read)."""
+    scalar = {"type": ["string", "boolean", "number"]}
     compares = []
     for op in TABLE:
         if op.operands == VALUES:
             right = {"type": "array", "minItems": 1, "items": scalar}
         elif op.operands == RANGE:
-            right = {"type": "array", "minItems": 2, "maxItems": 2, "items": {"$ref": "#/$defs/operand"}}
+            right = {"type": "array", "minItems": 2, "maxItems": 2, "items": {"$ref": f"#/$defs/{operand}"}}
         else:
-            right = {"$ref": "#/$defs/operand"}
-        compares.append(_obj({"fact": {"enum": fact_paths}, op.name: {**right, "description": f"{op.words['en']} ({op.symbol})"}},
+            right = {"$ref": f"#/$defs/{operand}"}
+        compares.append(_obj({"fact": {"enum": facts}, op.name: {**right, "description": f"{op.words['en']} ({op.symbol})"}},
                              {"fact": True, op.name: True}))
-    condition = {
+    return {
         "description": "a condition: all / any / not, a comparison of a fact, known / unknown, or a derived fact",
         "allOf": _enum_literals(),
         "oneOf": [
-            _obj({"all": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}}, {"all": True}),
-            _obj({"any": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}}, {"any": True}),
-            _obj({"not": {"$ref": "#/$defs/condition"}}, {"not": True}),
-            _obj({"known": {"enum": fact_paths}}, {"known": True}),
-            _obj({"unknown": {"enum": fact_paths}}, {"unknown": True}),
+            _obj({"all": {"type": "array", "minItems": 1, "items": {"$ref": f"#/$defs/{name}"}}}, {"all": True}),
+            _obj({"any": {"type": "array", "minItems": 1, "items": {"$ref": f"#/$defs/{name}"}}}, {"any": True}),
+            _obj({"not": {"$ref": f"#/$defs/{name}"}}, {"not": True}),
+            _obj({"known": {"enum": facts}}, {"known": True}),
+            _obj({"unknown": {"enum": facts}}, {"unknown": True}),
             _obj({"derived": {"$ref": "#/$defs/id"}}, {"derived": True}),
             *compares,
         ],
     }
+
+
+def _by_scope() -> tuple[dict, list[dict]]:
+    """Per scope, the condition over the facts a rule of that scope may read; and the `if`/`then` pairs that give a
+    rule of each scope (no `scope`: unit) that condition and that scope's outcomes."""
+    defs: dict = {}
+    pairs = []
+    for scope in F.SCOPES:
+        facts = sorted(p for p in F.FIELDS if F.lookup(p, scope) is not None)
+        defs[f"condition_{scope}"] = _condition(facts, f"condition_{scope}", f"operand_{scope}")
+        defs[f"operand_{scope}"] = _operand(facts)
+        then = {"properties": {"when": {"$ref": f"#/$defs/condition_{scope}"},
+                               "then": {"properties": {"outcome": {"enum": list(F.OUTCOMES[scope])}}}}}
+        given = {"properties": {"scope": {"const": scope}}, "required": ["scope"]}
+        pairs.append({"if": given if scope != "unit" else {"anyOf": [given, {"not": {"required": ["scope"]}}]}, "then": then})
+    return defs, pairs
+
+
+def pack_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of one pack file."""
+    outcomes_all = sorted({o for v in F.OUTCOMES.values() for o in v})
+    fact_paths = sorted(F.FIELDS)
+    ids = {"oneOf": [{"$ref": "#/$defs/id"}, {"type": "array", "items": {"$ref": "#/$defs/id"}}]}
+    operand, condition = _operand(fact_paths), _condition(fact_paths, "condition", "operand")
     citation_one = {
         "oneOf": [
             _str(r"^\S+\s+\S", "document short name and section, for example `GP2016 2.3.2`"),
@@ -230,6 +256,8 @@ def pack_schema() -> dict:
         "condition": condition,
         "facts": _facts_schema(),
     }
+    scoped, by_scope = _by_scope()
+    defs.update(scoped)
     meta = _obj(
         {
             "id": _str(R.ID_RE.pattern, "the pack id, the same for every version"),
@@ -275,7 +303,7 @@ def pack_schema() -> dict:
     parameter["allOf"] = [_unit_range(unit, rng) for unit, rng in _UNIT_RANGES.items()]
     effect = _obj(
         {
-            "outcome": {"enum": outcomes_all},
+            "outcome": {"type": "string", "description": "an outcome of the rule's scope (below)"},
             "derive": {"$ref": "#/$defs/id"},
             "priority": {"oneOf": [{"type": "number"}, _obj({"param": _str()}, {"param": True})]},
         },
@@ -290,7 +318,7 @@ def pack_schema() -> dict:
             "text": {"$ref": "#/$defs/text"},
             "source": {"$ref": "#/$defs/citation"},
             "interpretation": {"$ref": "#/$defs/text"},
-            "when": {"$ref": "#/$defs/condition"},
+            "when": {"description": "the condition, over the facts of the rule's scope (below)"},
             "then": effect,
             "exception_to": ids,
             "intended": INTENDED,
@@ -298,6 +326,7 @@ def pack_schema() -> dict:
         P.RULE_KEYS,
         "a rule: text in Swedish and English, its source, a condition and an effect",
     )
+    rule["allOf"] = by_scope  # an editor offers only the facts and outcomes of the rule's scope
     ranking = _obj(
         {
             "ranked": {"enum": outcomes_all},

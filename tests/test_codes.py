@@ -11,12 +11,12 @@ from policy import codes as C
 from .conftest import ROOT
 
 PREFIXES = ("file", "text", "yaml", "schema", "pack", "param", "rule", "ref", "type", "outcome", "registry", "derive",
-            "indicator", "compile", "override", "delivery", "agreement", "engine", "ranking", "check")
+            "indicator", "compile", "override", "delivery", "agreement", "engine", "ranking", "check", "fmt")
 LITERAL = re.compile(r'"((?:' + "|".join(PREFIXES) + r')_[a-z_]+)"')
 CALL = re.compile(r'\.(error|warning)\(\s*"([a-z_]+)"', re.S)
 #: Names with a code's prefix that are not codes (fields, keys, record members).
 NOT_CODES = {"agreement_case", "agreement_kind", "delivery_path", "engine_version", "pack_ref", "pack_schema",
-             "pack_sha256", "test_defaults", "delivery_date", "delivery_sha256", "pack_version", "pack_id"}
+             "pack_sha256", "test_defaults", "delivery_date", "delivery_sha256", "pack_version", "pack_id", "outcome_code"}
 SOURCES = sorted(p for d in ("policy", "engine", "cli") for p in (ROOT / d).rglob("*.py"))
 
 

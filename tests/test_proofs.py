@@ -221,4 +221,4 @@ def test_a_context_fact_stated_null_in_a_test_is_unknown(tmp_path):
         "      context: {unit.same_building_eligible: null}\n"
         "    expect: {outcome: manual_review, unknown: [same-building-complement]}\n", encoding="utf-8")
     result = _run("test", str(pack_dir))
-    assert "1 tests, 1 passed" in result.stdout, result.stdout
+    assert "1 test, 1 passed" in result.stdout, result.stdout

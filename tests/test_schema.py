@@ -61,6 +61,37 @@ class TestSchema:
         assert "unit.results.merit_value_y9" in compare["properties"]["fact"]["enum"]
 
 
+RULE = {"id": "r", "text": {"sv": "x", "en": "x"}, "source": "GP2016 2.3.2"}
+
+
+@pytest.mark.parametrize("scope, when, outcome, valid", [
+    (None, {"fact": "unit.pupils", "lt": 10}, "excluded", True),
+    ("unit", {"fact": "huvudman.type", "eq": "kommun"}, "not_eligible", True),
+    (None, {"fact": "agreement.kind", "eq": "insatser"}, "excluded", False),    # an agreement's fact in a unit rule
+    (None, {"all": [{"unknown": "insats.level"}]}, "excluded", False),          # nested: still the unit's facts only
+    ("huvudman", {"fact": "units.eligible", "ge": 1}, "proposed", True),
+    ("huvudman", {"fact": "unit.pupils", "lt": 10}, "proposed", False),         # a unit's fact in a huvudman rule
+    ("huvudman", {"fact": "units.eligible", "ge": 1}, "eligible", False),       # a unit's outcome for a huvudman
+    ("insats", {"unknown": "insats.level"}, "non_compliant", True),
+])
+def test_a_rule_is_offered_only_its_scopes_facts_and_outcomes(validator, scope, when, outcome, valid):
+    """The schema gives a rule the facts and outcomes of its scope (no scope: unit), so an editor completes only
+    those and marks a fact of another scope where it is typed."""
+    rule = {**RULE, **({"scope": scope} if scope else {}), "when": when, "then": {"outcome": outcome}}
+    assert valid == (not list(validator.iter_errors({"rules": [rule]})))
+
+
+def test_completion_lists_only_the_scopes_facts():
+    """What an editor lists after `fact:` in an agreement rule: agreement, plan, huvudman and delivery facts."""
+    schema = pack_schema()
+    compare = next(c for c in schema["$defs"]["condition_agreement"]["oneOf"] if "lt" in c["properties"])
+    listed = compare["properties"]["fact"]["enum"]
+    assert "agreement.duration_years" in listed and "huvudman.type" in listed
+    assert not [f for f in listed if f.startswith(("unit.", "units.", "insats."))]
+    assert {"type": "string", "description": "an outcome of the rule's scope (below)"} == \
+        schema["properties"]["rules"]["items"]["properties"]["then"]["properties"]["outcome"]
+
+
 def test_the_delivery_schema_takes_the_sample_and_refuses_what_a_delivery_may_not_say():
     """`sbs schema --delivery`: the sample delivery validates; an unknown field, a computed fact, a share
     of 88 and a unit without its huvudman do not (checked by an independent validator)."""

@@ -44,7 +44,9 @@ def test_the_reports_summary_says_the_pack_is_not_in_force():
     assert "varning: regelpaketet sbs@3.1.0 gäller inte leveransens datum 2016-01-28; det gällande är sbs@2.1.0" in page
 
 
+import os  # noqa: E402
 import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -217,3 +219,93 @@ def test_a_missing_column_is_a_warning_and_its_facts_unknown_with_the_reason(tmp
     assert result.stderr.count("delivery_missing_column") == 1
     record = next(json.loads(line) for line in result.stdout.splitlines() if '"id":"48151725"' in line)
     assert {"fact": "unit.pupils", "reason": "column missing"} in record["missing"]
+
+
+# --- sbs fmt ----------------------------------------------------------------------------------------
+
+MESSY = '''# a comment the officer wrote
+rules:
+  - when: {fact: unit.pupils, lt: {param: small_unit_pupils}}   # inline, kept
+    then: {outcome: excluded}
+    source: {quote: "Små enheter", section: "2.3.2", doc: GP2016}
+    text:
+        en: A small unit.
+        sv: "En liten enhet."
+    id: small-unit
+'''
+
+
+@pytest.fixture()
+def messy(tmp_path):
+    """sbs@2.1.0 copied as `utkast`, with one rule file written in no order, over-indented and over-quoted."""
+    path = tmp_path / "utkast"
+    shutil.copytree(RULES / "sbs-2016-2.1", path)
+    pack = path / "pack.yaml"
+    lines = [line for line in pack.read_text(encoding="utf-8").splitlines(keepends=True)
+             if not line.startswith(("  replaces:", "  supersedes:"))]
+    pack.write_text("".join(lines).replace("  id: sbs\n", "  id: utkast\n"), encoding="utf-8")
+    (path / "rules" / "99-messy.yaml").write_text(MESSY.replace("small-unit", "messy-small-unit"), encoding="utf-8")
+    return path
+
+
+def test_fmt_lays_out_a_pack_without_changing_its_hash(messy):
+    """Keys in the format's order, two spaces a level, quotes only where YAML needs them; comments stay; the
+    pack's sha256 is the same before and after; a second run changes nothing."""
+    before = json.loads(_run("validate", str(messy), "--format", "json").stdout)["packs"][0]["sha256"]
+    check = _run("fmt", str(messy), "--check")
+    assert 1 == check.exit_code
+    assert [line for line in check.stderr.splitlines() if line.startswith("would reformat ")] == \
+        [f"would reformat {Path(os.path.relpath(messy / 'rules' / '99-messy.yaml'))}"]
+    assert (messy / "rules" / "99-messy.yaml").read_text(encoding="utf-8").startswith("# a comment")  # --check writes nothing
+    assert 0 == _run("fmt", str(messy)).exit_code
+    text = (messy / "rules" / "99-messy.yaml").read_text(encoding="utf-8")
+    assert text == '''# a comment the officer wrote
+rules:
+  - id: messy-small-unit
+    text:
+      sv: En liten enhet.
+      en: A small unit.
+    source: {doc: GP2016, section: 2.3.2, quote: Små enheter}
+    when: {fact: unit.pupils, lt: {param: small_unit_pupils}}   # inline, kept
+    then: {outcome: excluded}
+'''
+    after = json.loads(_run("validate", str(messy), "--format", "json").stdout)["packs"][0]["sha256"]
+    assert before == after
+    again = _run("fmt", str(messy), "--check")
+    assert 0 == again.exit_code and "0 files would be reformatted" in again.stderr
+
+
+def test_fmt_diff_shows_the_change(messy):
+    out = _run("fmt", str(messy), "--check", "--diff").stdout
+    assert "-    id: messy-small-unit\n" in out and "+  - id: messy-small-unit\n" in out
+
+
+def test_fmt_never_changes_a_value(messy, monkeypatch):
+    """If the layout would read back as another value, the file is left as it is and the error names it."""
+    import policy.fmt as fmt
+    monkeypatch.setattr(fmt, "format_text", lambda text: text.replace("En liten enhet.", "En stor enhet."))
+    result = _run("fmt", str(messy))
+    assert 1 == result.exit_code
+    assert f"{Path(os.path.relpath(messy / 'rules' / '99-messy.yaml'))}: fmt_changes_meaning" in result.stderr
+    assert "En liten enhet." in (messy / "rules" / "99-messy.yaml").read_text(encoding="utf-8")
+
+
+def test_the_shipped_packs_are_in_the_canonical_layout():
+    """CI's check: every shipped pack's files are as `sbs fmt` writes them."""
+    result = _run("fmt", "--check")
+    assert 0 == result.exit_code, result.stderr
+
+
+def test_counts_take_the_singular_for_one():
+    """`1 decision`, `1 engine-error record`, `1 of 1 decision changes`: never `1 decisions`."""
+    from engine.views.proofs import _BT, _changed  # noqa: PLC0415
+    from engine.views.render import Summary  # noqa: PLC0415
+    one = Summary()
+    one.count("unit", "eligible")
+    assert "input rows 1 = 1 decision + 0 engine-error records (every row accounted for)" == one.lines(1)[-1]
+    one.count("unit", None)
+    assert one.lines(2)[-1].startswith("input rows 2 = 1 decision + 1 engine-error record (")
+    assert "indatarader 2 = 1 beslut + 1 post med motorfel" in one.lines(2, "sv")[-1]
+    en = _BT["en"]
+    assert ["1 of 1 decision changes", "1 of 44 decisions changes", "3 of 44 decisions change"] == \
+        [_changed(en, 1, 1), _changed(en, 1, 44), _changed(en, 3, 44)]

@@ -112,12 +112,12 @@ def why_not_text(result: WhyNot, name: str, lang: str) -> str:
 
 _BT = {
     "sv": {"head": "Backtest av {to} på {n} ur beslutsloggen", "one": "leverans", "many": "leveranser", "delivery": "Leverans {d} ({date}), beslutad med {frm}",
-           "unchanged": "inga beslut ändras", "changed": "{n} av {total} beslut ändras", "proposed": "föreslagna huvudmän",
+           "unchanged": "inga beslut ändras", "changed": "{n} av {total} beslut ändras", "decision": "beslut", "decisions": "beslut", "change": "ändras", "changes": "ändras", "proposed": "föreslagna huvudmän",
            "pupils": "elever som nås av förslaget", "total": "Totalt", "params": "Parametrar som skiljer",
            "rules": "regler", "dropped": "officerens ändringar som inte kan tillämpas (regeln saknas i {to})",
            "unit": "skolenhet", "huvudman": "huvudman", "missing": "saknas"},
     "en": {"head": "Backtest of {to} on {n} of the decision log", "one": "delivery", "many": "deliveries", "delivery": "Delivery {d} ({date}), decided by {frm}",
-           "unchanged": "no decision changes", "changed": "{n} of {total} decisions change", "proposed": "huvudmän proposed",
+           "unchanged": "no decision changes", "changed": "{n} of {total} {noun} {verb}", "decision": "decision", "decisions": "decisions", "change": "change", "changes": "changes", "proposed": "huvudmän proposed",
            "pupils": "pupils reached by the proposal", "total": "In total", "params": "Parameters that differ",
            "rules": "rules", "dropped": "officers' overrides that cannot apply (the rule is not in {to})",
            "unit": "unit", "huvudman": "huvudman", "missing": "missing"},
@@ -138,7 +138,7 @@ def backtest_text(bt, lang: str = "sv") -> str:
     out = [w["head"].format(to=bt.to.ref, n=M.plural(len(bt.deliveries), w["one"], w["many"]))]
     for d in bt.deliveries:
         out += ["", w["delivery"].format(d=d.delivery, date=d.date, frm=d.before)]
-        out.append("  " + (w["changed"].format(n=len(d.changed), total=d.decisions) if d.changed else w["unchanged"]))
+        out.append("  " + (_changed(w, len(d.changed), d.decisions) if d.changed else w["unchanged"]))
         for kind, counts in d.transitions.items():
             for t, n in counts.items():
                 frm, to = t.split(" → ")
@@ -151,7 +151,7 @@ def backtest_text(bt, lang: str = "sv") -> str:
         if d.dropped_overrides:
             out.append("  " + w["dropped"].format(to=bt.to.ref) + ": " + ", ".join(f"{o['target']} {o['rule']}" for o in d.dropped_overrides))
     t = bt.totals()
-    out += ["", f"{w['total']}: " + (w["changed"].format(n=t["changed"], total=t["decisions"]) if t["changed"] else w["unchanged"])]
+    out += ["", f"{w['total']}: " + (_changed(w, t["changed"], t["decisions"]) if t["changed"] else w["unchanged"])]
     for kind, counts in t["transitions"].items():
         for tr, n in counts.items():
             frm, to = tr.split(" → ")
@@ -194,3 +194,8 @@ def backtest_html(bt, lang: str = "sv") -> str:
             + (f"<h2>{w['params']}</h2><table><tr><th></th>" + "".join(f"<th>{html.escape(r)}</th>" for r in refs)
                + "</tr>" + params + "</table>" if bt.parameters else "")
             + "</section></body></html>\n")
+
+
+def _changed(w: dict, n: int, total: int) -> str:
+    """`3 of 10 decisions change`, `1 of 10 decisions changes`, `1 of 1 decision changes`."""
+    return w["changed"].format(n=n, total=total, noun=w["decision" if total == 1 else "decisions"], verb=w["changes" if n == 1 else "change"])

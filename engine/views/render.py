@@ -70,7 +70,10 @@ class Summary:
                                      current=why["in_force"] or "–"))
         if rows is not None:
             verdict = w["sum_accounted"] if rows == self.records else w["sum_differ"]
-            out.append(w["sum_rows"].format(rows=n(rows), decisions=n(self.records - self.errors), errors=n(self.errors), verdict=verdict))
+            decided = self.records - self.errors
+            out.append(w["sum_rows"].format(rows=n(rows), decisions=n(decided), errors=n(self.errors), verdict=verdict,
+                                            decision_word=w["sum_decision_one" if decided == 1 else "sum_decision_many"],
+                                            records=w["sum_record_one" if self.errors == 1 else "sum_record_many"]))
         return out
 
 
