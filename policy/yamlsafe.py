@@ -366,6 +366,14 @@ def load_file(path: str, diags: Diagnostics, display: str | None = None, max_byt
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        diags.error("file_encoding", f"the file is not UTF-8 (byte {e.start})", Location(name), "save it as UTF-8")
+        bad = raw[e.start]
+        start = raw.rfind(b"\n", 0, e.start) + 1
+        line, col = raw.count(b"\n", 0, e.start) + 1, len(raw[start:e.start].decode("utf-8", "replace")) + 1
+        try:
+            seen = f" (`{bytes([bad]).decode('cp1252')}` in Windows-1252)"
+        except UnicodeDecodeError:
+            seen = ""
+        diags.error("file_encoding", f"byte 0x{bad:02X}{seen} is not UTF-8", Location(name, line, col),
+                    "save the file as UTF-8 (the editor's encoding setting)")
         return None
     return load_text(text, name, diags, max_bytes, max_nodes)

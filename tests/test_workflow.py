@@ -309,3 +309,19 @@ def test_counts_take_the_singular_for_one():
     en = _BT["en"]
     assert ["1 of 1 decision changes", "1 of 44 decisions changes", "3 of 44 decisions change"] == \
         [_changed(en, 1, 1), _changed(en, 1, 44), _changed(en, 3, 44)]
+
+
+def test_a_pack_file_in_another_encoding_is_located_at_its_first_foreign_byte(tmp_path):
+    """A rule file saved as Windows-1252: the error names its line and column, and what the byte likely is."""
+    path = tmp_path / "enc"
+    shutil.copytree(RULES / "sbs-2016-2.1", path)
+    rules = path / "rules" / "20-criteria.yaml"
+    text = rules.read_text(encoding="utf-8")
+    rules.write_bytes(text.encode("cp1252", errors="replace"))
+    first = next(i for i, ch in enumerate(text) if ord(ch) > 127)
+    line = text.count("\n", 0, first) + 1
+    col = first - (text.rfind("\n", 0, first) + 1) + 1
+    result = _run("validate", str(path))
+    assert 1 == result.exit_code
+    assert f"20-criteria.yaml:{line}:{col}: file_encoding: byte 0x{text[first].encode('cp1252')[0]:02X} " \
+           f"(`{text[first]}` in Windows-1252) is not UTF-8" in result.stdout
