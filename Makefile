@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test mutation mutation-clean clean
+.PHONY: install run test mutation mutation-quick mutation-clean clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v < (3, 13) else "sbs needs Python 3.10-3.12 (durable-rules does not run on %d.%d); run: make PYTHON=python3.11" % v)'
@@ -39,8 +39,20 @@ mutation: install
 	$(BIN)/mutmut export-cicd-stats > /dev/null
 	$(BIN)/python tools/mutation_score.py mutants/mutmut-cicd-stats.json
 
+# Before stopping: mutate only the modules of policy/ and engine/ that changed since BASE (default: the last
+# commit; uncommitted edits count), and score those mutants alone.
+BASE ?= HEAD~1
+mutation-quick: install
+	@mods=$$(git diff --name-only $(BASE) -- policy engine | grep '\.py$$' | sed 's#\.py$$##; s#/__init__$$##; s#/#.#g; s#$$#.*#'); \
+	if [ -z "$$mods" ]; then echo "no module of policy/ or engine/ changed since $(BASE)"; exit 0; fi; \
+	if [ -d mutants ]; then rm -rf mutants/policy/rules mutants/fixtures mutants/tests && \
+	  cp -r policy/rules mutants/policy/rules && cp policy/*.md mutants/policy/ && cp -r fixtures tests mutants/; fi; \
+	echo "mutating:" $$mods; \
+	HYPOTHESIS_PROFILE=mutation $(BIN)/mutmut run --max-children 2 $$mods > mutants-quick.log 2>&1 || (tail -n 20 mutants-quick.log; exit 1); \
+	$(BIN)/python tools/mutation_score.py --only $$mods
+
 mutation-clean:
-	rm -rf mutants mutants.log
+	rm -rf mutants mutants.log mutants-quick.log
 
 clean:
 	rm -rf $(VENV) mutants mutants.log .pytest_cache .hypothesis *.egg-info

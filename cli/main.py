@@ -42,6 +42,8 @@ from engine.views.proofs import (
 )
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.fmt import layout_pack, write as write_layout
+from engine.batch.mutation import DISAGREEMENT, run_mutation, suggestions_yaml
+from engine.views.mutation import mutation_text, score_text
 from policy.registry import PACK_FILE, not_in_force, not_in_force_text
 from policy.schema import delivery_schema
 from policy.diagnostics import MAX_SHOWN, did_you_mean
@@ -131,6 +133,32 @@ def validate(packs: tuple[Path, ...], fmt: str) -> None:
     sys.exit(1 if diags.has_errors() else 0)
 
 
+def _mutate(packs: list, replaced: dict, suggest: bool, threshold: float, fmt: str, workers: int | None) -> None:
+    """`sbs test --mutate`: each pack's mutants on its tests (its own tests must pass first); exit 1 under the threshold."""
+    runs, below = [], []
+    for pack in packs:
+        baseline = [r for r in pack_test_results(pack, default_refusals=pack.ref in replaced) if not r.passed]
+        if baseline:
+            raise click.ClickException(f"{pack.ref}: {len(baseline)} of its tests fail; mutation needs every test to pass (run `sbs test`)")
+        run = run_mutation(pack, default_refusals=pack.ref in replaced, workers=workers, suggest=suggest)
+        runs.append(run)
+        if run.score * 100 < threshold:
+            below.append(run)
+        if fmt == "text":
+            click.echo(mutation_text(run), nl=False)
+            if suggest and any(o.suggestion for o in run.outcomes):
+                click.echo(f"# tests that kill the survivors of {run.pack.ref}: review each, then paste under `tests:`")
+                click.echo(suggestions_yaml(run), nl=False)
+    if fmt == "json":
+        click.echo(json.dumps({"threshold": threshold, "packs": [r.to_json() for r in runs]}, ensure_ascii=False, indent=2))
+    for run in below:
+        click.echo(f"{score_text(run)}: below the threshold of {threshold:g}%", err=True)
+    broken = [o for r in runs for o in r.outcomes if o.status == DISAGREEMENT]
+    for o in broken:
+        click.echo(f"engine error: {o.mutant.loc}: {o.mutant.description}: {o.by}", err=True)
+    sys.exit(1 if below or broken else 0)
+
+
 @cli.command("fmt")
 @click.argument("packs", nargs=-1, metavar="[PACK]...")
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file is not in the canonical layout (for CI).")
@@ -196,12 +224,24 @@ def packs(ctx: click.Context, fmt: str) -> None:
 @click.option("-v", "verbose", is_flag=True, help="Each test; for a failure, the comparisons of the rules whose expectation failed.")
 @click.option("--junit", "junit", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the results as JUnit XML (for CI).")
+@click.option("--mutate", is_flag=True, help="Mutate each pack one edit at a time and report how many its tests notice.")
+@click.option("--suggest", is_flag=True, help="With --mutate: a YAML test that kills each survivor, to review and paste.")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=95.0, show_default=True,
+              help="With --mutate: exit 1 when a pack's score (percent) is below it.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="With --mutate: json for tools.")
+@click.option("--workers", type=click.IntRange(min=0), default=None, help="With --mutate: worker processes (default: one per core).")
 @DRAFT_OPTION
 @click.pass_context
-def test_command(ctx: click.Context, packs: tuple[Path, ...], pattern: str | None, verbose: bool, junit: Path | None) -> None:
+def test_command(ctx: click.Context, packs: tuple[Path, ...], pattern: str | None, verbose: bool, junit: Path | None,
+                 mutate: bool, suggest: bool, threshold: float, fmt: str, workers: int | None) -> None:
     """Run the YAML tests written beside packs (default: every pack found) and report rule coverage.
 
-    PACK is a pack, a directory of packs, or one test file of a pack (its pack is the directory above `tests/`)."""
+    PACK is a pack, a directory of packs, or one test file of a pack (its pack is the directory above `tests/`).
+    With --mutate, each valid one-edit mutant of the pack is run on its tests; a survivor is proven equivalent
+    with z3 or shown with a case it decides otherwise (--suggest: a test that kills it)."""
+    if (suggest or fmt != "text" or workers is not None) and not mutate:
+        raise click.UsageError("--suggest, --format and --workers go with --mutate")
     diags = Diagnostics()
     files = {p.resolve() for p in packs if p.is_file() and p.parent.name == "tests" and (p.parent.parent / PACK_FILE).is_file()}
     roots = [p.parent.parent if p.resolve() in files else p for p in packs]
@@ -213,6 +253,8 @@ def test_command(ctx: click.Context, packs: tuple[Path, ...], pattern: str | Non
     replaced = registry.replaced
     if packs:  # versions replaced by packs of the rules directory count as replaced too
         replaced = {**_load(ctx, Diagnostics()).replaced, **replaced}
+    if mutate:
+        _mutate(registry.packs, replaced, suggest, threshold, fmt, workers)
     suites = []
     for pack in registry.packs:
         cases = [t for t in pack.tests

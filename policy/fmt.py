@@ -33,7 +33,7 @@ OUTCOME = ("precedence", "default", "on_unknown", "ranking", "intended")
 RANKING = ("ranked", "then_by", "capacity", "beyond")
 TEXT = ("sv", "en")
 TEST = ("name", "scope", "facts", "expect")
-EXPECT = ("outcome", "fired", "not_fired", "unknown")
+EXPECT = ("outcome", "priority", "fired", "not_fired", "unknown")
 
 
 @attrs.frozen

@@ -282,7 +282,8 @@ class OutcomePolicy:
 
 @attrs.frozen
 class Expectation:
-    """What a test case expects: the outcome and, optionally, rules that fire, stay silent or are unknown."""
+    """What a test case expects: the outcome and, optionally, rules that fire, stay silent or are unknown, and
+    a huvudman's priority."""
 
     outcome: str | None = None
     fired: tuple[str, ...] = ()
@@ -291,6 +292,8 @@ class Expectation:
     loc: Location = _loc()
     #: where each expectation is written: `outcome`, `fired:<rule>`, … -> its location (for a failure's line)
     where: tuple[tuple[str, Location], ...] = attrs.field(default=(), eq=False, repr=False)
+    #: a huvudman's priority (the number that orders the round; `unknown` where it rests on unknown rules)
+    priority: Any = None
 
 
 @attrs.frozen

@@ -348,7 +348,8 @@ def pack_schema() -> dict:
         P.OUTCOME_KEYS,
     )
     expect = _obj(
-        {"outcome": {"enum": outcomes_all}, "fired": ids, "not_fired": ids, "unknown": ids}, T.EXPECT_KEYS
+        {"outcome": {"enum": outcomes_all}, "fired": ids, "not_fired": ids, "unknown": ids,
+         "priority": {"oneOf": [{"type": "number"}, {"const": "unknown"}], "description": "a huvudman's priority"}}, T.EXPECT_KEYS
     )
     expect["minProperties"] = 1
     test = _obj(

@@ -11,7 +11,7 @@ from .values import FactError, check_value
 from .yamlsafe import SCALAR, SEQ, YNode
 
 TEST_KEYS = {"name": REQUIRED, "scope": OPTIONAL, "facts": REQUIRED, "expect": REQUIRED}
-EXPECT_KEYS = {"outcome": OPTIONAL, "fired": OPTIONAL, "not_fired": OPTIONAL, "unknown": OPTIONAL}
+EXPECT_KEYS = {"outcome": OPTIONAL, "priority": OPTIONAL, "fired": OPTIONAL, "not_fired": OPTIONAL, "unknown": OPTIONAL}
 #: The roots of a test's facts, per scope.
 TEST_ROOTS = {
     "unit": ("delivery", "national_averages", "unit", "huvudman", "context"),
@@ -49,17 +49,26 @@ class TestCaseReader(Reader):
         if m is None:
             return None
         if not m:
-            self.d.error("schema_missing_key", "`expect` states nothing", node.loc, "give an `outcome` or rules that are `fired`, `not_fired` or `unknown`")
+            self.d.error("schema_missing_key", "`expect` states nothing", node.loc,
+                         "give an `outcome`, a `priority` or rules that are `fired`, `not_fired` or `unknown`")
             return None
         outcome = self.string(m.get("outcome"), "the expected outcome")
         where = [("outcome", m["outcome"].loc)] if "outcome" in m else []
+        priority = None
+        if "priority" in m:
+            where.append(("priority", m["priority"].loc))
+            priority = m["priority"].value
+            if not ((isinstance(priority, (int, float)) and not isinstance(priority, bool)) or priority == "unknown"):
+                self.d.error("schema_wrong_type", f"the expected priority must be a number or `unknown`, not `{priority}`",
+                             m["priority"].loc, "a huvudman's priority, for example `priority: 110`")
+                return None
         for key in ("fired", "not_fired", "unknown"):
             if key in m:
                 items = m[key].value if m[key].kind == SEQ else [m[key]]
                 where += [(f"{key}:{n.value}", n.loc) for n in items if n.kind == SCALAR]
         return Expectation(
             outcome, self.ids(m.get("fired"), "fired"), self.ids(m.get("not_fired"), "not_fired"),
-            self.ids(m.get("unknown"), "unknown"), node.loc, tuple(where),
+            self.ids(m.get("unknown"), "unknown"), node.loc, tuple(where), priority,
         )
 
     # --- facts of tests ----------------------------------------------------------------------------

@@ -1,23 +1,57 @@
-"""Print the mutation score from mutmut's CI/CD statistics file (partial runs say so)."""
+"""Print the mutation score of mutmut's results.
+
+`mutation_score.py STATS.json`: the whole run, from mutmut's CI/CD statistics file (partial runs say so).
+`mutation_score.py --only GLOB…`: the mutants whose names match the globs (`policy.fmt.*`), from
+`mutmut results --all true` (what `make mutation-quick` mutated).
+"""
+import fnmatch
 import json
+import subprocess
 import sys
+from collections import Counter
+from pathlib import Path
+
+CAUGHT = ("killed", "timeout", "segfault")  #: a mutant that crashes or hangs the tests is detected
 
 
-def main(path: str) -> int:
+def _line(caught: int, tested: int, counts: Counter) -> str:
+    score = 100.0 * caught / tested if tested else 0.0
+    return (f"mutation score: {score:.1f}% ({caught} of {tested} tested mutants caught; survived {counts['survived']}, "
+            f"no tests {counts['no_tests']}, suspicious {counts['suspicious']}, crashed {counts['segfault']}, "
+            f"timeout {counts['timeout']})")
+
+
+def whole(path: str) -> int:
     with open(path, encoding="utf-8") as f:
         s = json.load(f)
-    caught = s["killed"] + s["timeout"] + s["segfault"]  # a mutant that crashes or hangs the tests is detected
+    caught = sum(s[k] for k in CAUGHT)
     tested = caught + s["survived"] + s["no_tests"] + s["suspicious"]
     untested = s["total"] - s["skipped"] - tested
-    score = 100.0 * caught / tested if tested else 0.0
-    print(
-        f"mutation score: {score:.1f}% ({caught} of {tested} tested mutants caught; survived {s['survived']}, "
-        f"no tests {s['no_tests']}, suspicious {s['suspicious']}, crashed {s['segfault']}, timeout {s['timeout']})"
-    )
+    print(_line(caught, tested, Counter(s)))
     if untested > 0:
         print(f"partial run: {untested} of {s['total']} mutants not tested yet; `make mutation` resumes")
     return 0
 
 
+def only(globs: list[str]) -> int:
+    mutmut = Path(sys.executable).with_name("mutmut")
+    out = subprocess.run([str(mutmut), "results", "--all", "true"], capture_output=True, text=True, check=True).stdout
+    statuses = {}
+    for line in out.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if name and any(fnmatch.fnmatch(name, g) for g in globs):
+            statuses[name] = status
+    counts = Counter(statuses.values())
+    caught = sum(counts[k] for k in CAUGHT)
+    tested = caught + counts["survived"] + counts["no_tests"] + counts["suspicious"]
+    print(_line(caught, tested, counts) + f" in {' '.join(globs)}")
+    for name, status in sorted(statuses.items()):
+        if status in ("survived", "no_tests", "suspicious"):
+            print(f"  {status}: {name} (mutmut show {name})")
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    if len(sys.argv) > 2 and sys.argv[1] == "--only":
+        sys.exit(only(sys.argv[2:]))
+    sys.exit(whole(sys.argv[1]))

@@ -64,6 +64,11 @@ def _check(case: TestCase, record: "dict | Decision", default_refusals: bool = F
     if e.outcome is not None and d.outcome != e.outcome:
         failures.append(f"outcome is {d.outcome}, expected {e.outcome}")
         places.append(where.get("outcome", case.loc))
+    if e.priority is not None:
+        got = "unknown" if d.priority_unknown else d.priority
+        if not (got == e.priority or (e.priority != "unknown" and isinstance(got, (int, float)) and float(got) == float(e.priority))):
+            failures.append(f"priority is {got}, expected {e.priority}")
+            places.append(where.get("priority", case.loc))
     for wanted, rules in (("fired", e.fired), ("not_fired", e.not_fired), ("unknown", e.unknown)):
         for rule in rules:
             if statuses.get(rule) != wanted:

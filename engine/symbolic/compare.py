@@ -131,7 +131,8 @@ class Comparer:
             model = solve(self.space, [same, z3.Or(da.t != db.t, da.f != db.f)], self.solver)
             if model is not None:
                 def truth(v: Any) -> str:
-                    return "true" if z3.is_true(model.eval(v.t)) else "false" if z3.is_true(model.eval(v.f)) else "unknown"
+                    return ("true" if z3.is_true(model.eval(v.t, model_completion=True))
+                            else "false" if z3.is_true(model.eval(v.f, model_completion=True)) else "unknown")
                 d = self.witness(model, derived={name: (truth(da), truth(db))})
                 self.agree(name, d.derived[name], d.decisions, lambda x: x.derived.get(name, "false"))  # not derived: not counted
                 out.append(d)
