@@ -122,3 +122,57 @@ def test_the_shipped_mapping_names_real_columns():
         assert len(keys) == len(set(keys)), table
     d = Diagnostics()
     assert load_columns(None, d) is not None and [] == d.errors
+
+
+# --- found by trying to break the tables -----------------------------------------------------------
+
+def test_a_name_that_does_not_say_percent_holds_shares(tmp_path):
+    """`Andel behöriga till yrkesprogram` holds shares (0,71), never divided silently; `Andel (%) …` percentages."""
+    doc, errors = _read(_dir(tmp_path, "Skolenhetskod;huvudman_id;Andel behöriga till yrkesprogram\n48151623;212000-0999;0,71\n"))
+    assert [] == errors and 0.71 == doc.units[0]["results"]["share_eligible_vocational_y9"]
+    (tmp_path / "b").mkdir()
+    doc, errors = _read(_dir(tmp_path / "b", "Skolenhetskod;huvudman_id;Andel (%) behöriga till yrkesprogram\n48151623;212000-0999;71\n"))
+    assert [] == errors and 0.71 == doc.units[0]["results"]["share_eligible_vocational_y9"]
+
+
+def test_an_own_name_that_says_percent_holds_percentages(tmp_path):
+    d = _dir(tmp_path, "Skolenhetskod;huvudman_id;Examen inom 3 år (%)\n48151623;212000-0999;58\n")
+    own = _own(tmp_path, "units:\n  Examen inom 3 år (%): results.share_degree_within_3y\n")
+    diags = Diagnostics()
+    doc = read_delivery(d, diags, columns=own)
+    assert [] == diags.errors and 0.58 == doc.units[0]["results"]["share_degree_within_3y"]
+
+
+def test_two_names_that_fold_to_one_are_an_error_in_the_mapping(tmp_path):
+    """`Kommunal huvudman` and `kommunal  HUVUDMAN` mapped to different values: refused where the second is."""
+    own = _own(tmp_path, "units:\n  Elevantal: pupils\n  ELEVANTAL: name\nvalues:\n  huvudman.type:\n"
+                         "    Kommunal huvudman: kommun\n    kommunal  HUVUDMAN: enskild\n")
+    diags = Diagnostics()
+    assert read_delivery(_dir(tmp_path, "id;huvudman_id\n48151623;212000-0999\n"), diags, columns=own) is None
+    assert [(3, 3, "`ELEVANTAL` and `Elevantal` are one name (case and spaces aside)"),
+            (7, 5, "`kommunal  HUVUDMAN` and `Kommunal huvudman` are one word (case and spaces aside)")] == \
+        [(e.location.line, e.location.column, e.message) for e in diags.errors]
+
+
+def test_school_forms_and_types_as_skolverket_capitalises_them(tmp_path):
+    owners = "Organisationsnummer;Huvudmannatyp\n212000-0999;Kommun\n"
+    doc, errors = _read(_dir(tmp_path, "id;huvudman_id;Skolform\n48151623;212000-0999;Grundskola\n48151624;212000-0999;GYMNASIESKOLA\n",
+                             owners))
+    assert [] == errors
+    assert ["grundskola", "gymnasieskola"] == [u["school_form"] for u in doc.units] and "kommun" == doc.huvudman[0]["type"]
+
+
+def test_a_separator_at_the_end_of_each_line_is_no_column(tmp_path):
+    """A trailing separator gives a nameless column: read when it is empty, an error at the cell when it is not."""
+    doc, errors = _read(_dir(tmp_path, "id;huvudman_id;pupils;\n48151623;212000-0999;310;\n"))
+    assert [] == errors and 310 == doc.units[0]["pupils"]
+    (tmp_path / "b").mkdir()
+    doc, errors = _read(_dir(tmp_path / "b", "id;huvudman_id;pupils;\n48151623;212000-0999;310;x\n"))
+    assert ["units.csv:2:26: delivery_unknown_column: line 2: `x` is in column 4, which has no name in the header"] == \
+        [e.split("\n")[0] for e in errors]
+
+
+def test_a_mapping_file_that_does_not_exist(tmp_path):
+    diags = Diagnostics()
+    assert read_delivery(_dir(tmp_path, "id;huvudman_id\n48151623;212000-0999\n"), diags, columns=tmp_path / "none.yaml") is None
+    assert ["file_not_found"] == [e.code for e in diags.errors]

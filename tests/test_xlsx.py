@@ -145,3 +145,34 @@ def test_a_date_stored_as_an_excel_serial_is_a_date(tmp_path):
     doc, errors = _errors(_book(tmp_path, serials))
     assert [] == errors
     assert ("2016-01-28", "2016-01-01") == (str(doc.date), str(doc.units[0]["injunction"]["decided"]))
+
+
+def test_an_empty_sheet_is_an_error(tmp_path):
+    def empty(book):
+        book.remove(book["units"])
+        book.create_sheet("units")
+    doc, errors = _errors(_book(tmp_path, empty))
+    assert doc is None and [("schema_missing_key", "the sheet `units` is empty; its first row names the columns", 1, 1)] == errors
+
+
+@pytest.mark.parametrize("number_format", ['0.0"%"', "0.0\\%"])
+def test_a_percent_sign_that_excel_does_not_scale(tmp_path, number_format):
+    """A format that only shows a `%` sign holds the percentage as typed (71), divided once."""
+    doc, errors = _errors(_percent_book(tmp_path, "results.share_degree_within_3y (%)", 71, number_format))
+    assert [] == errors and 0.71 == pytest.approx(doc.units[0]["results"]["share_degree_within_3y"])
+
+
+def test_grades_that_excel_made_a_date_are_refused_at_the_cell(tmp_path):
+    import datetime
+    def dated(book):
+        book["units"]["D1"], book["units"]["D2"] = "grades", datetime.datetime(2016, 7, 9)
+    doc, errors = _errors(_book(tmp_path, dated))
+    assert doc is None
+    assert [("schema_bad_value", "`unit.grades` is a date here (2016-07-09): Excel took what was typed for a date", 2, 4)] == errors
+
+
+def test_an_xls_workbook_says_to_save_as_xlsx(tmp_path):
+    path = tmp_path / "d.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
+    doc, errors = _errors(path)
+    assert doc is None and [("file_unreadable", "an Excel 97–2003 workbook (.xls) cannot be read", 0, 0)] == errors

@@ -14,12 +14,13 @@ from pathlib import Path
 import attrs
 
 from policy import facts as F
-from policy.diagnostics import Diagnostics, did_you_mean
+from policy.diagnostics import Diagnostics, Location, did_you_mean
 from policy.yamlsafe import MAP, SCALAR, YNode, load_file
 
 SHIPPED = Path(__file__).with_name("columns.yaml")
 ROOTS = {"units": "unit", "huvudman": "huvudman"}  #: the mapping's table keys → the records they hold
 _PERCENT = re.compile(r"\s*[\(\[]\s*%\s*[\)\]]\s*$")
+_SAYS_PERCENT = re.compile(r"[\(\[]\s*%\s*[\)\]]")
 
 
 def key(name: str) -> str:
@@ -37,14 +38,14 @@ class Columns:
     shown: dict[str, dict[str, str]] = attrs.field(factory=dict)  #: root → key → the name as the mapping writes it
 
     def column(self, root: str, header: str) -> str | None:
-        """The model's column a header names, or None if the mapping has no such name. A header that ends in
-        `(%)` and is listed only without it keeps the declaration."""
+        """The model's column a header names, or None if the mapping has no such name. A header that says
+        `(%)` (anywhere) holds percentages, whether or not the mapping lists it with it."""
         names = self.names.get(root, {})
         found = names.get(key(header))
         if found is None and _PERCENT.search(header):
-            bare = names.get(key(_PERCENT.sub("", header)))
-            if bare is not None:
-                found = bare if _PERCENT.search(bare) else f"{bare} (%)"
+            found = names.get(key(_PERCENT.sub("", header)))
+        if found is not None and _SAYS_PERCENT.search(header) and not _PERCENT.search(found):
+            found = f"{found} (%)"  # the header says it holds percentages: `Andel (%) …`, `Examen inom 3 år (%)`
         return found
 
     def value(self, path: str, text: str) -> str:
@@ -74,6 +75,9 @@ def load_columns(path: Path | None, diags: Diagnostics) -> Columns | None:
 
 
 def _read(path: Path, diags: Diagnostics) -> Columns | None:
+    if not path.exists():
+        diags.error("file_not_found", "no such file", Location(str(path)), "--columns names a YAML file of column names")
+        return None
     root = load_file(str(path), diags)
     if root is None:
         return None
@@ -114,6 +118,10 @@ def _names(node: YNode, root: str, diags: Diagnostics) -> tuple[dict[str, str], 
     valid = sorted(p[len(root) + 1:] for p, f in F.FIELDS.items() if p.startswith(root + ".") and not f.computed)
     names, shown = {}, {}
     for name, target in _pairs(node, f"`{'units' if root == 'unit' else root}`", diags):
+        if key(name) in shown:
+            diags.error("schema_bad_value", f"`{name}` and `{shown[key(name)]}` are one name (case and spaces aside)",
+                        node.key_locs.get(name, target.loc), "keep one of them")
+            continue
         column = target.value.strip()
         bare = _PERCENT.sub("", column).strip()
         field = F.FIELDS.get(f"{root}.{bare}")
@@ -141,7 +149,13 @@ def _values(node: YNode, diags: Diagnostics) -> dict[str, dict[str, str]]:
                         did_you_mean(path, enums))
             continue
         allowed = F.ENUMS[field.type.enum]
+        said: dict[str, str] = {}
         for word, target in _pairs(words, f"`values.{path}`", diags):
+            if key(word) in said:
+                diags.error("schema_bad_value", f"`{word}` and `{said[key(word)]}` are one word (case and spaces aside)",
+                            words.key_locs.get(word, target.loc), "keep one of them")
+                continue
+            said[key(word)] = word
             if target.value.strip() not in allowed:
                 diags.error("schema_bad_value", f"`{word}`: `{target.value}` is not a value of {path}", target.loc,
                             did_you_mean(target.value.strip(), allowed))

@@ -156,7 +156,7 @@ def id_hint(rid: str, loc: Location) -> str:
     """What to do about a skolenhetskod that is not 8 digits: in a table, a spreadsheet that dropped its leading
     zeros; in YAML, a number that lost them (quotes keep them)."""
     short = rid.isdigit() and len(rid) < 8
-    if str(loc.file).endswith(".csv") or ".xlsx" in str(loc.file):
+    if str(loc.file).endswith(".csv") or ".xlsx" in str(loc.file) or ".xlsm" in str(loc.file):
         return ((f"Excel drops leading zeros: `{rid}` may be `{rid.zfill(8)}`; " if short else "")
                 + "format the column as text (Format Cells → Text) before typing or pasting the codes, or write them with all 8 digits")
     return (f"`{rid}` may have lost leading zeros (`{rid.zfill(8)}`): " if short else "") + 'write it in quotes, e.g. "48151623"'
@@ -213,7 +213,11 @@ def read_delivery(path: str | Path, diags: Diagnostics, encoding: str | None = N
         diags.error("file_unreadable", "a CSV delivery is a directory, not one table", Location(str(path)),
                     f"give the directory `{path.parent}`, which holds units.csv, huvudman.csv and delivery.yaml")
         return None
-    if path.is_dir() or path.suffix.lower() == ".xlsx":
+    if path.suffix.lower() == ".xls" and path.is_file():
+        diags.error("file_unreadable", "an Excel 97–2003 workbook (.xls) cannot be read", Location(str(path)),
+                    "open it in Excel and save it as an Excel workbook (.xlsx)")
+        return None
+    if path.is_dir() or path.suffix.lower() in (".xlsx", ".xlsm"):
         root, reasons = table_document(path, diags, encoding, Path(columns) if columns is not None else None)
     elif not path.exists():
         diags.error("file_not_found", "no such file or directory", Location(str(path)),

@@ -53,6 +53,7 @@ class Table:
         self.header_starts = header_starts or list(range(1, len(header) + 1))
         self.padded = padded
         self.missing: tuple[str, ...] = ()  #: fact paths of the model with no column: unknown, "column missing"
+        self.nameless: list[int] = []  #: columns with no name in the header: each of their cells must be empty
 
 
 def _columns_of(line: str, sep: str) -> list[int]:
@@ -113,7 +114,10 @@ def read_sheet(book: Any, name: str, file: str, diags: Diagnostics) -> Table | N
         return None
     sheet = book[name]
     it = sheet.iter_rows()
-    header = [str(c.value or "").strip() for c in next(it, ())]
+    header = [str(c.value if c.value is not None else "").strip() for c in next(it, ())]
+    if not any(header):
+        diags.error("schema_missing_key", f"the sheet `{name}` is empty; its first row names the columns", Location(f"{file}[{name}]", 1, 1))
+        return None
     epoch = getattr(book, "epoch", None)
 
     def rows() -> Iterator[tuple[int, list[Any], list[int]]]:
@@ -129,6 +133,18 @@ class Shown(float):
     """A number in a cell Excel formats as a percent: it shows 88 % and holds 0.88, the share itself."""
 
 
+class Dated(str):
+    """A workbook cell Excel holds as a date (YYYY-MM-DD here): right for a date field, a mistake for a text
+    field such as `grades`, which Excel turns from `7-9` into a date."""
+
+
+def _scales(number_format: str) -> bool:
+    """Whether Excel shows a cell's number times 100 with a percent sign: a `%` in its format, not quoted
+    (`0.0"%"`) nor escaped (`0.0\\%`), which show the sign only."""
+    bare = re.sub(r'"[^"]*"|\\.', "", number_format)
+    return "%" in bare
+
+
 class Serial(float):
     """A number in a workbook cell, read as an Excel date serial where the field is a date."""
 
@@ -142,9 +158,9 @@ def _sheet_value(cell: Any, epoch: Any) -> Any:
     if v is None:
         return ""
     if isinstance(v, datetime.datetime):
-        return v.date().isoformat()
+        return Dated(v.date().isoformat())
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        if "%" in (getattr(cell, "number_format", None) or ""):
+        if _scales(getattr(cell, "number_format", None) or ""):
             return Shown(v)
         serial = Serial(v)
         serial.epoch = epoch
@@ -212,6 +228,8 @@ def _cell(value: Any, field: F.Field | None, percent: bool, columns: Columns | N
         return (True if low in TRUE else False if low in FALSE else text), None
     if kind == F.ENUM and isinstance(text, str) and columns is not None:
         text = columns.value(field.path, text)
+    if kind == F.ENUM and isinstance(text, str) and text.strip().lower() in F.ENUMS[field.type.enum]:
+        text = text.strip().lower()  # `Grundskola`, `Kommun` as Skolverket writes them
     if kind == F.ENUM and field.type.enum == "school_form" and isinstance(text, str):
         return SCHOOL_FORM_CODES.get(text.upper(), text), None
     if kind in (F.TEXT, F.DATE) and isinstance(text, (int, float)) and not isinstance(text, bool):
@@ -225,6 +243,9 @@ def _header(table: Table, root: str, diags: Diagnostics, mapping: Columns | None
     columns = []
     first: dict[str, int] = {}
     for i, header in enumerate(table.header):
+        if not header.strip():  # a separator at the end of each line, a blank cell in a workbook's header
+            table.nameless.append(i)
+            continue
         name = (mapping.column(root, header) if mapping is not None and header.strip() else None) or header
         clean = PERCENT.sub("", name).strip()
         field = F.FIELDS.get(f"{root}.{clean}")
@@ -315,8 +336,17 @@ def _row_records(table: Table, root: str, columns: list, unknown: dict[str, dict
         key_locs: dict[str, Location] = {}
         reasons: dict[str, str] = {}
         groups: dict[str, bool] = {}
+        for i in table.nameless:
+            if i < len(cells) and str(cells[i]).strip():
+                diags.error("delivery_unknown_column", f"line {line}: `{cells[i]}` is in column {i + 1}, which has no name in the header",
+                            Location(table.file, line, starts[i] if i < len(starts) else i + 1),
+                            "name the column in the first line, or remove the value")
         for clean, field, percent, i in columns:
             raw = cells[i] if i < len(cells) else ""
+            if isinstance(raw, Dated) and field is not None and field.type.kind == F.TEXT:
+                diags.error("schema_bad_value", f"`{root}.{clean}` is a date here ({raw}): Excel took what was typed for a date",
+                            Location(table.file, line, starts[i] if i < len(starts) else i + 1),
+                            "format the column as Text in Excel and type the values again (for grades: 7-9)")
             cell_loc = Location(table.file, line, starts[i] if i < len(starts) else 1)
             value, why = _cell(raw, field, percent, mapping)
             parts = clean.split(".")
