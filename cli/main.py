@@ -162,7 +162,7 @@ def _mutate(packs: list, replaced: dict, suggest: bool, threshold: float, fmt: s
 @cli.command("fmt")
 @click.argument("packs", nargs=-1, metavar="[PACK]...")
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file is not in the canonical layout (for CI).")
-@click.option("--diff", "show_diff", is_flag=True, help="Print what would change as a unified diff.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print what would change as a unified diff; write nothing.")
 @DRAFT_OPTION
 @click.pass_context
 def fmt_command(ctx: click.Context, packs: tuple[str, ...], check: bool, show_diff: bool) -> None:
@@ -171,19 +171,23 @@ def fmt_command(ctx: click.Context, packs: tuple[str, ...], check: bool, show_di
     every pack of --rules."""
     _, chosen = _packs_named(ctx, packs)
     diags = Diagnostics()
+    dry = check or show_diff  # --diff shows what would change and writes nothing
     files = [f for pack in chosen for f in layout_pack(Path(pack.path), diags)]
     changed = [f for f in files if f.changed]
     for f in changed:
         if show_diff:
             click.echo("".join(difflib.unified_diff(f.before.splitlines(keepends=True), f.after.splitlines(keepends=True),
                                                     str(f.path), f"{f.path} (canonical)")), nl=False)
-        if not check:
+        if not dry:
             write_layout(f)
-        click.echo(f"{'would reformat' if check else 'reformatted'} {f.path}", err=True)
-    _echo_diagnostics(diags, err=True)
-    same = len(files) - len(changed)
-    click.echo(f"{messages.plural(len(changed), 'file', 'files')} {'would be reformatted' if check else 'reformatted'}, "
-               f"{same} {'would be ' if check else ''}left unchanged", err=True)
+        click.echo(f"{'would reformat' if dry else 'reformatted'} {f.path}", err=True)
+    for d in diags.sorted():
+        click.echo(d.render(), err=True)
+    refused = {d.location.file for d in diags.errors}
+    same = len(files) - len(changed) - len(refused)
+    click.echo(f"{messages.plural(len(changed), 'file', 'files')} {'would be reformatted' if dry else 'reformatted'}, "
+               f"{same} {'would be ' if dry else ''}left unchanged"
+               + (f", {messages.plural(len(refused), 'file', 'files')} cannot be laid out" if refused else ""), err=True)
     sys.exit(1 if diags.has_errors() or (check and changed) else 0)
 
 

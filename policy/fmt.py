@@ -119,14 +119,36 @@ def format_text(text: str) -> str:
     y = _yaml()
     root = y.load(text)
     canonical_layout(root)
+    _quote_what_yaml11_reads_otherwise(root)
     out = io.StringIO()
     y.dump(root, out)
     return out.getvalue()
 
 
+def _quote_what_yaml11_reads_otherwise(node: Any) -> None:
+    """A text that a YAML 1.1 reader (PyYAML, many editors) would take for something else (`yes`, `1:20`,
+    `2016-01-28 10:00`) stays quoted, though YAML 1.2 and the pack loader read it as text unquoted."""
+    import yaml as pyyaml
+    from ruamel.yaml.scalarstring import SingleQuotedScalarString
+
+    resolver = pyyaml.resolver.Resolver()
+
+    def fix(v: Any) -> Any:
+        if type(v) is str and resolver.resolve(pyyaml.ScalarNode, v, (True, False)) != "tag:yaml.org,2002:str":
+            return SingleQuotedScalarString(v)
+        _quote_what_yaml11_reads_otherwise(v)
+        return v
+    if hasattr(node, "move_to_end"):
+        for k in list(node):
+            node[k] = fix(node[k])
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            node[i] = fix(v)
+
+
 def format_pack(files: list[Path], diags: Diagnostics) -> list[Formatted]:
-    """Each file of a pack in the canonical layout; a file whose values would change is an error
-    (`fmt_changes_meaning`) and is given unchanged."""
+    """Each file of a pack in the canonical layout; a file whose values would change, or whose comments would be
+    lost or moved, is an error (`fmt_changes_meaning`) and is given unchanged."""
     out = []
     for path in files:
         before = path.read_text(encoding="utf-8-sig")
@@ -135,20 +157,97 @@ def format_pack(files: list[Path], diags: Diagnostics) -> list[Formatted]:
         except Exception as e:  # noqa: BLE001 - ruamel's errors for what the pack loader accepted
             diags.error("fmt_changes_meaning", f"the file cannot be laid out: {e}", Location(str(path)))
             after = before
-        if after != before and not _same_values(before, after, str(path)):
-            diags.error("fmt_changes_meaning", "the canonical layout would change a value of this file; it is left as it is",
-                        Location(str(path)), "write the value the way the pack loader reads it (quoted, if it is a text)")
-            after = before
+        if after != before:
+            changed = _changed_value(before, after, str(path))
+            if changed is not None:
+                where, what = changed
+                diags.error("fmt_changes_meaning", f"the canonical layout would read {what} otherwise; the file is left as it is",
+                            where, "write the value the way the pack loader reads it (quoted, if it is a text)")
+                after = before
+            else:
+                lost = _lost_comment(before, after)
+                if lost is not None:
+                    line, text = lost
+                    diags.error("fmt_changes_meaning", f"the canonical layout would move or drop the comment `{text}`; "
+                                "the file is left as it is", Location(str(path), line, before.splitlines()[line - 1].index("#") + 1),
+                                "put the keys around it in the canonical order by hand (sbs fmt --diff shows it), or move the comment")
+                    after = before
         out.append(Formatted(path, before, after))
     return out
 
 
-def _same_values(before: str, after: str, file: str) -> bool:
-    """Whether the pack loader reads the same values from both texts, and the officer's names in the same order."""
+def _comments(text: str) -> list[tuple[int, str, str]]:
+    """Each comment as (line, text, what it belongs to): a comment on a line of its own belongs to the next line
+    with content, one after content to its line's first word (quotes aside: the layout may change them)."""
+    lines = text.splitlines()
+    out = []
+    for n, line in enumerate(lines):
+        at = _comment_at(line)
+        if at is None:
+            continue
+        comment, content = line[at:].strip(), line[:at].strip()
+        if content:
+            out.append((n + 1, comment, _words(content, 1)))
+        else:
+            follows = next((ln for ln in lines[n + 1:] if ln.strip() and _comment_at(ln) != len(ln) - len(ln.lstrip())), "")
+            out.append((n + 1, comment, _words(follows.strip(), 2)))
+    return out
+
+
+def _words(content: str, n: int) -> str:
+    """The first words of a line, its list dash and quotes aside (`id: r2`; `when:`)."""
+    return " ".join(content.lstrip("- ").replace('"', "").replace("'", "").split()[:n])
+
+
+def _comment_at(line: str) -> int | None:
+    """Where a YAML comment starts on a line (a `#` at its start or after a space, outside quotes), or None."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"" and (i == 0 or line[i - 1] in " :[{,-"):
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            return i
+    return None
+
+
+def _lost_comment(before: str, after: str) -> tuple[int, str] | None:
+    """The first comment of `before` that `after` drops or puts elsewhere (line, text), or None."""
+    kept = [(c, w) for _, c, w in _comments(after)]
+    for line, comment, word in _comments(before):
+        if (comment, word) in kept:
+            kept.remove((comment, word))
+        else:
+            return line, comment
+    return None
+
+
+def _changed_value(before: str, after: str, file: str) -> tuple[Location, str] | None:
+    """Where the pack loader would read `after` otherwise than `before` (the first place, and what), or None
+    when it reads the same values and the officer's names in the same order."""
     a, b = Diagnostics(), Diagnostics()
     old, new = load_text(before, file, a), load_text(after, file, b)
-    return old is not None and new is not None and not b.has_errors() and old.plain() == new.plain() \
-        and _names(old.plain()) == _names(new.plain())
+    if old is None or new is None or b.has_errors():
+        return Location(file), "the file"
+    if old.plain() == new.plain() and _names(old.plain()) == _names(new.plain()):
+        return None
+    return _first_difference(old, new, file)
+
+
+def _first_difference(old: Any, new: Any, file: str, path: str = "") -> tuple[Location, str]:
+    from .yamlsafe import MAP, SEQ
+    if old.kind == MAP and new.kind == MAP and set(old.value) == set(new.value):
+        for k, v in old.value.items():
+            if v.plain() != new.value[k].plain() or _names(v.plain()) != _names(new.value[k].plain()):
+                return _first_difference(v, new.value[k], file, f"{path}.{k}" if path else str(k))
+        return old.loc, f"the order of `{path}`"
+    if old.kind == SEQ and new.kind == SEQ and len(old.value) == len(new.value):
+        for i, (x, y) in enumerate(zip(old.value, new.value)):
+            if x.plain() != y.plain() or _names(x.plain()) != _names(y.plain()):
+                return _first_difference(x, y, file, f"{path}[{i}]")
+    return old.loc, f"`{path}` ({old.plain()!r} as {new.plain()!r})"
 
 
 def _names(value: Any) -> Any:
@@ -171,12 +270,12 @@ def same_hash(pack_dir: Path, formatted: list[Formatted]) -> tuple[str, str] | N
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / pack_dir.name
         for f in pack_dir.rglob("*"):
-            if f.is_file():
+            if f.is_file():  # a file linked from elsewhere is copied as its content
                 target = copy / f.relative_to(pack_dir)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(f.read_bytes())
         for f in formatted:
-            (copy / f.path.resolve().relative_to(pack_dir.resolve())).write_text(f.after, encoding="utf-8")
+            (copy / f.path.relative_to(pack_dir)).write_text(f.after, encoding="utf-8")
         after = load_pack(copy, Diagnostics())
     if before is None or after is None:
         return None
@@ -200,9 +299,10 @@ def layout_pack(pack_dir: Path, diags: Diagnostics) -> list[Formatted]:
 
 def write(f: Formatted) -> None:
     """Replace the file with its canonical layout (a temporary file renamed into place)."""
-    tmp = f.path.with_name(f".{f.path.name}.fmt")
+    target = f.path.resolve()  # a linked file is rewritten where it is, the link kept
+    tmp = target.with_name(f".{target.name}.fmt")
     tmp.write_text(f.after, encoding="utf-8")
-    tmp.replace(f.path)
+    tmp.replace(target)
 
 
 __all__ = ["Formatted", "canonical_layout", "format_pack", "format_text", "layout_pack", "same_hash", "write"]

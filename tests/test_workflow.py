@@ -288,7 +288,8 @@ def test_fmt_never_changes_a_value(messy, monkeypatch):
     monkeypatch.setattr(fmt, "format_text", lambda text: text.replace("En liten enhet.", "En stor enhet."))
     result = _run("fmt", str(messy))
     assert 1 == result.exit_code
-    assert f"{Path(os.path.relpath(messy / 'rules' / '99-messy.yaml'))}: fmt_changes_meaning" in result.stderr
+    assert f"{Path(os.path.relpath(messy / 'rules' / '99-messy.yaml'))}:8:13: fmt_changes_meaning: the canonical layout would read " \
+        "`rules[0].text.sv` ('En liten enhet.' as 'En stor enhet.') otherwise" in result.stderr
     assert "En liten enhet." in (messy / "rules" / "99-messy.yaml").read_text(encoding="utf-8")
 
 
@@ -327,3 +328,46 @@ def test_a_pack_file_in_another_encoding_is_located_at_its_first_foreign_byte(tm
     assert 1 == result.exit_code
     assert f"20-criteria.yaml:{line}:{col}: file_encoding: byte 0x{text[first].encode('cp1252')[0]:02X} " \
            f"(`{text[first]}` in Windows-1252) is not UTF-8" in result.stdout
+
+
+def test_fmt_diff_writes_nothing(messy):
+    before = (messy / "rules" / "99-messy.yaml").read_text(encoding="utf-8")
+    result = _run("fmt", str(messy), "--diff")
+    assert 0 == result.exit_code and "would reformat" in result.stderr
+    assert before == (messy / "rules" / "99-messy.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("comment", ["# the doc", "# --- the next section"])
+def test_fmt_never_drops_or_moves_a_comment(messy, comment):
+    """A comment the layout would lose or carry into another rule: the file is left as it is, the comment named."""
+    path = messy / "rules" / "98-comments.yaml"
+    src = MESSY.replace("small-unit", "commented") if "section" in comment else MESSY.replace("small-unit", "commented").replace(
+        "    source: {quote: \"Små enheter\", section: \"2.3.2\", doc: GP2016}\n",
+        "    source:\n      quote: Små enheter\n      section: 2.3.2\n      doc:\n        # the doc\n        GP2016\n")
+    if "section" in comment:
+        src = src + "\n  # --- the next section\n" + MESSY.split("rules:\n", 1)[1].replace("small-unit", "commented-2")
+    path.write_text(src, encoding="utf-8")
+    result = _run("fmt", str(messy))
+    assert 1 == result.exit_code
+    assert f"fmt_changes_meaning: the canonical layout would move or drop the comment `{comment}`" in result.stderr
+    assert src == path.read_text(encoding="utf-8")
+
+
+def test_fmt_keeps_quotes_yaml_11_needs(messy):
+    """`'yes'` and `'1:20'` stay quoted: a YAML 1.1 reader (PyYAML, editors) would read a boolean and a number."""
+    path = messy / "rules" / "99-messy.yaml"
+    path.write_text(MESSY.replace("small-unit", "messy-small-unit").replace('quote: "Små enheter"', "quote: 'yes'")
+                    .replace('section: "2.3.2"', "section: '1:20'"), encoding="utf-8")
+    assert 0 == _run("fmt", str(messy)).exit_code
+    assert "source: {doc: GP2016, section: '1:20', quote: 'yes'}" in path.read_text(encoding="utf-8")
+
+
+def test_fmt_rewrites_a_linked_file_where_it_is(messy, tmp_path):
+    """A pack file that is a link to a file elsewhere: laid out in place, the link kept, no traceback."""
+    outside = tmp_path / "elsewhere.yaml"
+    (messy / "rules" / "99-messy.yaml").rename(outside)
+    (messy / "rules" / "99-messy.yaml").symlink_to(outside)
+    result = _run("fmt", str(messy))
+    assert 0 == result.exit_code, result.output
+    assert (messy / "rules" / "99-messy.yaml").is_symlink()
+    assert outside.read_text(encoding="utf-8").startswith("# a comment the officer wrote\nrules:\n  - id: messy-small-unit\n")
