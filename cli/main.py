@@ -653,7 +653,8 @@ def evaluate(ctx: click.Context, delivery: Path, pack_ref: str | None, overrides
     if fmt == "xlsx" and out is None:
         raise click.UsageError("a workbook is written to a file: give --out FILE, e.g. --out beslut.xlsx")
     if out is not None and out.is_dir() and fmt not in ("html", "letters"):
-        raise click.UsageError(f"--out `{out}` is a directory; give a file name, e.g. --out {out / 'records.jsonl'}")
+        example = {"xlsx": "beslut.xlsx", "csv": "records.csv", "md": "report.md", "json": "records.json"}.get(fmt, "records.jsonl")
+        raise click.UsageError(f"--out `{out}` is a directory; give a file name, e.g. --out {out / example}")
     if out is not None:
         hit = clobbers(out, [*input_files(delivery), *([overrides_path] if overrides_path else [])])
         if hit is not None:
@@ -731,11 +732,14 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
             _fail(diags)
         owner = next((h for h in delivered.huvudman if h["id"] == doc.huvudman_id), None)
         if owner is None:
-            raise NotFound(f"the delivery has no huvudman `{doc.huvudman_id}` (agreement.huvudman_id)")
+            at = next(iter(doc.places("agreement", doc.id, "agreement.huvudman_id")), None)
+            raise NotFound(f"{at.location if at else document}: agreement.huvudman_id: the delivery {delivery_path} has no "
+                           f"huvudman `{doc.huvudman_id}`")
         facts = delivery_facts(delivered, owner)
     if not date and not pack_ref:
-        raise NotFound(f"{document}: agreement.signed_on and agreement.starts are missing, so no pack in force can be chosen; "
-                       "give them, or --pack ID@VERSION")
+        at = next(iter(doc.places("agreement", doc.id, "agreement.signed_on")), None)
+        raise NotFound(f"{at.location if at else document}: agreement.signed_on and agreement.starts are missing, so no pack "
+                       "in force can be chosen; give them, or --pack ID@VERSION")
     pack = _pack(registry, pack_ref, date or "")
     if not any(r.scope == "agreement" for r in pack.rules):
         raise click.UsageError(f"the pack {pack.ref} has no requirements on agreements")

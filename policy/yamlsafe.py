@@ -282,8 +282,10 @@ def syntax_hint(text: str, line: int, column: int, problem: str) -> str:
     lines = text.splitlines()
     src = lines[line - 1] if 0 < line <= len(lines) else ""
     hint = ""
-    if "\t" in src or "'\\t'" in problem:
+    if "\t" in src[:len(src) - len(src.lstrip())]:
         hint = "YAML indents with spaces, not tabs: replace the tab with spaces"
+    elif "\t" in src or "'\\t'" in problem:
+        hint = "a tab inside the line: YAML allows a tab only inside quotes; replace it with a space"
     elif any(k in problem for k in ("mapping values are not allowed", "expected <block end>", "did not find expected key",
                                     "could not find expected ':'")):
         previous = next((lines[i] for i in range(line - 2, -1, -1) if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
@@ -340,7 +342,8 @@ def load_text(text: str, file: str, diags: Diagnostics, max_bytes: int = MAX_BYT
     finally:
         loader.dispose()
     if node is None:
-        diags.error("file_empty", "the file is empty", Location(file), "an empty file holds nothing to read; remove it or fill it in")
+        only = "the file holds nothing but comments" if text.strip() else "the file is empty"
+        diags.error("file_empty", only, Location(file), "an empty file holds nothing to read; remove it or fill it in")
         return None
     builder = _Builder(file, diags, max_nodes)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -552,7 +553,7 @@ class TestAgreementCheck:
         doc.write_text("".join(kept).replace("agreement:\n", "agreement:\n" + dates, 1), encoding="utf-8")
         result = CliRunner().invoke(cli, ["agreement", "check", str(doc)])
         assert 1 == result.exit_code, result.output
-        assert f"{doc}: agreement.signed_on and agreement.starts are missing" in result.stderr
+        assert re.search(rf"{re.escape(str(doc))}:\d+:\d+: agreement.signed_on and agreement.starts are missing", result.stderr)
         assert "--pack" in result.stderr
         named = CliRunner().invoke(cli, ["agreement", "check", str(doc), "--pack", "sbs@2.1.0", "--format", "json"])
         assert "agreement-not-signed" in {f["rule"] for f in json.loads(named.stdout)["findings"] if f["verdict"] == "non_compliant"}
@@ -579,6 +580,31 @@ class TestAgreementCheck:
                "the insats's last day 2019-08-31 > 2019-05-31;" in en
         costly = self.AGREEMENTS / "invalid" / "plan-cost-above-estimate.yaml"
         assert "Skolverkets sammanlagda bidrag 6 100 000 > 6 000 000" in run("agreement", "check", str(costly)).stdout
+
+    def test_what_the_failure_lines_say_of_lists_lengths_and_order(self, run, tmp_path):
+        """A short list is shown as written (`addresses: [P3]`); a length just over three years is not rounded to
+        three; an insats that ends before it starts, or costs less than nothing, is refused at its place."""
+        late = self.AGREEMENTS / "invalid" / "insats-not-tied-to-problem.yaml"
+        assert f"(addresses: [P3] i {late}:45:18;" in run("agreement", "check", str(late)).stdout
+        doc = tmp_path / "ök.yaml"
+        valid = (self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8")
+        doc.write_text(valid.replace("  ends: 2019-05-31", "  ends: 2019-06-01"), encoding="utf-8")
+        assert "överenskommelsens längd 3,003 år > 3" in run("agreement", "check", str(doc)).stdout
+        doc.write_text(valid.replace("timeline: {starts: 2016-08-15, ends: 2018-06-15}", "timeline: {starts: 2018-08-15, ends: 2016-06-15}")
+                       .replace("estimated_cost_sek: 850000", "estimated_cost_sek: -5"), encoding="utf-8")
+        result = CliRunner().invoke(cli, ["agreement", "check", str(doc)])
+        assert 1 == result.exit_code
+        assert f"{doc}:38:44: schema_bad_value: the insats ends (2016-06-15) before it starts (2018-08-15)" in result.output
+        assert f"{doc}:39:27: schema_bad_value: `insats.estimated_cost_sek` is an amount in SEK and cannot be negative, " \
+               "not `-5`" in result.output
+
+    def test_a_huvudman_the_delivery_lacks_is_located_in_the_agreement(self, run, tmp_path):
+        doc = tmp_path / "ök.yaml"
+        doc.write_text((self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8").replace('huvudman_id: "212000-0999"', 'huvudman_id: "212000-9999"'),
+                       encoding="utf-8")
+        result = CliRunner().invoke(cli, ["agreement", "check", str(doc), "--delivery", str(FIXTURES / "sample" / "delivery.yaml")])
+        assert 1 == result.exit_code
+        assert f"{doc}:5:16: agreement.huvudman_id: the delivery" in result.stderr and "has no huvudman `212000-9999`" in result.stderr
 
     def test_a_misspelt_insats_type_is_refused_with_did_you_mean(self, run, tmp_path):
         """`existing_program` is no insats type: refused at its place with the value it was likely meant to be."""
@@ -655,7 +681,7 @@ class TestAgreementCheck:
         doc.write_text((self.AGREEMENTS / "valid.yaml").read_text(encoding="utf-8").replace('"212000-0999"', '"212000-0998"'), encoding="utf-8")
         result = run("agreement", "check", str(doc), "--delivery", str(FIXTURES / "sample" / "delivery.yaml"))
         assert 1 == result.exit_code
-        assert "the delivery has no huvudman `212000-0998` (agreement.huvudman_id)" in result.stderr
+        assert "agreement.huvudman_id: the delivery" in result.stderr and "has no huvudman `212000-0998`" in result.stderr
 
     def test_malformed_document(self, run, tmp_path):
         """A malformed agreement: the field path and its place, exit 1."""

@@ -87,4 +87,19 @@ def test_a_name_that_is_a_formula_stays_text(tmp_path):
     out = tmp_path / "x.xlsx"
     assert 0 == CliRunner().invoke(cli, ["evaluate", str(d), "--format", "xlsx", "--out", str(out), "--workers", "0"]).exit_code
     row = next(r for r in _rows(out, "Beslut") if r[1] == "48151623")
-    assert "'=HYPERLINK(\"http://x\")" == row[2]
+    assert "=HYPERLINK(\"http://x\")" == row[2]  # as written, no apostrophe
+    cell = next(c for c in openpyxl.load_workbook(out)["Beslut"]["C"] if c.value == row[2])
+    assert "s" == cell.data_type and cell.quotePrefix  # text Excel will not run, even when the cell is edited
+
+
+def test_a_directory_for_a_workbook_gets_an_xlsx_example(tmp_path):
+    result = CliRunner().invoke(cli, ["evaluate", str(SAMPLE), "--format", "xlsx", "--out", str(tmp_path)])
+    assert 2 == result.exit_code and f"--out {tmp_path / 'beslut.xlsx'}" in result.output
+
+
+def test_an_unknown_priority_is_marked_in_the_decisions(tmp_path):
+    rows = _rows(_book(tmp_path), "Beslut")
+    column = rows[0].index("Prioritet beror på okänt i")
+    records = [json.loads(line) for line in CliRunner().invoke(cli, ["evaluate", str(SAMPLE), "--workers", "0"]).stdout.splitlines()]
+    unknown = {r["id"] for r in records if r.get("priority_unknown")}
+    assert unknown and unknown == {row[1] for row in rows[1:] if row[column]}

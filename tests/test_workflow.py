@@ -371,3 +371,36 @@ def test_fmt_rewrites_a_linked_file_where_it_is(messy, tmp_path):
     assert 0 == result.exit_code, result.output
     assert (messy / "rules" / "99-messy.yaml").is_symlink()
     assert outside.read_text(encoding="utf-8").startswith("# a comment the officer wrote\nrules:\n  - id: messy-small-unit\n")
+
+
+def test_a_tab_inside_a_line_is_not_called_indentation():
+    from policy.yamlsafe import syntax_hint
+    assert syntax_hint("a:\n  b: [x,\ty]\n", 2, 9, "found character '\\t' that cannot start any token").startswith(
+        "a tab inside the line: YAML allows a tab only inside quotes")
+    assert syntax_hint("a:\n\tb: 1\n", 2, 1, "found character '\\t' that cannot start any token").startswith(
+        "YAML indents with spaces, not tabs")
+
+
+def test_a_file_of_comments_is_said_to_hold_only_comments(tmp_path):
+    from policy import Diagnostics
+    from policy.yamlsafe import load_file
+    path = tmp_path / "only.yaml"
+    path.write_text("# nothing yet\n", encoding="utf-8")
+    diags = Diagnostics()
+    assert load_file(str(path), diags) is None
+    assert [("file_empty", "the file holds nothing but comments")] == [(d.code, d.message) for d in diags.errors]
+
+
+def test_one_missing_column_is_it(tmp_path):
+    from .test_tables import _dir
+    from engine.inputs.delivery import read_delivery
+    from policy import Diagnostics
+    diags = Diagnostics()
+    columns = "id;name;huvudman_id;school_form;grades;pupils;in_underlag;injunction.fine;injunction.critical_factors;" \
+              "injunction.supervision_concluded;injunction.decided;ska_deficiencies;same_building_as;results.merit_value_y9;" \
+              "results.share_eligible_vocational_y9;results.share_passed_all_subjects_y9;results.grade_value_y6_swedish;" \
+              "results.grade_value_y6_maths;results.share_passed_national_test_y3_swedish;results.share_passed_national_test_y3_maths;" \
+              "results.share_degree_within_3y;results.average_grade_points;socioeconomics.share_parents_post_secondary;" \
+              "socioeconomics.share_foreign_background"
+    read_delivery(_dir(tmp_path, columns + "\n" + "48151623;x;212000-0999" + ";" * (columns.count(";") - 2) + "\n"), diags)
+    assert any("has no column for `socioeconomics.share_newly_arrived`: for every unit it is unknown" in w.message for w in diags.warnings)

@@ -82,13 +82,15 @@ class Place:
     @property
     def informative(self) -> bool:
         """Whether naming it tells the reader something: not a part that is merely there (`action_plan`)."""
-        return not (self.given and self.value is None and self.items is None)
+        return not (self.given and self.value is None and self.items is None)  # a mapping merely given
 
     def to_json(self) -> dict:
         out = {"field": self.field, "file": self.location.file, "line": self.location.line, "column": self.location.column,
                "given": self.given}
         if self.items is not None:
             out["items"] = self.items
+            if self.value is not None:
+                out["value"] = list(self.value)
         elif self.given:
             out["value"] = self.value
         return out
@@ -122,7 +124,9 @@ def _place(base: YNode, field: str) -> Place:
         return Place(field, loc, node.value, given=given)
     if node.kind == MAP:
         return Place(field, loc, None)
-    return Place(field, loc, None, items=len(node.value))
+    listed = [n.value for n in node.value if n.kind == SCALAR]
+    short = len(listed) == len(node.value) and len(listed) <= 5 and all(len(str(v)) <= 20 for v in listed)
+    return Place(field, loc, tuple(listed) if short else None, items=len(node.value))
 
 
 class _Reader(Reader):
@@ -279,6 +283,13 @@ def _insats(r: _Reader, node: YNode, problems: set[str], seen: dict[str, Locatio
         sub = r.mapping(g, keys, f"`insats.{group}`") if g is not None and not (g.kind == SCALAR and g.value is None) else None
         for key in keys:
             v[f"insats.{group}.{key}"] = r.leaf((sub or {}).get(key), f"insats.{group}.{key}")
+    starts, ends = v["insats.timeline.starts"], v["insats.timeline.ends"]
+    if starts and ends and ends < starts:
+        r.d.error("schema_bad_value", f"the insats ends ({ends}) before it starts ({starts})", m["timeline"].value["ends"].loc)
+    for key in ("estimated_cost_sek", "skolverket_contribution_sek"):
+        amount = v[f"insats.{key}"]
+        if isinstance(amount, (int, float)) and amount < 0:
+            r.d.error("schema_bad_value", f"`insats.{key}` is an amount in SEK and cannot be negative, not `{m[key].value}`", m[key].loc)
     addresses = r.texts(m.get("addresses"), "`insats.addresses`")
     v["insats.addresses.count"] = len(addresses or ())
     v["insats.addresses_known_problems"] = all(a in problems for a in addresses or ())

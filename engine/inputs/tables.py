@@ -279,7 +279,8 @@ def _header(table: Table, root: str, diags: Diagnostics, mapping: Columns | None
     absent = [v for v in valid if v not in present and not any(p.startswith(v + ".") for p in present)]
     if absent:
         diags.warning("delivery_missing_column", f"{Path(table.file).name} has no column for "
-                      + ", ".join(f"`{a}`" for a in absent) + f": for every {root} they are unknown (column missing)",
+                      + ", ".join(f"`{a}`" for a in absent)
+                      + f": for every {root} {'they are' if len(absent) > 1 else 'it is'} unknown (column missing)",
                       Location(table.file, 1, 1), "add the columns, empty where the delivery does not say")
         table.missing = tuple(f"{root}.{a}" for a in absent)
     columns = [c for c in columns if c[0] not in unknown_columns]

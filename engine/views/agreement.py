@@ -46,8 +46,8 @@ class Finding:
         return "; ".join(x for x in (places, compared) if x)
 
 
-_WORDS = {"sv": {"missing": "saknas", "items": "{n} angivna", "at": "i", "given": "angiven", "in": "i"},
-          "en": {"missing": "missing", "items": "{n} listed", "at": "at", "given": "given", "in": "in"}}
+_WORDS = {"sv": {"missing": "saknas", "items": "{n} angivna", "items_one": "{n} angiven", "at": "i", "given": "angiven", "in": "i"},
+          "en": {"missing": "missing", "items": "{n} listed", "items_one": "{n} listed", "at": "at", "given": "given", "in": "in"}}
 
 
 def place_text(p: Place, lang: str, kind: str = "agreement") -> str:
@@ -58,7 +58,9 @@ def place_text(p: Place, lang: str, kind: str = "agreement") -> str:
     if not p.given:
         return f"{name} {w['missing']} ({w['in']} {p.location})"
     if p.items is not None:
-        return f"{name}: {w['items'].format(n=p.items)} {w['at']} {p.location}"
+        if p.value:  # a short list of names: shown as written
+            return f"{name}: [{', '.join(map(str, p.value))}] {w['at']} {p.location}"
+        return f"{name}: {w['items_one' if p.items == 1 else 'items'].format(n=p.items)} {w['at']} {p.location}"
     shown = w["given"] if p.value is None else messages.value_text(p.field, p.value, lang) if p.field in FIELDS else str(p.value)
     return f"{name}: {shown} {w['at']} {p.location}"
 
@@ -70,7 +72,10 @@ def compared_text(d: Detail, lang: str) -> str:
 
     def shown(v: Any) -> str:
         if unit == "years" and isinstance(v, float):
-            v = round(v, 2)
+            digits = 2  # 3,08 år; more where two digits would make it look equal to the limit (3,0027 år > 3)
+            while digits < 6 and isinstance(right, (int, float)) and round(v, digits) == right and v != right:
+                digits += 1
+            v = round(v, digits)
         return messages.value_text(d.fact, v, lang) if isinstance(d.fact, str) and d.fact in FIELDS else str(v)
     years = {"sv": " år", "en": " years"}[lang] if unit == "years" else ""
     name = messages.fact_name(d.fact, lang) if isinstance(d.fact, str) else ""

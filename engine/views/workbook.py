@@ -2,7 +2,8 @@
 
 Three sheets, headed in the report's language (Swedish by default):
 - the decisions (`Beslut`): one row per record, the columns of `--format csv` with the outcome in words
-  beside its code; text that a spreadsheet would run (`=…`) is kept as text;
+  beside its code, and the rules an unknown priority rests on; text that Excel would run (`=…`) is stored
+  as text with Excel's quote prefix, shown as written;
 - the summary (`Sammanfattning`): the delivery, the pack and its sha256, the counts per outcome, the account
   that every row gave one record;
 - the round (`Omgång`): the ranked huvudmän in order of rank, with outcome, priority, the tie-break that placed
@@ -20,12 +21,11 @@ import io
 import re
 import zipfile
 from collections import Counter
-from typing import Callable
+from typing import Any, Callable
 
 from .. import messages as M
 from ..core.results import Decision
 from .meeting import tiebreak_text
-from .render import safe_cell
 
 HEADERS = {
     "sv": {"records": "Beslut", "summary": "Sammanfattning", "round": "Omgång",
@@ -45,7 +45,7 @@ HEADERS = {
            "capacity": "Capacity", "count": "Count", "field": "Field", "value": "Value",
            "delivery": "Delivery", "date": "Delivery date", "line": "Summary"},
 }
-RECORD_COLUMNS = ("kind", "id", "name", "huvudman_id", "outcome", "outcome_code", "rank", "priority", "decided_by",
+RECORD_COLUMNS = ("kind", "id", "name", "huvudman_id", "outcome", "outcome_code", "rank", "priority", "priority_unknown", "decided_by",
                   "hinges_on", "missing", "overrides", "error", "pack", "pack_sha256", "input_sha256")
 ROUND_COLUMNS = ("rank", "huvudman_id", "name", "outcome", "priority", "priority_unknown", "tiebreak")
 
@@ -73,26 +73,39 @@ class Workbook:
             "kind": self.w.get(d.kind, d.kind), "id": d.id, "name": d.name, "huvudman_id": d.huvudman_id or "",
             "outcome": M.outcome(d.outcome, self.lang), "outcome_code": d.outcome or "error",
             "rank": d.rank, "priority": d.priority if isinstance(d.priority, (int, float)) else None if d.priority is None else str(d.priority),
+            "priority_unknown": " ".join(d.priority_unknown),
             "decided_by": " ".join(d.decided_by), "hinges_on": " ".join(d.hinges_on),
             "missing": " ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in d.missing),
             "overrides": " ".join(f"{o['rule']}:{o['action']}" for o in d.overrides),
             "error": M.error_text(d.error, self.lang) if d.error else "",
             "pack": f"{d.pack['id']}@{d.pack['version']}", "pack_sha256": d.pack["sha256"], "input_sha256": d.input_sha256,
         }
-        self.records.append([safe_cell(cells[c]) for c in RECORD_COLUMNS])
+        self.records.append([self._cell(self.records, cells[c]) for c in RECORD_COLUMNS])
+
+    @staticmethod
+    def _cell(sheet: Any, value: Any) -> Any:
+        """A value as a cell: text is text, shown as written; one Excel would run (`=…`) is stored as text with
+        Excel's quote prefix (no apostrophe in the name, and nothing runs when the cell is edited)."""
+        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+            from openpyxl.cell import WriteOnlyCell
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            return cell
+        return value
 
     def write(self, delivery_id: str, date: str, summary_lines: list[str], write: Callable[[bytes], None]) -> None:
         """The summary and the round after the decisions, and the workbook's bytes through `write`."""
         h, lang = self.h, self.lang
         summary = self.book.create_sheet(h["summary"])
         summary.append([h["field"], h["value"]])
-        summary.append([h["delivery"], safe_cell(delivery_id)])
+        summary.append([h["delivery"], self._cell(summary, delivery_id)])
         summary.append([h["date"], date])
         if self.pack:
             summary.append([h["pack"], f"{self.pack['id']}@{self.pack['version']}"])
             summary.append([h["pack_sha256"], self.pack["sha256"]])
         for line in summary_lines:
-            summary.append([h["line"], safe_cell(line)])
+            summary.append([h["line"], self._cell(summary, line)])
         summary.append([])
         summary.append([h["kind"], h["outcome"], h["outcome_code"], h["count"]])
         for kind in ("unit", "huvudman"):
@@ -104,9 +117,9 @@ class Workbook:
             r = d.ranking or {}
             ties = tiebreak_text(r, lang)
             cap = (r.get("capacity") or {}).get("value")
-            round_.append([d.rank, d.id, safe_cell(d.name), M.outcome(d.outcome, lang),
+            round_.append([d.rank, d.id, self._cell(round_, d.name), M.outcome(d.outcome, lang),
                            d.priority if isinstance(d.priority, (int, float)) else None,
-                           " ".join(r.get("priority_unknown") or d.priority_unknown), safe_cell(ties), cap])
+                           " ".join(r.get("priority_unknown") or d.priority_unknown), ties, cap])
         buf = io.BytesIO()
         self.book.save(buf)
         write(_fixed(buf.getvalue(), date))
