@@ -73,7 +73,7 @@ class Summary:
             decided = self.records - self.errors
             out.append(w["sum_rows"].format(rows=n(rows), decisions=n(decided), errors=n(self.errors), verdict=verdict,
                                             decision_word=w["sum_decision_one" if decided == 1 else "sum_decision_many"],
-                                            records=w["sum_record_one" if self.errors == 1 else "sum_record_many"]))
+                                            record_word=w["sum_record_one" if self.errors == 1 else "sum_record_many"]))
         return out
 
 
