@@ -54,17 +54,22 @@ import pytest  # noqa: E402
 from .conftest import RULES  # noqa: E402
 
 
-@pytest.fixture()
-def draft(tmp_path):
-    """sbs@2.1.0 copied as the draft `utkast`, the small-unit threshold of grundskolor moved from 50 to 40."""
+def _utkast(tmp_path, change=lambda text: text):
+    """sbs@2.1.0 copied as the draft `utkast` (no `replaces:` or `supersedes:`, which name versions of `sbs`),
+    its pack.yaml changed by `change`."""
     path = tmp_path / "utkast"
     shutil.copytree(RULES / "sbs-2016-2.1", path)
     pack = path / "pack.yaml"
     lines = [line for line in pack.read_text(encoding="utf-8").splitlines(keepends=True)
              if not line.startswith(("  replaces:", "  supersedes:"))]
-    text = "".join(lines).replace("  id: sbs\n", "  id: utkast\n").replace("      grundskola: 50\n", "      grundskola: 40\n")
-    pack.write_text(text, encoding="utf-8")
+    pack.write_text(change("".join(lines).replace("  id: sbs\n", "  id: utkast\n")), encoding="utf-8")
     return path
+
+
+@pytest.fixture()
+def draft(tmp_path):
+    """sbs@2.1.0 copied as the draft `utkast`, the small-unit threshold of grundskolor moved from 50 to 40."""
+    return _utkast(tmp_path, lambda text: text.replace("      grundskola: 50\n", "      grundskola: 40\n"))
 
 
 def test_a_draft_is_loaded_beside_the_shipped_packs_and_never_chosen_by_date(draft):
@@ -240,12 +245,7 @@ rules:
 @pytest.fixture()
 def messy(tmp_path):
     """sbs@2.1.0 copied as `utkast`, with one rule file written in no order, over-indented and over-quoted."""
-    path = tmp_path / "utkast"
-    shutil.copytree(RULES / "sbs-2016-2.1", path)
-    pack = path / "pack.yaml"
-    lines = [line for line in pack.read_text(encoding="utf-8").splitlines(keepends=True)
-             if not line.startswith(("  replaces:", "  supersedes:"))]
-    pack.write_text("".join(lines).replace("  id: sbs\n", "  id: utkast\n"), encoding="utf-8")
+    path = _utkast(tmp_path)
     (path / "rules" / "99-messy.yaml").write_text(MESSY.replace("small-unit", "messy-small-unit"), encoding="utf-8")
     return path
 

@@ -82,33 +82,27 @@ def compared_text(d: Detail, lang: str) -> str:
     return f"{name} {shown(d.value)}{years} {OPERATORS.get(d.op or '', d.op)} {shown(right)}".strip()
 
 
-def _compared(condition: Detail) -> list[Detail]:
-    """The comparisons of amounts, counts and dates that made a condition true (those inside a `not` excepted)."""
+def _true_leaves(condition: Detail) -> list[Detail]:
+    """The leaves that made a condition true, each once (those inside a `not` excepted: it turns them over)."""
     out: list[Detail] = []
     if condition.kind in ("all", "any"):
         for item in condition.items:
             if item.result is True:
-                out += [d for d in _compared(item) if d not in out]
-    if condition.kind == "compare" and condition.result is True and condition.op in _ORDERING:
-        out.append(condition)  # an amount, a count or a date against its limit; `kind = insatser` is said by its place
+                out += [d for d in _true_leaves(item) if d not in out]
+    elif condition.kind in ("compare", "known", "unknown") and condition.result is True:
+        out.append(condition)
     return out
 
 
-_ORDERING = ("lt", "le", "gt", "ge")
+def _compared(condition: Detail) -> list[Detail]:
+    """The comparisons of amounts, counts and dates that made a condition true; `kind = insatser` is said by
+    its place."""
+    return [d for d in _true_leaves(condition) if d.kind == "compare" and d.op in ("lt", "le", "gt", "ge")]
 
 
 def _fields(condition: Detail) -> list[str]:
     """The fact paths of the leaves that made a condition true."""
-    out: list[str] = []
-    if condition.kind in ("all", "any"):
-        for item in condition.items:
-            if item.result is True:
-                out += [p for p in _fields(item) if p not in out]
-    if condition.kind == "not":
-        return []
-    if condition.kind in ("compare", "known", "unknown") and isinstance(condition.fact, str) and condition.result is True:
-        out.append(condition.fact)
-    return out
+    return list(dict.fromkeys(d.fact for d in _true_leaves(condition) if isinstance(d.fact, str)))
 
 
 def findings(decisions: Iterable["Decision | Mapping"], doc: Agreement | None = None) -> list[Finding]:
