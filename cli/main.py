@@ -246,6 +246,8 @@ def test_command(ctx: click.Context, packs: tuple[Path, ...], pattern: str | Non
     with z3 or shown with a case it decides otherwise (--suggest: a test that kills it)."""
     if (suggest or fmt != "text" or workers is not None) and not mutate:
         raise click.UsageError("--suggest, --format and --workers go with --mutate")
+    if mutate and (pattern or junit or verbose):
+        raise click.UsageError("--mutate runs every test of a pack on each mutant: -k, -v and --junit do not apply")
     diags = Diagnostics()
     files = {p.resolve() for p in packs if p.is_file() and p.parent.name == "tests" and (p.parent.parent / PACK_FILE).is_file()}
     roots = [p.parent.parent if p.resolve() in files else p for p in packs]

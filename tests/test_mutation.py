@@ -199,3 +199,9 @@ def test_a_priority_expectation_must_be_a_number(tmp_path):
     diags = Diagnostics()
     assert load_pack(d, diags) is None
     assert ["the expected priority must be a number or `unknown`, not `high`"] == [e.message for e in diags.errors]
+
+
+def test_options_that_do_not_go_together(tiny):
+    assert 2 == CliRunner().invoke(cli, ["test", str(tiny), "--suggest"]).exit_code
+    result = CliRunner().invoke(cli, ["test", str(tiny), "--mutate", "-k", "small"])
+    assert 2 == result.exit_code and "-k, -v and --junit do not apply" in result.output
