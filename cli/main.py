@@ -18,7 +18,7 @@ import click
 from cli.errors import EngineError, InputError, NotFound
 from engine import messages
 from engine import ENGINE_VERSION
-from engine.app import agreement_records, case_record, delivery_records, pack_test_results, write_delivery
+from engine.app import TestsFail, agreement_records, case_record, delivery_records, mutate_pack, pack_test_results, write_delivery
 from engine.batch.output import AtomicFile, OutputError
 from engine.batch.backtest import backtest as run_backtest
 from engine.batch.decisionlog import DecisionLog, LogError
@@ -42,7 +42,7 @@ from engine.views.proofs import (
 )
 from policy import DEFAULT_ROOT, Diagnostics, PackNotFound, Registry, pack_schema
 from policy.fmt import layout_pack, write as write_layout
-from engine.batch.mutation import DISAGREEMENT, run_mutation, suggestions_yaml
+from engine.batch.mutation import DISAGREEMENT, suggestions_yaml
 from engine.views.mutation import mutation_text, score_text
 from policy.registry import PACK_FILE, not_in_force, not_in_force_text
 from policy.schema import delivery_schema
@@ -137,10 +137,10 @@ def _mutate(packs: list, replaced: dict, suggest: bool, threshold: float, fmt: s
     """`sbs test --mutate`: each pack's mutants on its tests (its own tests must pass first); exit 1 under the threshold."""
     runs, below = [], []
     for pack in packs:
-        baseline = [r for r in pack_test_results(pack, default_refusals=pack.ref in replaced) if not r.passed]
-        if baseline:
-            raise click.ClickException(f"{pack.ref}: {len(baseline)} of its tests fail; mutation needs every test to pass (run `sbs test`)")
-        run = run_mutation(pack, default_refusals=pack.ref in replaced, workers=workers, suggest=suggest)
+        try:
+            run = mutate_pack(pack, pack.ref in replaced, workers, suggest)
+        except TestsFail as e:
+            raise click.ClickException(str(e)) from None
         runs.append(run)
         if run.score * 100 < threshold:
             below.append(run)

@@ -15,6 +15,7 @@ import attrs
 from policy.model import Pack
 
 from . import messages as M
+from .batch.mutation import MutationRun
 from .batch.packtests import TestResult, run_tests
 from .batch.tasks import Encoded, Tasks, evaluate_delivery, record_of
 from .batch.workers import WorkerPool, default_workers
@@ -176,6 +177,21 @@ def pack_test_results(pack: Pack, default_refusals: bool = False, workers: int |
 
     with WorkerPool(serve, stopped, min(n, len(tests)), timeout) as pool:
         return [TestResult(t, *answer) for t, answer in zip(tests, pool.run_all(list(range(len(tests)))))]
+
+
+class TestsFail(ValueError):
+    """A pack whose own tests fail cannot be mutated: a mutant would be "killed" by a test that fails anyway."""
+
+    __test__ = False  # not a pytest class
+
+
+def mutate_pack(pack: Pack, default_refusals: bool = False, workers: int | None = None, suggest: bool = False) -> "MutationRun":
+    """`sbs test --mutate` of one pack: its tests must pass (`TestsFail` says how many do not), then every mutant."""
+    from .batch.mutation import run_mutation
+    failing = [r for r in pack_test_results(pack, default_refusals=default_refusals, workers=workers) if not r.passed]
+    if failing:
+        raise TestsFail(f"{pack.ref}: {len(failing)} of its tests fail; mutation needs every test to pass (run `sbs test`)")
+    return run_mutation(pack, default_refusals=default_refusals, workers=_workers(workers), suggest=suggest)
 
 
 def _answer(result: TestResult) -> tuple:
