@@ -52,6 +52,8 @@ class Mutant:
     parameter: str | None = None
     #: the scopes whose decisions the edit can change (a rule's; a parameter's readers'; a policy's)
     scopes: tuple[str, ...] = ()
+    #: a parameter only the round's capacity reads: no test of one case can show the edit
+    round_only: bool = False
 
     def to_json(self) -> dict[str, Any]:
         out = {"id": self.id, "operator": self.operator, "description": self.description,
@@ -198,7 +200,8 @@ def _readers(pack: Pack) -> dict[str, set[str]]:
     return out
 
 
-def _edits(pack: Pack) -> Iterator[tuple[str, str, Location, Pack, str | None, str | None, tuple[str, ...]]]:
+def _edits(pack: Pack, readers: dict[str, set[str]], capacity: set[str]
+           ) -> Iterator[tuple[str, str, Location, Pack, str | None, str | None, tuple[str, ...]]]:
     rules = list(pack.rules)
     for i, rule in enumerate(rules):
         def with_rule(new: Rule) -> Pack:
@@ -222,11 +225,10 @@ def _edits(pack: Pack) -> Iterator[tuple[str, str, Location, Pack, str | None, s
                    with_rule(attrs.evolve(rule, exception_to=rest)), rule.id, None, (rule.scope,))
         yield ("rule", f"{rule.id}: rule removed", rule.loc, attrs.evolve(pack, rules=tuple(rules[:i] + rules[i + 1:])),
                rule.id, None, (rule.scope,))
-    readers = _readers(pack)
-    capacity = {o.ranking.capacity.name: o.scope for o in pack.outcomes if o.ranking}
+    ranked = {o.ranking.capacity.name: o.scope for o in pack.outcomes if o.ranking}
     params = list(pack.parameters)
     for i, param in enumerate(params):
-        scopes = tuple(sorted(readers.get(param.name, set()) | ({capacity[param.name]} if param.name in capacity else set())))
+        scopes = tuple(sorted(readers.get(param.name, set()) | ({ranked[param.name]} if param.name in capacity else set())))
 
         def with_param(new: Parameter) -> Pack:
             return attrs.evolve(pack, parameters=tuple(params[:i] + [new] + params[i + 1:]))
@@ -259,8 +261,10 @@ def valid(pack: Pack) -> bool:
 
 def mutants(pack: Pack) -> Iterator[tuple[Mutant, bool]]:
     """Every mutant of the pack, in a fixed order, each with whether it is valid."""
-    for n, (op, what, loc, mutated, rule, param, scopes) in enumerate(_edits(pack), start=1):
-        m = Mutant(f"m{n}", op, what, loc, mutated, rule, param, scopes)
+    read = _readers(pack)
+    capacity = {o.ranking.capacity.name for o in pack.outcomes if o.ranking}
+    for n, (op, what, loc, mutated, rule, param, scopes) in enumerate(_edits(pack, read, capacity), start=1):
+        m = Mutant(f"m{n}", op, what, loc, mutated, rule, param, scopes, param in capacity and param not in read)
         yield m, valid(mutated)
 
 

@@ -215,3 +215,12 @@ def test_big_tasks_and_answers_never_deadlock():
         signal.signal(signal.SIGALRM, previous)
     assert [t[2] * 2 for t in tasks] == answers
     assert 200_000 > TASK_BYTES  # the big tasks are over the budget: each goes to an idle worker
+
+
+def test_a_worn_worker_is_replaced_and_answers_stay_in_order():
+    """With `per_worker`, a worker that answered that many tasks is replaced by a fresh process (what a task
+    registers in durable_rules or z3 is never given back); the answers still come in task order."""
+    with WorkerPool(lambda: (lambda task: (task, os.getpid())), lambda task, code, message: (task, None), 1, 30.0, 2) as pool:
+        answers = pool.map(list(range(5)))
+    assert [0, 1, 2, 3, 4] == [t for t, _ in answers]
+    assert 3 == len({pid for _, pid in answers})

@@ -10,9 +10,7 @@ could miss, with a witness case; `suggest` turns the witness into a YAML test th
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 from typing import Any, Callable, Iterable
 
 import attrs
@@ -23,10 +21,11 @@ from policy.mutate import Mutant, mutants
 
 from ..core.runner import Engine
 from .packtests import run_tests
+from .workers import WorkerPool
 
 KILLED, SURVIVED, EQUIVALENT, ROUND, INVALID = "killed", "survived", "equivalent", "round", "invalid"
 DISAGREEMENT = "engine error"  #: the engine and the z3 reading decide the mutant's witness otherwise: reported, exit 1
-TIMEOUT = 60  #: seconds one mutant may take on all the tests (a hang counts as noticed: a test would not end)
+TIMEOUT = 60  #: seconds one mutant may take on all the tests, or one survivor's judging (a hang counts as noticed)
 
 
 @attrs.frozen
@@ -69,7 +68,8 @@ class MutationRun:
 
     def to_json(self) -> dict[str, Any]:
         return {"pack": self.pack.ref, "mutants": len(self.outcomes), "killed": self.count(KILLED),
-                "survived": self.count(SURVIVED), "equivalent": self.count(EQUIVALENT), "round": self.count(ROUND), "invalid": self.count(INVALID), "score": round(self.score, 4),
+                "survived": self.count(SURVIVED), "equivalent": self.count(EQUIVALENT), "round": self.count(ROUND),
+                "invalid": self.count(INVALID), "engine_errors": self.count(DISAGREEMENT), "score": round(self.score, 4),
                 "outcomes": [o.to_json() for o in self.outcomes if o.status != KILLED]}
 
 
@@ -78,103 +78,60 @@ class MutationRun:
 _STATE: dict[str, Any] = {}  #: what forked workers read: the mutants and the tests
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _alarm(_signum: int, _frame: Any) -> None:
-    raise _Timeout()
-
-
 def _try(i: int) -> tuple[str, str | None]:
     """Whether mutant `i` is noticed: (killed or survived or invalid, the test that noticed it)."""
     m: Mutant = _STATE["mutants"][i]
     tests: list[TestCase] = _STATE["tests"]
     order: list[int] = _STATE["order"]
-    alarm = _STATE.get("alarm", False)
-    if alarm:
-        signal.signal(signal.SIGALRM, _alarm)
-        signal.alarm(TIMEOUT)
     try:
+        engine = Engine(m.pack)
+    except Exception as e:  # noqa: BLE001 - a mutant the engine cannot compile is not a valid pack
+        return INVALID, f"the engine cannot compile it: {e}"
+    for k, t in enumerate(order):
         try:
-            engine = Engine(m.pack)
-        except Exception as e:  # noqa: BLE001 - a mutant the engine cannot compile is not a valid pack
-            return INVALID, f"the engine cannot compile it: {e}"
-        for k, t in enumerate(order):
-            try:
-                result = run_tests(m.pack, engine, [tests[t]], _STATE["default_refusals"])[0]
-            except ValueError as e:  # the mutant has no rules left for the test's scope: the test cannot pass
-                return KILLED, f"{tests[t].name} ({e})"
-            if not result.passed:
-                order.insert(0, order.pop(k))  # the test that noticed this one is tried first on the next
-                return KILLED, tests[t].name
-        return SURVIVED, None
-    except _Timeout:
-        return KILLED, f"a test did not end within {TIMEOUT} s"
-    finally:
-        if alarm:
-            signal.alarm(0)
+            result = run_tests(m.pack, engine, [tests[t]], _STATE["default_refusals"])[0]
+        except ValueError as e:  # the mutant has no rules left for the test's scope: the test cannot pass
+            return KILLED, f"{tests[t].name} ({e})"
+        if not result.passed:
+            order.insert(0, order.pop(k))  # the test that noticed this one is tried first on the next
+            return KILLED, tests[t].name
+    return SURVIVED, None
 
 
-def _map(fn: Callable[[int], Any], n: int, workers: int, per_worker: int,
+def _map(fn: Callable[[int], Any], n: int, workers: int, per_worker: int, stopped: Callable[[int, str, str], Any],
          progress: Callable[[int], None] | None = None) -> list[Any]:
-    """`fn` on 0..n-1, in forked workers that are replaced after `per_worker` items (durable_rules keeps every
-    ruleset it registered, and z3 its terms, for the life of a process), or here with one worker."""
-    if workers <= 1 or n < 4:
+    """`fn` on 0..n-1: here with no workers, else in the watchdog's pool (`engine.batch.workers`), whose workers
+    are replaced after `per_worker` items; a mutant that hangs or crashes its worker gets `stopped`'s answer."""
+    if workers <= 0:
         out = []
         for i in range(n):
             out.append(fn(i))
             if progress:
                 progress(1)
         return out
-    ctx = multiprocessing.get_context("fork")
-    _STATE["alarm"] = True
-    found: list[Any] = [None] * n
-    try:
-        with ctx.Pool(workers, maxtasksperchild=per_worker) as pool:
-            for i, answer in pool.imap_unordered(_indexed(fn), range(n), chunksize=1):
-                found[i] = answer
-                if progress:
-                    progress(1)
-    finally:
-        _STATE["alarm"] = False
-    return found
-
-
-class _indexed:
-    """`fn(i)` as `(i, fn(i))` (a class, so forked workers find it by name)."""
-
-    def __init__(self, fn: Callable[[int], Any]) -> None:
-        self.fn = fn
-
-    def __call__(self, i: int) -> tuple[int, Any]:
-        return i, self.fn(i)
+    out = []
+    with WorkerPool(lambda: fn, stopped, min(workers, max(n, 1)), TIMEOUT, per_worker) as pool:
+        for answer in pool.run_all(list(range(n))):
+            out.append(answer)
+            if progress:
+                progress(1)
+    return out
 
 
 # --- survivors: equivalent, or a witness ----------------------------------------------------------------
 
-def _round_only(pack: Pack, m: Mutant) -> bool:
-    """A parameter that only the round's capacity reads: no case alone shows it."""
-    if m.parameter is None:
-        return False
-    capacity = {o.ranking.capacity.name for o in pack.outcomes if o.ranking}
-    from policy.mutate import _readers  # noqa: PLC0415 - the one place that knows who reads a parameter
-    return m.parameter in capacity and m.parameter not in _readers(pack)
-
-
-def _judge(pack: Pack, m: Mutant, suggest: bool, default_refusals: bool) -> Outcome:
+def _judge(pack: Pack, m: Mutant, suggest: bool, default_refusals: bool) -> tuple[str, str | None, dict | None, dict | None]:
+    """(status, why, witness, killing test) of a survivor: what goes back from a worker (the mutant stays here)."""
     from ..symbolic.compare import compare_packs  # noqa: PLC0415 - z3 only for survivors
     from ..symbolic.witness import Disagreement  # noqa: PLC0415
     try:
         comparison = compare_packs(pack, m.pack, m.scopes or None)
     except Disagreement as e:
-        return Outcome(m, DISAGREEMENT, str(e))
+        return DISAGREEMENT, str(e), None, None
     if comparison.equivalent:
-        return Outcome(m, EQUIVALENT, "no case is decided otherwise (proven with z3)")
+        return EQUIVALENT, "no case is decided otherwise (proven with z3)", None, None
     d = comparison.differences[0]
-    witness = d.to_json()
-    test = _killing_test(pack, m, d, default_refusals) if suggest else None
-    return Outcome(m, SURVIVED, None, witness, test)
+    return SURVIVED, None, d.to_json(), _killing_test(pack, m, d, default_refusals) if suggest else None
 
 
 def _killing_test(pack: Pack, m: Mutant, d: Any, default_refusals: bool) -> dict | None:
@@ -191,7 +148,7 @@ def _killing_test(pack: Pack, m: Mutant, d: Any, default_refusals: bool) -> dict
     name = f"guards against {m.description}" + (f" (line {m.loc.line})" if m.description in _STATE.get("ambiguous", ()) else "")
     expectation = Expectation(expect["outcome"], tuple(expect.get("fired", ())), tuple(expect.get("not_fired", ())),
                               tuple(expect.get("unknown", ())), priority=expect.get("priority"))
-    engines = (Engine(pack), Engine(m.pack))
+    engines = (_STATE.get("engine") or Engine(pack), Engine(m.pack))
 
     def kills(facts: dict) -> bool:
         case = TestCase(name, d.scope, facts, expectation)
@@ -237,7 +194,7 @@ def _fewest(facts: dict, kills: Callable[[dict], bool]) -> dict:
     return facts
 
 
-def _judged(i: int) -> Outcome:
+def _judged(i: int) -> tuple:
     return _judge(_STATE["pack"], _STATE["survivors"][i], _STATE["suggest"], _STATE["default_refusals"])
 
 
@@ -253,14 +210,16 @@ def run_mutation(pack: Pack, default_refusals: bool = False, workers: int | None
     valid = [m for m, ok in made if ok]
     _STATE.update(pack=pack, mutants=valid, tests=list(pack.tests), order=list(range(len(pack.tests))),
                   default_refusals=default_refusals, suggest=suggest)
-    by_id = {m.id: answer for m, answer in zip(valid, _map(_try, len(valid), workers, 60, progress))}
+    noticed = _map(_try, len(valid), workers, 60, lambda _i, code, message: (KILLED, f"the tests did not end on it: {code}: {message}"),
+                   progress)
+    by_id = {m.id: answer for m, answer in zip(valid, noticed)}
     out: dict[str, Outcome] = {}
     survivors = []
     for m, ok in made:
         status, by = by_id[m.id] if ok else (INVALID, "the pack's checks refuse it")
         if status != SURVIVED:
             out[m.id] = Outcome(m, status, by)
-        elif _round_only(pack, m):
+        elif m.round_only:
             out[m.id] = Outcome(m, ROUND, "only the round's capacity reads this parameter: no test of one case can show it")
         else:
             survivors.append(m)
@@ -269,8 +228,10 @@ def run_mutation(pack: Pack, default_refusals: bool = False, workers: int | None
     for m, _ in made:
         seen[m.description] = seen.get(m.description, 0) + 1
     _STATE["ambiguous"] = {d for d, n in seen.items() if n > 1}  # a test's name says which line then
-    for m, judged in zip(survivors, _map(_judged, len(survivors), workers, 6)):
-        out[m.id] = judged
+    _STATE["engine"] = Engine(pack) if suggest else None  # the pack's own engine, made once, forked to every worker
+    judged = _map(_judged, len(survivors), workers, 6, lambda _i, code, message: (DISAGREEMENT, f"{code}: {message}", None, None))
+    for m, (status, why, witness, test) in zip(survivors, judged):
+        out[m.id] = Outcome(m, status, why, witness, test)
     return MutationRun(pack, tuple(out[m.id] for m, _ in made))
 
 

@@ -95,6 +95,7 @@ class _Worker:
         self.pending: deque[int] = deque()  # positions of the tasks sent and not yet answered
         self.sizes: deque[int] = deque()    # and their sizes in bytes
         self.since = time.monotonic()
+        self.sent = 0  # tasks given to it so far
 
     def room(self, size: int) -> bool:
         """Whether a task of `size` bytes may be sent now (see TASK_BYTES)."""
@@ -105,6 +106,7 @@ class _Worker:
             self.since = time.monotonic()
         self.pending.append(position)
         self.sizes.append(len(payload))
+        self.sent += 1
         self.conn.send_bytes(payload)
 
     def answered(self) -> int:
@@ -134,9 +136,13 @@ class WorkerPool:
     `WorkerPool.for_delivery` makes the pool of a delivery's tasks (`engine.batch.tasks.Tasks`).
     """
 
-    def __init__(self, make: Make, stopped: Callable[[Any, str, str], Any], workers: int = 2, timeout: float = 30.0) -> None:
+    def __init__(self, make: Make, stopped: Callable[[Any, str, str], Any], workers: int = 2, timeout: float = 30.0,
+                 per_worker: int | None = None) -> None:
         self.make = make
         self.stopped, self.n, self.timeout = stopped, max(1, workers), timeout
+        #: tasks a worker answers before a fresh one takes its place (durable_rules keeps every ruleset it
+        #: registered, and z3 its terms, for the life of a process: a task that builds its own pack grows it)
+        self.per_worker = per_worker
         self.ctx = multiprocessing.get_context("fork")
         self.workers: list[_Worker] = []
         self.incidents: list[str] = []  #: one line per stopped worker, for the summary
@@ -181,8 +187,11 @@ class WorkerPool:
         payloads: dict[int, bytes] = {}
         next_out = 0
         while next_out < len(tasks):
-            for w in self.workers:
-                while todo:
+            for k, w in enumerate(self.workers):
+                if self.per_worker and w.sent >= self.per_worker and not w.pending:  # worn: a fresh worker instead
+                    w.stop()
+                    self.workers[k] = w = self._start()
+                while todo and not (self.per_worker and w.sent >= self.per_worker):
                     i = todo[0]
                     payload = payloads.get(i) or payloads.setdefault(i, pickle.dumps(tasks[i], pickle.HIGHEST_PROTOCOL))
                     if not w.room(len(payload)):
