@@ -172,7 +172,7 @@ def fmt_command(ctx: click.Context, packs: tuple[str, ...], check: bool, show_di
     _, chosen = _packs_named(ctx, packs)
     diags = Diagnostics()
     dry = check or show_diff  # --diff shows what would change and writes nothing
-    files = [f for pack in chosen for f in layout_pack(Path(pack.path), diags)]
+    files = [f for pack in chosen for f in layout_pack(pack, diags)]
     changed = [f for f in files if f.changed]
     for f in changed:
         if show_diff:

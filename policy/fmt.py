@@ -20,6 +20,7 @@ from typing import Any, Iterator
 import attrs
 
 from .diagnostics import Diagnostics, Location
+from .model import Pack
 from .yamlsafe import load_text
 
 FILE = ("pack", "outcomes", "parameters", "rules", "test_defaults", "tests")
@@ -125,7 +126,7 @@ def format_text(text: str) -> str:
     return out.getvalue()
 
 
-def _quote_what_yaml11_reads_otherwise(node: Any) -> None:
+def _quote_what_yaml11_reads_otherwise(root: Any) -> None:
     """A text that a YAML 1.1 reader (PyYAML, many editors) would take for something else (`yes`, `1:20`,
     `2016-01-28 10:00`) stays quoted, though YAML 1.2 and the pack loader read it as text unquoted."""
     import yaml as pyyaml
@@ -136,14 +137,17 @@ def _quote_what_yaml11_reads_otherwise(node: Any) -> None:
     def fix(v: Any) -> Any:
         if type(v) is str and resolver.resolve(pyyaml.ScalarNode, v, (True, False)) != "tag:yaml.org,2002:str":
             return SingleQuotedScalarString(v)
-        _quote_what_yaml11_reads_otherwise(v)
+        walk(v)
         return v
-    if hasattr(node, "move_to_end"):
-        for k in list(node):
-            node[k] = fix(node[k])
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            node[i] = fix(v)
+
+    def walk(node: Any) -> None:
+        if hasattr(node, "move_to_end"):
+            for k in list(node):
+                node[k] = fix(node[k])
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                node[i] = fix(v)
+    walk(root)
 
 
 def format_pack(files: list[Path], diags: Diagnostics) -> list[Formatted]:
@@ -263,10 +267,9 @@ def _names(value: Any) -> Any:
 _FORMAT_KEYS = {*FILE, *PACK, *SOURCE, *CITATION, *PARAMETER, *RULE, *EFFECT, *OUTCOME, *RANKING, *TEXT, *TEST, *EXPECT}
 
 
-def same_hash(pack_dir: Path, formatted: list[Formatted]) -> tuple[str, str] | None:
-    """The pack's sha256 before and after, read from a copy with the formatted files (None if unreadable)."""
+def hash_after(pack_dir: Path, formatted: list[Formatted]) -> str | None:
+    """The sha256 of the pack read from a copy with the formatted files (None if it cannot be read)."""
     from .loader import load_pack
-    before = load_pack(pack_dir, Diagnostics())
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / pack_dir.name
         for f in pack_dir.rglob("*"):
@@ -277,20 +280,19 @@ def same_hash(pack_dir: Path, formatted: list[Formatted]) -> tuple[str, str] | N
         for f in formatted:
             (copy / f.path.relative_to(pack_dir)).write_text(f.after, encoding="utf-8")
         after = load_pack(copy, Diagnostics())
-    if before is None or after is None:
-        return None
-    return before.sha256, after.sha256
+    return after.sha256 if after is not None else None
 
 
-def layout_pack(pack_dir: Path, diags: Diagnostics) -> list[Formatted]:
-    """Every file of the pack at `pack_dir` in the canonical layout, checked file by file and then as a pack
-    (the same sha256); where a check fails, the files are given unchanged and the failure is in `diags`."""
+def layout_pack(pack: Pack, diags: Diagnostics) -> list[Formatted]:
+    """Every file of the (loaded, valid) pack in the canonical layout, checked file by file and then as a pack
+    (its sha256 unchanged); where a check fails, the files are given unchanged and the failure is in `diags`."""
     from .loader import pack_files
+    pack_dir = Path(pack.path)
     out = format_pack(pack_files(pack_dir), diags)
     if any(f.changed for f in out):
-        hashes = same_hash(pack_dir, out)
-        if hashes is None or hashes[0] != hashes[1]:
-            shown = f" (sha256 {hashes[0][:12]}… would become {hashes[1][:12]}…)" if hashes else ""
+        after = hash_after(pack_dir, out)
+        if after != pack.sha256:
+            shown = f" (sha256 {pack.sha256[:12]}… would become {after[:12]}…)" if after else ""
             diags.error("fmt_changes_meaning", f"the canonical layout would change the pack{shown}; nothing is rewritten",
                         Location(str(pack_dir)))
             return [Formatted(f.path, f.before, f.before) for f in out]
@@ -305,4 +307,4 @@ def write(f: Formatted) -> None:
     tmp.replace(target)
 
 
-__all__ = ["Formatted", "canonical_layout", "format_pack", "format_text", "layout_pack", "same_hash", "write"]
+__all__ = ["Formatted", "canonical_layout", "format_pack", "format_text", "hash_after", "layout_pack", "write"]
