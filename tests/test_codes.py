@@ -16,7 +16,7 @@ LITERAL = re.compile(r'"((?:' + "|".join(PREFIXES) + r')_[a-z_]+)"')
 CALL = re.compile(r'\.(error|warning)\(\s*"([a-z_]+)"', re.S)
 #: Names with a code's prefix that are not codes (fields, keys, record members).
 NOT_CODES = {"agreement_case", "agreement_kind", "delivery_path", "engine_version", "pack_ref", "pack_schema",
-             "pack_sha256", "test_defaults", "delivery_date", "delivery_sha256", "pack_version", "pack_id", "outcome_code"}
+             "pack_sha256", "test_defaults", "delivery_date", "delivery_sha256", "pack_version", "pack_id", "outcome_code", "engine_errors"}
 SOURCES = sorted(p for d in ("policy", "engine", "cli") for p in (ROOT / d).rglob("*.py"))
 
 
