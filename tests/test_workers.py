@@ -126,8 +126,8 @@ def test_explain_and_diff_run_under_the_watchdog(monkeypatch):
 
 
 def _short_timeout(init):
-    def wrapped(self, make, stopped, workers=2, timeout=30.0):
-        init(self, make, stopped, workers, 1.5)
+    def wrapped(self, make, stopped, workers=2, timeout=30.0, per_worker=None):
+        init(self, make, stopped, workers, 1.5, per_worker)
     return wrapped
 
 
