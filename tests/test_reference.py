@@ -1,0 +1,89 @@
+"""Reference outputs: what each command prints for the bundled sample, byte for byte.
+
+A legal reviewer must be able to reproduce a decision's text exactly; an officer must see every change of
+wording, of a number's form or of a schema before it ships. Each command below runs in this process (click's
+runner; evaluation without workers) and its output must equal the file under `fixtures/reference/`. The
+editor schemas are shipped files (`policy/pack.schema.json`, `policy/delivery.schema.json`) that editors
+can point at directly; they must be what `sbs schema` prints.
+
+To accept a change: `SBS_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_reference.py`, then review `git diff`.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+
+from .conftest import ROOT
+
+REFERENCE = Path("fixtures") / "reference"
+SAMPLE = ["fixtures/sample/delivery.yaml", "--pack", "sbs@2.1.0", "--overrides", "fixtures/sample/overrides.yaml"]
+EVALUATE = ["evaluate", *SAMPLE, "--workers", "0"]
+
+#: output file → the command's arguments (paths relative to the project, so no output names this machine)
+COMMANDS: dict[str, list[str]] = {
+    "policy/pack.schema.json": ["schema"],
+    "policy/delivery.schema.json": ["schema", "--delivery"],
+    f"{REFERENCE}/records.jsonl": EVALUATE,
+    f"{REFERENCE}/records.csv": [*EVALUATE, "--format", "csv"],
+    f"{REFERENCE}/report.sv.md": [*EVALUATE, "--format", "md"],
+    f"{REFERENCE}/report.en.md": [*EVALUATE, "--format", "md", "--lang", "en"],
+    f"{REFERENCE}/meeting.sv.html": [*EVALUATE, "--format", "html"],
+    f"{REFERENCE}/meeting.en.html": [*EVALUATE, "--format", "html", "--lang", "en"],
+    # one decision of each kind of reason: eligible; the complement, forced; manual review on missing data;
+    # both criteria not met; a small unit; deferred for vite; economic review; a huvudman forced; an unknown dialogue
+    **{f"{REFERENCE}/explain.{case}.{lang}.txt": ["explain", *SAMPLE, case, "--lang", lang]
+       for case in ("48151623", "48151624", "48151626", "48151652", "48151632", "48151641", "48151661",
+                    "212000-1041", "232100-1001") for lang in ("sv", "en")},
+    f"{REFERENCE}/explain.48151652.json": ["explain", *SAMPLE, "48151652", "--format", "json"],
+    f"{REFERENCE}/why-not.48151652.sv.txt": ["explain", *SAMPLE, "48151652", "--why-not"],
+    f"{REFERENCE}/why-not.48151652.en.json": ["explain", *SAMPLE, "48151652", "--why-not", "--format", "json", "--lang", "en"],
+    f"{REFERENCE}/diff.2.0.0-2.1.0.txt": ["diff", "fixtures/sample/delivery.yaml", "--from", "sbs@2.0.0", "--to", "sbs@2.1.0",
+                                          "--overrides", "fixtures/sample/overrides.yaml"],
+    f"{REFERENCE}/check.txt": ["check"],
+    f"{REFERENCE}/check.planted.txt": ["check", "fixtures/check/planted.yaml"],
+    f"{REFERENCE}/compare.2.0.0-2.1.0.txt": ["compare", "sbs@2.0.0", "sbs@2.1.0"],
+    f"{REFERENCE}/agreement.valid.sv.txt": ["agreement", "check", "fixtures/agreements/valid.yaml", "--pack", "sbs@2.1.0"],
+    f"{REFERENCE}/packs.txt": ["packs"],
+}
+
+
+@pytest.fixture
+def at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.mark.parametrize("path", sorted(COMMANDS))
+def test_output_is_the_reference(path, at_root):
+    """The command's stdout is byte-identical to the reference file (exit code as the reference's command gives)."""
+    result = CliRunner().invoke(cli, COMMANDS[path], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output  # `check` of the planted fixture reports findings: exit 1
+    reference = Path(path)
+    if os.environ.get("SBS_UPDATE_GOLDEN"):
+        reference.parent.mkdir(parents=True, exist_ok=True)
+        reference.write_text(result.stdout, encoding="utf-8")
+    assert reference.read_text(encoding="utf-8") == result.stdout
+
+
+def test_every_reference_file_is_checked():
+    """No stale reference file: each one under fixtures/reference/ is a command's output above."""
+    shipped = {str(p.relative_to(ROOT)) for p in (ROOT / REFERENCE).iterdir()}
+    assert shipped == {p for p in COMMANDS if p.startswith(str(REFERENCE))}
+
+
+def test_letters_are_the_reference(tmp_path, at_root):
+    """The letters of the sample (one per huvudman, Markdown and HTML) are byte-identical to the reference."""
+    out = tmp_path / "letters"
+    result = CliRunner().invoke(cli, [*EVALUATE, "--format", "letters", "--out", str(out)], catch_exceptions=False)
+    assert 0 == result.exit_code, result.output
+    reference = ROOT / "fixtures" / "reference-letters"
+    written = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    if os.environ.get("SBS_UPDATE_GOLDEN"):
+        for name, data in written.items():
+            (reference / name).parent.mkdir(parents=True, exist_ok=True)
+            (reference / name).write_bytes(data)
+    assert {p.relative_to(reference): p.read_bytes() for p in sorted(reference.rglob("*")) if p.is_file()} == written
