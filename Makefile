@@ -34,7 +34,7 @@ test: install
 mutation: install
 	@# a resumed run keeps mutmut's copies; the packs, the guide, fixtures and tests must match this checkout
 	@if [ -d mutants ]; then rm -rf mutants/policy/rules mutants/fixtures mutants/tests && \
-	  cp -r policy/rules mutants/policy/rules && cp policy/*.md mutants/policy/ && cp -r fixtures tests mutants/; fi
+	  cp -r policy/rules mutants/policy/rules && cp policy/*.md policy/*.json mutants/policy/ && cp -r fixtures tests mutants/; fi
 	HYPOTHESIS_PROFILE=mutation $(BIN)/mutmut run --max-children 2 > mutants.log 2>&1 || (tail -n 20 mutants.log; exit 1)
 	$(BIN)/mutmut export-cicd-stats > /dev/null
 	$(BIN)/python tools/mutation_score.py mutants/mutmut-cicd-stats.json
@@ -46,7 +46,7 @@ mutation-quick: install
 	@mods=$$(git diff --name-only $(BASE) -- policy engine | grep '\.py$$' | sed 's#\.py$$##; s#/__init__$$##; s#/#.#g; s#$$#.*#'); \
 	if [ -z "$$mods" ]; then echo "no module of policy/ or engine/ changed since $(BASE)"; exit 0; fi; \
 	if [ -d mutants ]; then rm -rf mutants/policy/rules mutants/fixtures mutants/tests && \
-	  cp -r policy/rules mutants/policy/rules && cp policy/*.md mutants/policy/ && cp -r fixtures tests mutants/; fi; \
+	  cp -r policy/rules mutants/policy/rules && cp policy/*.md policy/*.json mutants/policy/ && cp -r fixtures tests mutants/; fi; \
 	echo "mutating:" $$mods; \
 	HYPOTHESIS_PROFILE=mutation $(BIN)/mutmut run --max-children 2 $$mods > mutants-quick.log 2>&1 || (tail -n 20 mutants-quick.log; exit 1); \
 	$(BIN)/python tools/mutation_score.py --only $$mods

@@ -8,6 +8,7 @@ alias bomb is refused instead of exhausting memory.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import attrs
@@ -253,12 +254,19 @@ class _Builder:
         return text
 
 
+_UNCLOSED = "quoted text begun here is never closed"
+
+#: where YAML breaks lines (PyYAML's reader counts these, and nothing else, as a new line)
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
 def _reader_location(e: Exception, text: str, file: str) -> Location:
-    """Where a reader error is: its character position as line and column."""
+    """Where a reader error is: its character position as line and column, lines broken as YAML breaks them."""
     pos = getattr(e, "position", None)
     if not isinstance(pos, int):
         return Location(file)
-    return Location(file, text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1)
+    breaks = list(_LINE_BREAK.finditer(text, 0, pos))
+    return Location(file, len(breaks) + 1, pos - (breaks[-1].end() if breaks else 0) + 1)
 
 
 def _reader_problem(e: Exception) -> str:
@@ -267,6 +275,24 @@ def _reader_problem(e: Exception) -> str:
     if code is not None:
         return f"the control character U+{code:04X} is not allowed in text"
     return str(e).splitlines()[0]
+
+
+def _visible(ch: str) -> str:
+    """A character as a line shows it: a tab as an arrow, a control character as its control picture."""
+    if ch == "\t":
+        return "\u2192"
+    if ord(ch) < 0x20:
+        return chr(0x2400 + ord(ch))
+    if ord(ch) == 0x7F:
+        return "\u2421"
+    if unicodedata.category(ch) in ("Cc", "Cs"):
+        return "\ufffd"
+    return ch
+
+
+def _width(text: str) -> int:
+    """Terminal columns: a wide character (an emoji, a CJK ideograph) takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
 def _indent(line: str) -> int:
@@ -279,10 +305,14 @@ def syntax_hint(text: str, line: int, column: int, problem: str) -> str:
     A tab: YAML indents with spaces. A line indented otherwise than the block it is in: the indentation
     of that block's other keys, and the line where the block began.
     """
-    lines = text.splitlines()
+    lines = _LINE_BREAK.split(text)
     src = lines[line - 1] if 0 < line <= len(lines) else ""
     hint = ""
-    if "\t" in src[:len(src) - len(src.lstrip())]:
+    if problem.startswith("the control character"):
+        hint = "remove the character: most editors do not show it (here it is shown as " + _visible(src[column - 1:column] or " ") + ")"
+    elif problem.startswith(_UNCLOSED):
+        hint = "close the quote; inside single quotes a ' is written '', inside double quotes a \" is written \\\""
+    elif "\t" in src[:len(src) - len(src.lstrip())]:
         hint = "YAML indents with spaces, not tabs: replace the tab with spaces"
     elif "\t" in src or "'\\t'" in problem:
         hint = "a tab inside the line: YAML allows a tab only inside quotes; replace it with a space"
@@ -297,9 +327,14 @@ def syntax_hint(text: str, line: int, column: int, problem: str) -> str:
         else:
             hint = "check the indentation and that each key is followed by `: ` and a value"
     gutter = f"{line} | "
-    shown = src.replace("\t", "→")
-    caret = " " * (len(gutter) + max(column - 1, 0)) + "^"
+    shown = "".join(map(_visible, src))
+    caret = " " * (len(gutter) + _width(shown[:max(column - 1, 0)])) + "^"
     return (hint + "\n" if hint else "") + f"        {gutter}{shown}\n        {caret}"
+
+
+def _reader_error(e: Exception, text: str, file: str, diags: Diagnostics) -> None:
+    where, problem = _reader_location(e, text, file), _reader_problem(e)
+    diags.error("yaml_syntax", problem, where, syntax_hint(text, where.line, where.column, problem) if where.line else "")
 
 
 def load_text(text: str, file: str, diags: Diagnostics, max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> YNode | None:
@@ -318,8 +353,7 @@ def load_text(text: str, file: str, diags: Diagnostics, max_bytes: int = MAX_BYT
     try:
         loader = _Loader(text)  # its reader refuses control characters at once
     except yaml.YAMLError as e:
-        where = _reader_location(e, text, file)
-        diags.error("yaml_syntax", _reader_problem(e), where, syntax_hint(text, where.line, where.column, _reader_problem(e)) if where.line else "")
+        _reader_error(e, text, file, diags)
         return None
     try:
         node = _fast_node(text)
@@ -332,12 +366,14 @@ def load_text(text: str, file: str, diags: Diagnostics, max_bytes: int = MAX_BYT
         return None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
         problem = (e.problem or e.context or "invalid YAML").strip()
+        if "quoted scalar" in (e.context or "") and "end of stream" in problem and e.context_mark:
+            mark, problem = e.context_mark, _UNCLOSED + " (the file ends inside it)"
+        where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
         diags.error("yaml_syntax", problem, where, syntax_hint(text, where.line, where.column, problem) if mark else "")
         return None
     except yaml.YAMLError as e:  # reader errors (control characters) carry a position, not a mark
-        diags.error("yaml_syntax", _reader_problem(e), _reader_location(e, text, file))
+        _reader_error(e, text, file, diags)
         return None
     finally:
         loader.dispose()

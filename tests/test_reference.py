@@ -24,8 +24,15 @@ REFERENCE = Path("fixtures") / "reference"
 SAMPLE = ["fixtures/sample/delivery.yaml", "--pack", "sbs@2.1.0", "--overrides", "fixtures/sample/overrides.yaml"]
 EVALUATE = ["evaluate", *SAMPLE, "--workers", "0"]
 
-#: output file → the command's arguments (paths relative to the project, so no output names this machine)
-COMMANDS: dict[str, list[str]] = {
+
+def _each(command: str, pattern: str, *rest: str) -> list[list[str]]:
+    """The command on each file of a glob, in name order: a transcript."""
+    return [[*command.split(), str(p.relative_to(ROOT)), *rest] for p in sorted(ROOT.glob(pattern))]
+
+
+#: output file → the command's arguments, or a list of commands whose transcript it is (each command line,
+#: its stdout, its stderr, its exit code). Paths are relative to the project, so no output names this machine.
+COMMANDS: dict[str, list[str] | list[list[str]]] = {
     "policy/pack.schema.json": ["schema"],
     "policy/delivery.schema.json": ["schema", "--delivery"],
     f"{REFERENCE}/records.jsonl": EVALUATE,
@@ -49,7 +56,24 @@ COMMANDS: dict[str, list[str]] = {
     f"{REFERENCE}/compare.2.0.0-2.1.0.txt": ["compare", "sbs@2.0.0", "sbs@2.1.0"],
     f"{REFERENCE}/agreement.valid.sv.txt": ["agreement", "check", "fixtures/agreements/valid.yaml", "--pack", "sbs@2.1.0"],
     f"{REFERENCE}/packs.txt": ["packs"],
+    # what an officer is told of a broken pack, of a file that is not YAML, of a broken agreement
+    f"{REFERENCE}/validate.invalid.txt": _each("validate", "fixtures/invalid/*.yaml"),
+    f"{REFERENCE}/validate.invalid-yaml.txt": _each("validate", "fixtures/invalid-yaml/*.yaml"),
+    f"{REFERENCE}/agreement.invalid.txt": _each("agreement check", "fixtures/agreements/invalid/*.yaml", "--pack", "sbs@2.1.0"),
 }
+
+
+def _output(command: list[str] | list[list[str]]) -> str:
+    if command and isinstance(command[0], str):
+        result = CliRunner().invoke(cli, command, catch_exceptions=False)
+        assert result.exit_code in (0, 1), result.output  # `check` of the planted fixture reports findings: exit 1
+        return result.stdout
+    out = []
+    for each in command:
+        result = CliRunner().invoke(cli, each, catch_exceptions=False)
+        out.append(f"$ sbs {' '.join(each)}\n{result.stdout}" + (f"[stderr]\n{result.stderr}" if result.stderr else "")
+                   + f"[exit {result.exit_code}]\n")
+    return "\n".join(out)
 
 
 @pytest.fixture
@@ -59,14 +83,13 @@ def at_root(monkeypatch):
 
 @pytest.mark.parametrize("path", sorted(COMMANDS))
 def test_output_is_the_reference(path, at_root):
-    """The command's stdout is byte-identical to the reference file (exit code as the reference's command gives)."""
-    result = CliRunner().invoke(cli, COMMANDS[path], catch_exceptions=False)
-    assert result.exit_code in (0, 1), result.output  # `check` of the planted fixture reports findings: exit 1
+    """The command's output is byte-identical to the reference file."""
+    output = _output(COMMANDS[path])
     reference = Path(path)
     if os.environ.get("SBS_UPDATE_GOLDEN"):
         reference.parent.mkdir(parents=True, exist_ok=True)
-        reference.write_text(result.stdout, encoding="utf-8")
-    assert reference.read_text(encoding="utf-8") == result.stdout
+        reference.write_text(output, encoding="utf-8")
+    assert reference.read_text(encoding="utf-8") == output
 
 
 def test_every_reference_file_is_checked():

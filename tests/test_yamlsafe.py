@@ -119,7 +119,7 @@ def _tree(n):
 def test_fast_parser_composes_what_the_python_parser_does(path):
     """libyaml under our composer gives the same nodes, tags and marks (so the same locations) as PyYAML's
     own parser; a document with a problem goes to PyYAML's parser, whose messages the diagnostics quote."""
-    text = path.read_text(encoding="utf-8")
+    text = path.read_bytes().decode("utf-8", errors="replace")  # a file in another encoding, read as an editor shows it
     try:
         slow = _tree(Y._Loader(text).get_single_node())
     except Exception:  # noqa: BLE001 - a broken fixture: the fast path must give it up
@@ -180,3 +180,38 @@ class TestEscapedPairs:
         root = load_file(str(path), diags)
         assert "Skola \U0001F600" == root.value["a"].value
         assert [("yaml_bad_scalar", 2)] == [(d.code, d.location.line) for d in diags.errors]
+
+
+class TestSyntaxErrorsShown:
+    """What an officer sees of a syntax error: the right line, shown whole and legibly, the caret under the column."""
+
+    def test_a_control_character_is_shown_and_named(self):
+        """A bell or a vertical tab is invisible in an editor: the line shows it as its control picture, whole."""
+        _, diags = _load("a: 1\nb: Tr\x07sigt \x0b ok\n")
+        [d] = diags.errors
+        assert ("yaml_syntax", 2, 6) == (d.code, d.location.line, d.location.column)
+        assert "2 | b: Tr\u2407sigt \u240b ok\n" in d.hint and "\x07" not in d.hint
+        assert d.hint.startswith("remove the character")
+
+    def test_line_breaks_counted_as_yaml_counts_them(self):
+        """A file saved with CR alone between lines (an old Mac editor) is located by its lines too."""
+        _, diags = _load("a: 1\rb: 2\rc: \x07\r")
+        [d] = diags.errors
+        assert (3, 4) == (d.location.line, d.location.column)
+        assert "3 | c: \u2407" in d.hint
+
+    def test_caret_under_a_wide_character(self):
+        """A character two columns wide in a terminal (an emoji) moves the caret by two."""
+        _, diags = _load("a: \U0001F3EB \x07\n")
+        [d] = diags.errors
+        assert (1, 6) == (d.location.line, d.location.column)
+        shown, caret = d.hint.splitlines()[-2:]
+        assert shown.index("\u2407") == caret.index("^") - 1  # the emoji before it is one character, two columns
+
+    def test_unclosed_quote_names_where_it_began(self):
+        """An unclosed quote ends the file: the error says where the quote was opened and shows that line."""
+        _, diags = _load("a: 1\nb: 'Trasigt, c: 2\nd: 3\n")
+        [d] = diags.errors
+        assert ("yaml_syntax", 2, 4) == (d.code, d.location.line, d.location.column)
+        assert "quoted text begun here is never closed" in d.message
+        assert "2 | b: 'Trasigt, c: 2" in d.hint

@@ -3,6 +3,9 @@
 `mutation_score.py STATS.json`: the whole run, from mutmut's CI/CD statistics file (partial runs say so).
 `mutation_score.py --only GLOB…`: the mutants whose names match the globs (`policy.fmt.*`), from
 `mutmut results --all true` (what `make mutation-quick` mutated).
+`mutation_score.py --retest`: forget mutmut's verdicts of surviving and untested mutants (and its record of
+which tests cover which function), so that the next `make mutation` tests them again with the tests as
+they are now; mutmut itself keeps a verdict until the function's own source changes.
 """
 import fnmatch
 import json
@@ -51,7 +54,24 @@ def only(globs: list[str]) -> int:
     return 0
 
 
+def retest(root: Path = Path("mutants")) -> int:
+    forgotten = 0
+    for meta in sorted(root.rglob("*.py.meta")):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        codes = data.get("exit_code_by_key", {})
+        for key, code in codes.items():
+            if code in (0, 33):  # survived, no tests
+                codes[key] = None
+                forgotten += 1
+        meta.write_text(json.dumps(data, indent=4), encoding="utf-8")
+    (root / "mutmut-stats.json").unlink(missing_ok=True)
+    print(f"{forgotten} verdicts forgotten; `make mutation` tests them again")
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--retest"]:
+        sys.exit(retest())
     if len(sys.argv) > 2 and sys.argv[1] == "--only":
         sys.exit(only(sys.argv[2:]))
     sys.exit(whole(sys.argv[1]))
