@@ -17,7 +17,6 @@ from policy import Diagnostics, load_pack
 
 from .conftest import FIXTURES, RULES
 
-pytestmark = pytest.mark.slow  # starts processes
 
 HANGS, CRASHES = "48151631", "48151652"
 
@@ -98,6 +97,7 @@ def _id(line: str) -> str:
     return json.loads(line)["id"]
 
 
+@pytest.mark.slow  # waits out a timeout in three commands
 def test_explain_and_diff_run_under_the_watchdog(monkeypatch):
     """A case that hangs costs that case in `explain` and `diff` too: an engine-error record, not a hung command."""
     from click.testing import CliRunner
@@ -227,3 +227,47 @@ def test_a_worn_worker_is_replaced_and_answers_stay_in_order():
         answers = pool.map(list(range(5)))
     assert [0, 1, 2, 3, 4] == [t for t, _ in answers]
     assert 3 == len({pid for _, pid in answers})
+
+
+def test_a_worker_answers_in_order_keeps_errors_and_follows_its_parent():
+    """What a worker does, run here rather than in a forked process: it answers each task in order, turns an
+    exception into its message, stops at the parent's `None` or when the parent's pipe closes, closes the
+    pipe ends it inherited, ignores Ctrl-C (the parent handles it) and asks to die with its parent."""
+    import ctypes
+    import multiprocessing
+    import pickle
+
+    from engine.batch.workers import PR_SET_PDEATHSIG, WORKER_ERROR, _serve
+
+    PR_GET_PDEATHSIG = 2
+    libc = ctypes.CDLL(None, use_errno=True)
+    seen = {}
+
+    def make():
+        def answer(task):
+            if task == "boom":
+                raise ValueError("no such unit")
+            sig = ctypes.c_int()
+            libc.prctl(PR_GET_PDEATHSIG, ctypes.byref(sig), 0, 0, 0)
+            seen[task] = (signal.getsignal(signal.SIGINT), sig.value)
+            return task * 10
+        return answer
+
+    parent, child = multiprocessing.Pipe()
+    other, _ = multiprocessing.Pipe()
+    for task in (1, 2, "boom", 3, None, 4):
+        parent.send_bytes(pickle.dumps(task))
+    sigint = signal.getsignal(signal.SIGINT)
+    try:
+        _serve(child, make, [other])
+        answers = [parent.recv() for _ in range(4)]
+        assert [10, 20, {WORKER_ERROR: "ValueError: no such unit"}, 30] == answers
+        assert not parent.poll(0)  # it stopped at None: task 4 is not answered
+        assert other.closed
+        assert {1: (signal.SIG_IGN, signal.SIGKILL)} == {k: v for k, v in seen.items() if k == 1}
+        parent.close()
+        _serve(child, make, [])  # the parent's end is gone (task 4 still unread): the worker returns, quietly
+        assert 4 in seen
+    finally:
+        signal.signal(signal.SIGINT, sigint)
+        libc.prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0)

@@ -82,7 +82,10 @@ def _serve(conn: Connection, make: Make, inherited: list[Connection]) -> None:
             record = answer(task)
         except Exception as e:  # noqa: BLE001 - any fault costs this case, with its message, never the batch
             record = {WORKER_ERROR: f"{type(e).__name__}: {e}"}
-        conn.send(record)
+        try:
+            conn.send(record)
+        except OSError:  # the parent went while this task ran: nobody to answer
+            return
 
 
 class _Worker:
