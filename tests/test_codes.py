@@ -75,3 +75,17 @@ class TestTables:
         assert "| `engine_timeout` | evaluate | record |" in out
         with pytest.raises(ValueError):
             C.render("no block here", "x", ("evaluate",))
+
+    def test_the_maintainers_command_rewrites_only_stale_tables(self, tmp_path, capsys):
+        """`python -m policy.codes` rewrites a stale table in place, says which, and leaves current ones alone."""
+        for doc in {d for d, _ in C.TABLES}:
+            (tmp_path / doc).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / doc).write_text((ROOT / doc).read_text(encoding="utf-8"), encoding="utf-8")
+        readme = tmp_path / "policy" / "README.md"
+        current = readme.read_text(encoding="utf-8")
+        readme.write_text(current.replace("| `yaml_syntax` |", "| `yaml_syntaks` |"), encoding="utf-8")
+        assert 0 == C.main(tmp_path)
+        assert "policy/README.md: table `packs` rewritten\n" == capsys.readouterr().out
+        assert current == readme.read_text(encoding="utf-8")
+        assert 0 == C.main(tmp_path)
+        assert "" == capsys.readouterr().out
