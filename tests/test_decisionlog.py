@@ -73,6 +73,30 @@ def test_query_by_rule_status_and_outcome(logged):
     assert csv_text.splitlines()[0] == "started,run,delivery,kind,id,huvudman_id,outcome,rank,pack_id,pack_version"
 
 
+def test_query_each_filter_alone(logged):
+    """Each filter of `log query` selects exactly the logged records it names, read back from the records."""
+    with DecisionLog(logged) as log:
+        stored = [(run, json.loads(line)) for run, _, line in log.lines()]
+        runs = [r["run"] for r in log.runs()]
+
+        def ids(rows):
+            return sorted((r["run"], r["id"]) for r in rows)
+
+        def expected(keep):
+            return sorted((run, r["id"]) for run, r in stored if keep(run, r))
+
+        def statuses(r):
+            return {e["rule"]: e["status"] for e in r.get("trace", [])}
+
+        assert ids(log.query(rule="small-unit")) == expected(lambda run, r: "small-unit" in statuses(r))
+        assert ids(log.query(status="overridden")) == expected(lambda run, r: "overridden" in statuses(r).values())
+        assert {i for _, i in ids(log.query(status="overridden"))} == {"48151624", "212000-1041"}  # by an exception (no officer here)
+        assert ids(log.query(run=runs[1][:8])) == expected(lambda run, r: run == runs[1])
+        assert 44 == len(log.query(run=runs[1][:8]))
+        assert ids(log.query(delivery="SI-2016-1", kind="huvudman")) == expected(lambda run, r: r["kind"] == "huvudman")
+        assert [] == log.query(delivery="SI-2099-1")
+
+
 def test_replay_from_the_log(logged):
     result = _run("replay", "--log", str(logged))
     assert result.exit_code == 0 and "88 records, 88 reproduced, 0 did not" in result.stderr

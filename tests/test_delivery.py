@@ -378,3 +378,26 @@ def test_a_delivery_stating_what_the_engine_computes_from_other_records_is_refus
     assert result.exit_code == 1 and result.stdout == ""
     assert "`unit.same_building_eligible` is computed by the engine, not given" in result.output
     assert "Traceback" not in result.output
+
+
+class TestIdHint:
+    """What an analyst is told of a skolenhetskod that is not 8 digits, by where it was written."""
+
+    @pytest.mark.parametrize("file", ["units.csv", "delivery.xlsx", "delivery.xlsm"])
+    def test_a_table_lost_leading_zeros_to_a_spreadsheet(self, file):
+        from engine.inputs.delivery import id_hint
+        from policy.diagnostics import Location
+
+        assert id_hint("4815162", Location(file)) == (
+            "Excel drops leading zeros: `4815162` may be `04815162`; format the column as text (Format Cells → Text) "
+            "before typing or pasting the codes, or write them with all 8 digits")
+        assert id_hint("48151623X", Location(file)).startswith("format the column as text")  # not a number cut short
+        assert id_hint("12345678", Location(file)).startswith("format the column as text")  # eight digits: nothing lost
+
+    def test_a_yaml_number_lost_them_too(self):
+        from engine.inputs.delivery import id_hint
+        from policy.diagnostics import Location
+
+        assert id_hint("4815162", Location("delivery.yaml")) == (
+            '`4815162` may have lost leading zeros (`04815162`): write it in quotes, e.g. "48151623"')
+        assert id_hint("481516234", Location("delivery.yaml")) == 'write it in quotes, e.g. "48151623"'

@@ -355,3 +355,16 @@ class TestLanguages:
         doc["pack"]["languages"] = ["sv"]
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(doc, pack_schema())
+
+
+def test_pack_error_names_the_first_problem_and_counts_the_rest():
+    """A library caller's exception reads like the CLI's first line, and says how many more there are."""
+    from policy import PackError
+    from policy.diagnostics import Diagnostic, Location
+
+    one = Diagnostic("schema_unknown_key", "unknown key `whenn`", Location("r.yaml", 3, 5))
+    two = Diagnostic("param_missing_unit", "parameter `x` has no unit", Location("r.yaml", 9, 1))
+    assert "r.yaml:3:5: schema_unknown_key: unknown key `whenn`" == str(PackError([one]))
+    assert "r.yaml:3:5: schema_unknown_key: unknown key `whenn` (and 2 more)" == str(PackError([one, two, two]))
+    assert "invalid pack" == str(PackError([]))
+    assert [one, two] == PackError([one, two]).diagnostics
