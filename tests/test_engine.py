@@ -511,3 +511,20 @@ class TestBoundedCounts:
         missing = next(m for m in record["missing"] if m.get("fact") == "units.in_underlag")
         assert [0, 1] == missing["bounds"] and "48151623" in missing["reason"]
         assert {"counted": [], "unknown": ["48151623"]} == record["input"]["members"]["units.in_underlag"]
+
+
+def test_facts_reach_durable_rules_without_a_number_its_reader_crashes_on():
+    """A float Python writes with an exponent and no decimal point (`1e-05`) crashes durable_rules' C reader;
+    such a number is written `1.0e-05`, the same value, wherever it sits in a fact; other values are JSON as is."""
+    import json
+
+    from engine.core.host import _UNSAFE_NUMBER, _SafeJson, _encode
+
+    value = {"a": 1e-05, "b": [1e+16, 5e-324, 0.5, "å"], "c": {"d": 1.5e-05, "n": None, "t": True}, "e": (2e-07,)}
+    text = _SafeJson.dumps(value)
+    assert '{"a":1.0e-05,"b":[1.0e+16,5.0e-324,0.5,"å"],"c":{"d":1.5e-05,"n":null,"t":true},"e":[2.0e-07]}' == text
+    assert not _UNSAFE_NUMBER.search(text)
+    assert json.loads(text) == {**value, "e": [2e-07]}
+    assert '{"x":0.25}' == _SafeJson.dumps({"x": 0.25})
+    with pytest.raises(ValueError):
+        _encode(float("nan"))  # never a NaN to durable_rules

@@ -10,8 +10,8 @@
                                            function's own source changes
 
 Verdicts are read from mutmut's files under mutants/. A surviving mutant listed in
-`tools/mutation-equivalent.yaml` (its function, the line it changes and what it becomes, and why no test can
-tell it from the code) is equivalent: it is left out of the score and shown apart, with its reason. An
+`tools/mutation-equivalent.yaml` (its function, the line it changes and what it becomes, or `*` for any
+mutation of that line, and why no test can tell it from the code) is equivalent: it is left out of the score and shown apart, with its reason. An
 entry that no longer matches any mutant is reported, so the list cannot go stale silently.
 """
 from __future__ import annotations
@@ -72,8 +72,10 @@ def equivalents() -> list[dict]:
 
 
 def _matches(entry: dict, name: str, removed: list[str], added: list[str]) -> bool:
-    return (fnmatch.fnmatch(_function(name), entry["function"]) and removed == [entry["line"]]
-            and added == [entry["becomes"]])
+    """`becomes` is the mutated line, a list of them, or `*` (any mutation of the line)."""
+    becomes = entry["becomes"]
+    return (fnmatch.fnmatch(_function(name), entry["function"]) and removed == [entry["line"]] and len(added) == 1
+            and (becomes == "*" or added[0] in (becomes if isinstance(becomes, list) else [becomes])))
 
 
 def score(names: list[str], all_verdicts: dict, label: str, sampled_from: int | None = None) -> int:
