@@ -176,3 +176,20 @@ def test_an_xls_workbook_says_to_save_as_xlsx(tmp_path):
     path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
     doc, errors = _errors(path)
     assert doc is None and [("file_unreadable", "an Excel 97–2003 workbook (.xls) cannot be read", 0, 0)] == errors
+
+
+@pytest.mark.parametrize("serial, epoch, day", [
+    (1, None, "1900-01-01"),          # Excel's first day
+    (42397, None, "2016-01-28"),
+    (2958465, None, "9999-12-31"),    # its last
+    (0, None, None), (2958466, None, None), (-3, None, None),  # no day Excel has: refused at the cell
+    (1, "1904", "1904-01-02"),        # a workbook that counts from 1904 (Excel for Mac)
+])
+def test_a_serial_is_the_day_excel_shows(serial, epoch, day):
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    from engine.inputs.tables import Serial, _serial_date
+
+    value = Serial(serial)
+    value.epoch = CALENDAR_MAC_1904 if epoch else None
+    assert day == _serial_date(value)
