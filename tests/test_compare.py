@@ -151,3 +151,13 @@ def test_the_same_comparison_prints_the_same_witnesses_every_time():
                            capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
             for seed in ("1", "2")}
     assert len(outs) == 1 and '"witnesses"' in outs.pop()
+
+
+def test_a_priority_written_otherwise_is_the_same_priority():
+    """The engine's priority 2 and z3's 2.0 agree (no engine error); 2 and 3, or a number and `unknown`, do not."""
+    from engine.symbolic.compare import _same_numbers
+
+    assert _same_numbers((2, 1.5), ("2.0", "1.5"))
+    assert not _same_numbers((2, 1), (2, 3))
+    assert not _same_numbers(("unknown", 1), (1, 1))
+    assert not _same_numbers((None, 1), (1, 1))
