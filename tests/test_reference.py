@@ -108,6 +108,27 @@ def test_every_reference_file_is_checked():
     assert shipped == {p for p in COMMANDS if p.startswith(str(REFERENCE))}
 
 
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_workbook_is_the_reference(tmp_path, at_root, lang):
+    """The workbook of the sample (sheets, headers in the language, numbers as numbers) is the same bytes."""
+    out = tmp_path / "decisions.xlsx"
+    result = CliRunner().invoke(cli, [*EVALUATE, "--format", "xlsx", "--lang", lang, "--out", str(out)], catch_exceptions=False)
+    assert 0 == result.exit_code, result.output
+    reference = ROOT / "fixtures" / "reference-workbooks" / f"decisions.{lang}.xlsx"
+    if os.environ.get("SBS_UPDATE_GOLDEN"):
+        reference.parent.mkdir(parents=True, exist_ok=True)
+        reference.write_bytes(out.read_bytes())
+    assert _cells(reference) == _cells(out)  # a readable difference first
+    assert reference.read_bytes() == out.read_bytes()
+
+
+def _cells(path: Path) -> dict:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    return {sheet.title: [[(c.value, c.number_format) for c in row] for row in sheet.iter_rows()] for sheet in book}
+
+
 def test_letters_are_the_reference(tmp_path, at_root):
     """The letters of the sample (one per huvudman, Markdown and HTML) are byte-identical to the reference."""
     out = tmp_path / "letters"
