@@ -257,28 +257,35 @@ def _k_and(*vs: bool | None) -> bool | None:
 
 
 def _is(outcome: str) -> Callable[[Mapping[str, Any]], bool | None]:
-    return lambda u: u["outcome"] == outcome
+    return functools.partial(_has_outcome, outcome)
+
+
+def _has_outcome(outcome: str, u: Mapping[str, Any]) -> bool:
+    return u["outcome"] == outcome
 
 
 def _derived(name: str, want: bool) -> Callable[[Mapping[str, Any]], bool | None]:
-    """A unit counts when its rules derived `name` as `want`; units of forms without results statistics never do."""
-    def test(u: Mapping[str, Any]) -> bool | None:
-        form = u.get("school_form", F.RESULT_FORMS[0])
-        if form is None:
-            return None
-        if form not in F.RESULT_FORMS:  # a preschool or a fritidshem neither lowers nor spreads a huvudman's results
-            return False
-        derived = u.get("derived") or {}
-        no_statistics = derived.get(F.NO_STATISTICS)  # the pack says the unit has no statistics (F-2, 7-8)
-        if no_statistics == "true":
-            return False
-        if no_statistics == "unknown":
-            return None
-        if name not in derived:  # a unit record without it (an engine error): not counted; `sbs validate` makes
-            return False        # sure a pack that reads the count derives it
-        v = derived[name]
-        return None if v not in ("true", "false") else (v == "true") == want
-    return test
+    """A unit counts when its rules derived `name` as `want`; units of forms without results statistics never do.
+    (The test is a function of its own, not a closure: the counts are built when the module is imported.)"""
+    return functools.partial(_counts_derived, name, want)
+
+
+def _counts_derived(name: str, want: bool, u: Mapping[str, Any]) -> bool | None:
+    form = u.get("school_form", F.RESULT_FORMS[0])
+    if form is None:
+        return None
+    if form not in F.RESULT_FORMS:  # a preschool or a fritidshem neither lowers nor spreads a huvudman's results
+        return False
+    derived = u.get("derived") or {}
+    no_statistics = derived.get(F.NO_STATISTICS)  # the pack says the unit has no statistics (F-2, 7-8)
+    if no_statistics == "true":
+        return False
+    if no_statistics == "unknown":
+        return None
+    if name not in derived:  # a unit record without it (an engine error): not counted; `sbs validate` makes
+        return False        # sure a pack that reads the count derives it
+    v = derived[name]
+    return None if v not in ("true", "false") else (v == "true") == want
 
 
 def fine_open(u: Mapping[str, Any]) -> bool | None:
