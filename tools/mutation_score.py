@@ -72,9 +72,14 @@ def equivalents() -> list[dict]:
 
 
 def _matches(entry: dict, name: str, removed: list[str], added: list[str]) -> bool:
-    """`becomes` is the mutated line, a list of them, or `*` (any mutation of the line)."""
+    """`line` is the line as written, or `*` (any line of the function); `becomes` the mutated line, a list of
+    them, or `*` (any mutation of the line)."""
+    if not fnmatch.fnmatch(_function(name), entry["function"]):
+        return False
+    if entry["line"] == "*":
+        return True
     becomes = entry["becomes"]
-    return (fnmatch.fnmatch(_function(name), entry["function"]) and removed == [entry["line"]] and len(added) == 1
+    return (removed == [entry["line"]] and len(added) == 1
             and (becomes == "*" or added[0] in (becomes if isinstance(becomes, list) else [becomes])))
 
 
@@ -112,7 +117,7 @@ def score(names: list[str], all_verdicts: dict, label: str, sampled_from: int | 
         print(f"a random sample of {len(names)} of {sampled_from} mutants: the whole score lies in "
               f"{100 * (centre - half):.1f}%-{100 * (centre + half):.1f}% (95 %)")
     for name, why in equivalent:
-        print(f"  equivalent: {name}: {why}")
+        print(f"  equivalent: {name}: {' '.join(why.split())}")
     for name, status in missed:
         print(f"  {status}: {name} (mutmut show {name})")
     if counts["not tested"]:
@@ -120,7 +125,7 @@ def score(names: list[str], all_verdicts: dict, label: str, sampled_from: int | 
     if entries and names is not None and len(names) == len(all_verdicts):
         for i, e in enumerate(entries):
             if i not in used:
-                print(f"  stale entry in {EQUIVALENT.relative_to(ROOT)}: {e['function']}: {e['line']} → {e['becomes']}")
+                print(f"  stale entry in {EQUIVALENT.relative_to(ROOT)}: {e['function']}: {e['line']} → {e.get('becomes', '*')}")
     return 0
 
 
