@@ -98,16 +98,18 @@ def score(names: list[str], all_verdicts: dict, label: str, sampled_from: int | 
             entry = next((i for i, e in enumerate(entries) if _matches(e, name, removed, added)), None)
             if entry is not None:
                 used.add(entry)
-                equivalent.append((name, entries[entry]["reason"]))
-                counts["equivalent"] += 1
+                kind = entries[entry].get("kind", "equivalent")
+                equivalent.append((name, kind, entries[entry]["reason"]))
+                counts[kind] += 1
             else:
                 counts[MISSED[code]] += 1
                 missed.append((name, MISSED[code]))
         else:
             counts[f"exit {code}"] += 1
-    tested = sum(v for k, v in counts.items() if k not in ("not tested", "equivalent"))
+    apart = {"not tested", *(e.get("kind", "equivalent") for e in entries)}
+    tested = sum(v for k, v in counts.items() if k not in apart)
     p = counts["caught"] / tested if tested else 0.0
-    line = f"mutation score{label}: {100 * p:.1f}% ({counts['caught']} of {tested} non-equivalent mutants caught"
+    line = f"mutation score{label}: {100 * p:.1f}% ({counts['caught']} of {tested} mutants caught"
     rest = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k != "caught")
     print(line + (f"; {rest})" if rest else ")"))
     if sampled_from and tested:  # Wilson's interval for a proportion
@@ -116,8 +118,8 @@ def score(names: list[str], all_verdicts: dict, label: str, sampled_from: int | 
         half = z * math.sqrt(p * (1 - p) / tested + z * z / (4 * tested * tested)) / (1 + z * z / tested)
         print(f"a random sample of {len(names)} of {sampled_from} mutants: the whole score lies in "
               f"{100 * (centre - half):.1f}%-{100 * (centre + half):.1f}% (95 %)")
-    for name, why in equivalent:
-        print(f"  equivalent: {name}: {' '.join(why.split())}")
+    for name, kind, why in equivalent:
+        print(f"  {kind}: {name}: {' '.join(why.split())}")
     for name, status in missed:
         print(f"  {status}: {name} (mutmut show {name})")
     if counts["not tested"]:
