@@ -100,6 +100,25 @@ class TestHuvudmanCase:
         agg = aggregates([_summary(r, u) for r, u in zip(records, units)])
         assert (1, 0, 0) == (agg.values["units.low_results"], agg.values["units.results_not_low"], agg.values["units.results_well_above"])
 
+    def test_results_counts_follow_what_the_pack_derived(self):
+        """A unit the pack found without results statistics is in no results count; one where that is unknown,
+        or whose school form is unknown, makes the counts bounded; a unit record without the derived fact
+        (an engine error's) is not counted."""
+        def agg(*pairs):
+            units = [unit_case({"unit": {"in_underlag": True, **({"school_form": f} if f else {})}}) for f, _ in pairs]
+            return aggregates([_summary({"outcome": "eligible", "derived": d}, u) for (_, d), u in zip(pairs, units)])
+
+        low = {"low_results": "true"}
+        got = agg(("grundskola", {**low, "no_results_statistics": "true"}), ("grundskola", low))
+        assert (1, 0) == (got.values["units.low_results"], got.values["units.results_not_low"])
+        got = agg(("grundskola", {**low, "no_results_statistics": "unknown"}), ("grundskola", low))
+        assert ((1, 2), (0, 1)) == (got.bounds["units.low_results"], got.bounds["units.results_not_low"])
+        got = agg(("grundskola", {"results_well_above": "true"}), ("gymnasieskola", low))
+        assert (1, 0, 1) == (got.values["units.low_results"], got.values["units.results_not_low"],
+                             got.values["units.results_well_above"])
+        got = agg((None, low), ("grundskola", {"low_results": "false"}))
+        assert ((0, 1), (1, 2)) == (got.bounds["units.low_results"], got.bounds["units.results_not_low"])
+
     def test_units_under_review_may_add_pupils(self):
         """A unit under manual review may turn out eligible: the pupils reached are bounded, not smaller."""
         units = [unit_case({"unit": {"school_form": "grundskola", "in_underlag": True, "pupils": 300}}),
