@@ -91,7 +91,13 @@ def at_root(monkeypatch):
     monkeypatch.chdir(ROOT)
 
 
-@pytest.mark.parametrize("path", sorted(COMMANDS))
+#: outputs that show a witness z3 found (a refusal's smallest changes, a finding's case): the same code gives
+#: the same witness, but another code path (mutmut's trampolines) may find another, equally valid one
+WITNESSES = {f"{REFERENCE}/why-not.48151652.sv.txt", f"{REFERENCE}/why-not.48151652.en.json", f"{REFERENCE}/check.txt",
+             f"{REFERENCE}/check.planted.txt"}
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.witness) if p in WITNESSES else p for p in sorted(COMMANDS)])
 def test_output_is_the_reference(path, at_root):
     """The command's output is byte-identical to the reference file."""
     output = _output(COMMANDS[path])
@@ -129,6 +135,7 @@ def _cells(path: Path) -> dict:
     return {sheet.title: [[(c.value, c.number_format) for c in row] for row in sheet.iter_rows()] for sheet in book}
 
 
+@pytest.mark.witness  # a letter tells a refused huvudman what would have changed its decision (--why-not)
 def test_letters_are_the_reference(tmp_path, at_root):
     """The letters of the sample (one per huvudman, Markdown and HTML) are byte-identical to the reference."""
     out = tmp_path / "letters"
