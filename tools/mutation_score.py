@@ -4,9 +4,9 @@
     mutation_score.py --only GLOB…         the mutants whose names match (what `make mutation-quick` mutated)
     mutation_score.py --names FILE         the mutants named in FILE (a sample), with a 95 % interval
     mutation_score.py --sample N [--seed S]   print N mutant names drawn at random (the same for the same seed)
-    mutation_score.py --retest             forget the verdicts of surviving and untested mutants (and which
-                                           tests cover which function), so the next run tests them again
-                                           with the tests as they are now: mutmut keeps a verdict until the
+    mutation_score.py --retest             forget the verdicts of surviving and untested mutants, so the next
+                                           run tests them again with the tests as they are now (mutmut maps
+                                           new tests to the code itself): mutmut keeps a verdict until the
                                            function's own source changes
 
 Verdicts are read from mutmut's files under mutants/. A surviving mutant listed in
@@ -141,7 +141,6 @@ def retest() -> int:
                 codes[key] = None
                 forgotten += 1
         meta.write_text(json.dumps(data, indent=4), encoding="utf-8")
-    (MUTANTS / "mutmut-stats.json").unlink(missing_ok=True)
     print(f"{forgotten} verdicts forgotten; `make mutation` tests them again")
     return 0
 
