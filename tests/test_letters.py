@@ -64,3 +64,19 @@ def test_letters_in_english(tmp_path):
                                     "--workers", "0"]).exit_code == 0
     text = (out / "212000-1051.md").read_text(encoding="utf-8")
     assert "Decision on selection for Samverkan för bästa skola" in text and "The huvudman: proposed." in text
+
+
+def test_letters_do_not_depend_on_what_the_process_did_before(tmp_path):
+    """A refusal's smallest change in a letter is found in a z3 context of its own: the letters of a
+    delivery are the same bytes after other analyses in the same process (a service, a notebook)."""
+    def letters(out):
+        args = ["evaluate", str(FIXTURES / "sample" / "delivery.yaml"), "--pack", "sbs@2.1.0", "--workers", "0",
+                "--format", "letters", "--out", str(out)]
+        assert 0 == CliRunner().invoke(cli, args, catch_exceptions=False).exit_code
+        return {p.name: p.read_text(encoding="utf-8") for p in sorted(out.iterdir())}
+
+    first = letters(tmp_path / "a")
+    for other in (["compare", "sbs@2.0.0", "sbs@3.1.0"], ["check", "sbs@3.1.0"],
+                  ["explain", str(FIXTURES / "sample" / "delivery.yaml"), "48151711", "--why-not"]):
+        CliRunner().invoke(cli, other, catch_exceptions=False)
+    assert first == letters(tmp_path / "b")

@@ -114,3 +114,23 @@ def test_the_outcome_the_case_has_is_not_an_answer():
     result = CliRunner().invoke(cli, ["explain", str(SAMPLE), "48151711", "--why-not", "--to", "not_eligible"])
     assert result.exit_code == 0 and "48151711 Granbyskolan 7-9 är redan ej valbar." in result.stdout
     assert "→" not in result.stdout
+
+
+def test_a_reading_kept_for_many_cases_answers_after_other_analyses(records):
+    """A reading made once for a delivery's cases (the letters, what is still needed) answers in its own z3
+    context even after another analysis started a new one: no context mismatch, as few changes as before
+    (which of several equally small answers z3 finds first may differ: the context has grown)."""
+    from engine.symbolic.counterfactual import readings_of, why_not
+    from engine.symbolic.encode import fresh_context
+    from policy import Diagnostics, load_pack
+
+    from .conftest import RULES
+
+    pack = load_pack(RULES / "sbs-2016-2.1", Diagnostics())
+    record = records["48151652"]
+    kept = readings_of(pack, ["unit"])["unit"]
+    before = why_not(pack, record, space=kept)
+    fresh_context()  # another analysis
+    after = why_not(pack, record, space=kept)
+    assert before.answers and after.answers
+    assert len(before.answers[0].changes) == len(after.answers[0].changes)

@@ -22,6 +22,9 @@ except PackageNotFoundError:  # a checkout that is not installed
     ENGINE_VERSION = "0+unknown"
 
 
+NEEDED_SCOPES = ("unit", "huvudman")  #: the decisions whose records say what is still needed
+
+
 class Engine:
     """Evaluates cases of one pack.
 
@@ -77,7 +80,7 @@ class Engine:
                                     {"durable_rules": show(theirs), "cross_check": show(r.value)})
         decision = decide(compiled, case, results, mine)
         record = decision_record(compiled, case, results, decision, mine, ENGINE_VERSION, self._statics)
-        if needed and self.needed and decision.hinges_on and decision.forced is None and case.scope in ("unit", "huvudman"):
+        if needed and self.needed and decision.hinges_on and decision.forced is None and case.scope in NEEDED_SCOPES:
             record = self._with_needed(record, case.scope)
         return record
 
@@ -90,10 +93,10 @@ class Engine:
     def _with_needed(self, record: dict, scope: str) -> dict:
         """The record with `needed` after `missing`: each missing fact that could decide it, with the values
         that give each outcome, and those that cannot decide it alone."""
-        from ..symbolic.counterfactual import reading_of, still_needed
+        from ..symbolic.counterfactual import readings_of, still_needed
         from ..symbolic.witness import DISAGREEMENT, Disagreement
-        if scope not in self._readings:
-            self._readings[scope] = reading_of(self.pack, scope)
+        if not self._readings:
+            self._readings = readings_of(self.pack, [k for k in NEEDED_SCOPES if k in self.scopes])
         try:  # the analysis asks only outcomes of this engine (`outcome`), never a record with what is needed
             needed: dict = still_needed(self.pack, record, self, self._readings[scope])
         except Disagreement as e:

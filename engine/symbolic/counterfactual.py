@@ -29,7 +29,7 @@ from ..core.results import Decision
 from ..batch.replay import case_of
 from ..core.runner import Engine
 from ..inputs.case import _GRADES, Case
-from .encode import Reading, Space, number, read_by, fresh_context
+from .encode import Reading, Space, fresh_context, number, read_by, within
 from .witness import Disagreement, base_solver, decode
 
 #: A huvudman's outcome before the round: a waitlisted huvudman was proposed, and the round placed it.
@@ -159,6 +159,14 @@ def reading_of(pack: Pack, scope: str) -> tuple:
     return space, Reading(pack, scope, space), base_solver(space)
 
 
+def readings_of(pack: Pack, scopes: Iterable[str]) -> dict[str, tuple]:
+    """The pack read by z3 for each scope, in a new z3 context of their own, made in the scopes' order: the
+    answers of many cases asked of them are then the same whatever the process did before (a reading made
+    later in a context already used would number its terms otherwise, and z3's search follows the numbers)."""
+    fresh_context()
+    return {scope: reading_of(pack, scope) for scope in scopes}
+
+
 # --- why not -----------------------------------------------------------------------------------------
 
 def _step(path: str) -> float:
@@ -174,9 +182,15 @@ def _others(outcome: str) -> list[str]:
 def why_not(pack: Pack, record: dict, to: str | None = None, answers: int = 3, engine: Engine | None = None,
             space: tuple | None = None) -> WhyNot:
     """The smallest changes of the case's changeable facts that give another outcome (or `to`); `space` is a
-    reading of the pack to reuse (`reading_of`), for many cases of one delivery."""
+    reading of the pack to reuse (`readings_of`), for many cases of one delivery."""
     if space is None:
         fresh_context()
+        return _why_not(pack, record, to, answers, engine, space)
+    with within(space[0]):
+        return _why_not(pack, record, to, answers, engine, space)
+
+
+def _why_not(pack: Pack, record: dict, to: str | None, answers: int, engine: Engine | None, space: tuple | None) -> WhyNot:
     s = Setting(pack, record, engine, space)
     space, reading = s.space, s.reading
     others = through_others(pack, s.scope)
@@ -416,4 +430,7 @@ def _pieces(outcomes: list[tuple[Any, str]], ts: list[float]) -> list[Piece]:
 def still_needed(pack: Pack, record: dict, engine: Engine, space: tuple | None = None) -> dict:
     """What a record that hinges on missing data needs: the missing facts that could decide it, with the
     value ranges that give each outcome, and those that cannot decide it alone."""
-    return Needs(Setting(pack, record, engine, space)).run()
+    if space is None:
+        return Needs(Setting(pack, record, engine, space)).run()
+    with within(space[0]):
+        return Needs(Setting(pack, record, engine, space)).run()

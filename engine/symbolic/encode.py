@@ -12,10 +12,11 @@ reading on concrete cases (`witness.confirm`), never trusted by it.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 from fractions import Fraction
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 import z3
 
@@ -44,6 +45,18 @@ def fresh_context() -> None:
     already made keep their own context and stay usable."""
     if hasattr(z3, "z3") and hasattr(z3.z3, "_main_ctx"):
         z3.z3._main_ctx = None
+
+
+@contextlib.contextmanager
+def within(space: "Space") -> Iterator[None]:
+    """Make the space's z3 context the one new terms go to while a kept reading answers a case (another
+    analysis may have started a new context since the reading was made)."""
+    saved = z3.z3._main_ctx
+    z3.z3._main_ctx = space.ctx
+    try:
+        yield
+    finally:
+        z3.z3._main_ctx = saved
 
 
 class TV(NamedTuple):
@@ -139,6 +152,7 @@ class Space:
     """
 
     def __init__(self, scope: str, packs: Iterable[Pack], name: str = "", delivered: bool = True) -> None:
+        self.ctx = z3.main_ctx()  #: the z3 context of its terms
         self.scope = scope
         self.name = name
         #: cases as a delivery gives them: a count over other units is known or bounded, never just unknown

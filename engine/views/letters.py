@@ -19,7 +19,7 @@ from policy.model import Pack
 from .. import messages as M
 from ..core.results import Decision
 from ..core.runner import Engine
-from ..symbolic.counterfactual import reading_of, why_not
+from ..symbolic.counterfactual import readings_of, why_not
 from ..symbolic.witness import Disagreement
 from .explain import needed_lines
 from .proofs import change_text
@@ -118,8 +118,8 @@ class Letters:
             return [self.t["on_request"]]
         self.engine = self.engine or Engine(self.pack)
         kind = record["kind"]
-        if kind not in self.readings:
-            self.readings[kind] = reading_of(self.pack, kind)
+        if not self.readings:
+            self.readings = readings_of(self.pack, [k for k in ("unit", "huvudman") if any(r.scope == k for r in self.pack.rules)])
         try:
             result = why_not(self.pack, record, engine=self.engine, space=self.readings[kind])
         except Disagreement:
