@@ -418,6 +418,17 @@ class TestReplay:
         assert 1 == result.exit_code
         assert result.stdout.startswith(f"{records}:1: {why}")
 
+    def test_a_json_array_of_records_is_numbered_from_one(self, run, records, tmp_path):
+        """`--format json` output replays too; a malformed item is reported by its number, counted from 1."""
+        import json as _json
+        items = [_json.loads(line) for line in records.read_text(encoding="utf-8").splitlines()]
+        items.insert(2, {"kind": "unit", "id": "1"})
+        array = tmp_path / "r.json"
+        array.write_text(_json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        result = run("replay", str(array))
+        assert 1 == result.exit_code
+        assert [f"{array}:3: not a record: no `pack`"] == result.stdout.splitlines()
+
     @pytest.mark.parametrize("line, why", [
         (b"{oops", "not a record: Expecting property name"),
         (b"\xff{}", "not a record: byte 0xFF at column 1 is not UTF-8"),

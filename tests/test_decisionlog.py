@@ -179,3 +179,15 @@ def test_a_run_killed_midway_leaves_the_log_as_it_was(tmp_path, logged):
         assert log.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert [r["records"] for r in log.runs()] == [44, 44]
         assert log.db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 88
+
+
+def test_a_run_records_the_delivery_by_the_sha256_of_its_bytes_and_rows_say_what_they_are(logged):
+    """The delivery is identified by the sha256 of its files' bytes (anyone can recompute it with sha256sum);
+    each row of a history or query names its delivery, its date and when the run started."""
+    import hashlib
+
+    with DecisionLog(logged) as log:
+        assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest() == log.runs()[0]["delivery_sha256"]
+        row = log.history("48151711")[0]
+        assert ("SI-2016-1", "2016-01-28") == (row["delivery"], row["delivery_date"])
+        assert row["started"] == log.runs()[0]["started"]

@@ -215,3 +215,9 @@ class TestSyntaxErrorsShown:
         assert ("yaml_syntax", 2, 4) == (d.code, d.location.line, d.location.column)
         assert "quoted text begun here is never closed" in d.message
         assert "2 | b: 'Trasigt, c: 2" in d.hint
+
+    def test_an_indented_comment_is_not_the_line_before(self):
+        """The indentation hint compares the key with the key above it, not with an indented comment between."""
+        _, diags = _load("a:\n  b: 1\n    # c is next\n   c: 2\n")
+        [d] = diags.errors
+        assert "indented by 3 spaces, the line before it by 2" in d.hint
