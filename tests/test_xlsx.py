@@ -193,3 +193,21 @@ def test_a_serial_is_the_day_excel_shows(serial, epoch, day):
     value = Serial(serial)
     value.epoch = CALENDAR_MAC_1904 if epoch else None
     assert day == _serial_date(value)
+
+
+def test_a_missing_sheet_is_named_with_the_sheets_there_are(tmp_path):
+    """A workbook without its `huvudman` sheet: the error names the sheet, the file, and the sheets found."""
+    path = _book(tmp_path, lambda book: book.remove(book["huvudman"]))
+    diags = Diagnostics()
+    assert read_delivery(path, diags) is None
+    [d] = diags.errors
+    assert ("schema_missing_key", "the workbook has no sheet `huvudman`", str(path)) == (d.code, d.message, d.location.file)
+    assert "sheets: units, delivery" == d.hint
+
+
+def test_a_value_of_the_delivery_sheet_is_located_at_its_cell(tmp_path):
+    """A bad value on the `delivery` sheet is located at its row, in the value column (B)."""
+    def bad_date(book):
+        book["delivery"]["B3"] = "28 januari"
+    doc, errors = _errors(_book(tmp_path, bad_date))
+    assert doc is None and [(3, 2)] == [(line, col) for _, _, line, col in errors]
