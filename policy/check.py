@@ -272,7 +272,9 @@ class Checker:
             return
         else:
             shown = f"`{v}`" if isinstance(v, str) else f"the number {v}"
-            self.d.error("type_mismatch", f"`{fact}` is {left.describe()}, but is compared with {shown}", lit.loc)
+            hint = ("a date is compared with a date parameter (`unit: date`, a value such as 2016-01-01); write `{param: <name>}`"
+                    if left.kind == F.DATE else "")
+            self.d.error("type_mismatch", f"`{fact}` is {left.describe()}, but is compared with {shown}", lit.loc, hint)
 
     def _same_type(self, left: F.FactType, right: F.FactType, fact: str, what: str, loc: Location) -> bool:
         same = left.kind == right.kind and (

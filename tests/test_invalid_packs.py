@@ -25,6 +25,8 @@ CASES = [
     ("fact_wrong_scope.yaml", "ref_unknown_fact", 21, 18, "`units.eligible` cannot be read by a unit rule", "huvudman"),
     ("type_mismatch_unit.yaml", "type_mismatch", 21, 61, "a number in share, but parameter `profit_threshold_sek` is a number in SEK", ""),
     ("type_mismatch_text.yaml", "type_mismatch", 16, 35, "a number in pupils, but is compared with `många`", ""),
+    ("type_mismatch_date.yaml", "type_mismatch", 16, 47, "`unit.injunction.decided` is a date, but is compared with the number 2016",
+     "a date is compared with a date parameter"),
     ("literal_threshold.yaml", "type_literal_threshold", 16, 35, "the number 50 written in the rule", "parameters"),
     ("param_missing_unit.yaml", "param_missing_unit", 14, 5, "no `unit`", ""),
     ("param_missing_source.yaml", "param_missing_source", 14, 5, "no `source`", ""),

@@ -62,6 +62,8 @@ COMMANDS: dict[str, list[str] | list[list[str]]] = {
     # what an officer is told of a broken pack, of a file that is not YAML, of a broken agreement
     f"{REFERENCE}/validate.invalid.txt": _each("validate", "fixtures/invalid/*.yaml"),
     f"{REFERENCE}/validate.invalid-yaml.txt": _each("validate", "fixtures/invalid-yaml/*.yaml"),
+    f"{REFERENCE}/validate.json": ["validate", "fixtures/invalid/type_mismatch_date.yaml", "fixtures/invalid/unknown_key.yaml",
+                                   "--format", "json"],
     f"{REFERENCE}/agreement.invalid.txt": _each("agreement check", "fixtures/agreements/invalid/*.yaml", "--pack", "sbs@2.1.0"),
 }
 
