@@ -62,3 +62,15 @@ def test_text_and_html_speak_swedish(log):
 def test_nothing_to_backtest_is_said(log):
     result = CliRunner().invoke(cli, ["backtest", "--log", str(log), "--from", "sbs@1.1.0", "--to", "sbs@3.1.0"])
     assert result.exit_code == 1 and "no logged run matches --from sbs@1.1.0" in result.output
+
+
+def test_the_swedish_backtest_is_swedish(log):
+    """A change the round made is named in Swedish, and officers' overrides are the handläggare's decisions."""
+    text = _run("backtest", "--log", str(log), "--from", "sbs@2.0.0", "--to", "sbs@2.1.0").stdout
+    assert "(the round)" not in text and "omgången" in text
+    html_text = _run("backtest", "--log", str(log), "--from", "sbs@2.0.0", "--to", "sbs@2.1.0", "--format", "html").stdout
+    assert "(the round)" not in html_text and "omgången" in html_text
+    english = _run("backtest", "--log", str(log), "--from", "sbs@2.0.0", "--to", "sbs@2.1.0", "--lang", "en").stdout
+    assert "(the round)" in english
+    from engine.views.proofs import _BT
+    assert "officer" not in _BT["sv"]["dropped"] and "handläggar" in _BT["sv"]["dropped"]

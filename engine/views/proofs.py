@@ -10,6 +10,7 @@ from .. import messages as M
 from ..symbolic.check import Finding
 from ..symbolic.counterfactual import WhyNot
 from ..symbolic.compare import Comparison
+from .diff import ROUND
 
 
 def findings_text(findings: Iterable[Finding]) -> str:
@@ -114,12 +115,14 @@ _BT = {
     "sv": {"head": "Backtest av {to} på {n} ur beslutsloggen", "one": "leverans", "many": "leveranser", "delivery": "Leverans {d} ({date}), beslutad med {frm}",
            "unchanged": "inga beslut ändras", "changed": "{n} av {total} beslut ändras", "decision": "beslut", "decisions": "beslut", "change": "ändras", "changes": "ändras", "proposed": "föreslagna huvudmän",
            "pupils": "elever som nås av förslaget", "total": "Totalt", "params": "Parametrar som skiljer",
-           "rules": "regler", "dropped": "officerens ändringar som inte kan tillämpas (regeln saknas i {to})",
+           "rules": "regler", "dropped": "handläggarnas beslut som inte kan tillämpas (regeln saknas i {to})",
+           "round": "(omgången)",
            "unit": "skolenhet", "huvudman": "huvudman", "missing": "saknas"},
     "en": {"head": "Backtest of {to} on {n} of the decision log", "one": "delivery", "many": "deliveries", "delivery": "Delivery {d} ({date}), decided by {frm}",
            "unchanged": "no decision changes", "changed": "{n} of {total} {noun} {verb}", "decision": "decision", "decisions": "decisions", "change": "change", "changes": "changes", "proposed": "huvudmän proposed",
            "pupils": "pupils reached by the proposal", "total": "In total", "params": "Parameters that differ",
            "rules": "rules", "dropped": "officers' overrides that cannot apply (the rule is not in {to})",
+           "round": ROUND,
            "unit": "unit", "huvudman": "huvudman", "missing": "missing"},
 }
 
@@ -147,7 +150,7 @@ def backtest_text(bt, lang: str = "sv") -> str:
                    f"{M.number(d.pupils[0], lang)} → {M.number(d.pupils[1], lang)}")
         for c in d.changed:
             out.append(f"  - {w[c['kind']]} {c['id']}: {M.outcome(c['from'], lang)} → {M.outcome(c['to'], lang)} "
-                       f"({w['rules']}: {', '.join(c['rules']) or '–'})")
+                       f"({w['rules']}: {_rules(c['rules'], w) or '–'})")
         if d.dropped_overrides:
             out.append("  " + w["dropped"].format(to=bt.to.ref) + ": " + ", ".join(f"{o['target']} {o['rule']}" for o in d.dropped_overrides))
     t = bt.totals()
@@ -166,6 +169,11 @@ def backtest_text(bt, lang: str = "sv") -> str:
     return "\n".join(out) + "\n"
 
 
+def _rules(rules: list[str], w: dict) -> str:
+    """The rules of a change, the round named in the language (the JSON keeps its token)."""
+    return ", ".join(w["round"] if r == ROUND else r for r in rules)
+
+
 def backtest_html(bt, lang: str = "sv") -> str:
     """The backtest as a section of an HTML report: the text's tables, self-contained."""
     import html
@@ -177,7 +185,7 @@ def backtest_html(bt, lang: str = "sv") -> str:
             rows.append(f"<tr><td>{html.escape(d.delivery)}</td><td>{w[c['kind']]}</td>"
                         f"<td><a id=\"{c['kind']}-{html.escape(c['id'])}\"></a>{html.escape(c['id'])}</td>"
                         f"<td>{M.outcome(c['from'], lang)}</td><td>{M.outcome(c['to'], lang)}</td>"
-                        f"<td>{html.escape(', '.join(c['rules']))}</td></tr>")
+                        f"<td>{html.escape(_rules(c['rules'], w))}</td></tr>")
     params = "".join(f"<tr><td>{html.escape(p['name'])}</td>" + "".join(
         f"<td>{html.escape(_param_value(v, lang))}</td>" for ref, v in p.items() if ref != "name") + "</tr>" for p in bt.parameters)
     refs = sorted({ref for p in bt.parameters for ref in p if ref != "name"})
