@@ -116,6 +116,33 @@ def test_every_reference_file_is_checked():
     assert shipped == {p for p in COMMANDS if p.startswith(str(REFERENCE))}
 
 
+@pytest.fixture(scope="module")
+def logged(tmp_path_factory):
+    """A decision log of the sample decided by sbs@2.0.0 (paths relative to the project)."""
+    path = tmp_path_factory.mktemp("log") / "decisions.sqlite"
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        assert 0 == CliRunner().invoke(cli, ["evaluate", "fixtures/sample/delivery.yaml", "--pack", "sbs@2.0.0", "--workers", "0",
+                                             "--log", str(path)], catch_exceptions=False).exit_code
+    finally:
+        os.chdir(here)
+    return path
+
+
+@pytest.mark.parametrize("name, args", [("backtest.sv.txt", []), ("backtest.en.txt", ["--lang", "en"]),
+                                        ("backtest.sv.html", ["--format", "html"])])
+def test_backtest_is_the_reference(logged, at_root, name, args):
+    """What sbs@2.1.0 would have changed in the logged delivery, as the officers read it."""
+    result = CliRunner().invoke(cli, ["backtest", "--log", str(logged), "--to", "sbs@2.1.0", *args], catch_exceptions=False)
+    assert 0 == result.exit_code, result.output
+    reference = ROOT / "fixtures" / "reference-backtest" / name
+    if os.environ.get("SBS_UPDATE_GOLDEN"):
+        reference.parent.mkdir(parents=True, exist_ok=True)
+        reference.write_text(result.stdout, encoding="utf-8")
+    assert reference.read_text(encoding="utf-8") == result.stdout
+
+
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_workbook_is_the_reference(tmp_path, at_root, lang):
     """The workbook of the sample (sheets, headers in the language, numbers as numbers) is the same bytes."""
