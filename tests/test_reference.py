@@ -59,6 +59,9 @@ COMMANDS: dict[str, list[str] | list[list[str]]] = {
     f"{REFERENCE}/compare.2.0.0-2.1.0.pairs.json": ["compare", "sbs@2.0.0", "sbs@2.1.0", "--format", "json"],
     f"{REFERENCE}/agreement.valid.sv.txt": ["agreement", "check", "fixtures/agreements/valid.yaml", "--pack", "sbs@2.1.0"],
     f"{REFERENCE}/packs.txt": ["packs"],
+    # policy mutation of the smallest pack: every mutant's status, edit and place (equivalents are proven)
+    f"{REFERENCE}/mutate.sbs-2015.txt": ["test", "--mutate", "policy/rules/sbs-2015", "--workers", "1"],
+    f"{REFERENCE}/mutate.sbs-2015.json": ["test", "--mutate", "policy/rules/sbs-2015", "--workers", "1", "--format", "json"],
     # what an officer is told of a broken pack, of a file that is not YAML, of a broken agreement
     f"{REFERENCE}/validate.invalid.txt": _each("validate", "fixtures/invalid/*.yaml"),
     f"{REFERENCE}/validate.invalid-yaml.txt": _each("validate", "fixtures/invalid-yaml/*.yaml"),
@@ -114,6 +117,23 @@ def test_every_reference_file_is_checked():
     """No stale reference file: each one under fixtures/reference/ is a command's output above."""
     shipped = {str(p.relative_to(ROOT)) for p in (ROOT / REFERENCE).iterdir()}
     assert shipped == {p for p in COMMANDS if p.startswith(str(REFERENCE))}
+
+
+@pytest.mark.parametrize("pack", ["sbs-2015", "sbs-2016-2.1"])
+def test_the_mutants_of_a_pack_are_the_reference(pack, at_root):
+    """Every one-edit mutant `sbs test --mutate` makes of a pack, as a reviewer reads it: its edit, its place,
+    its scopes, whether the pack's checks accept it (the JSON shows only those that are not killed)."""
+    from policy import Diagnostics, load_pack
+    from policy.mutate import mutants
+
+    loaded = load_pack(Path("policy") / "rules" / pack, Diagnostics())
+    lines = [json.dumps({**m.to_json(), "scopes": sorted(m.scopes), "round_only": m.round_only, "valid": valid},
+                        ensure_ascii=False) for m, valid in mutants(loaded)]
+    reference = ROOT / "fixtures" / "reference-mutants" / f"{pack}.jsonl"
+    if os.environ.get("SBS_UPDATE_GOLDEN"):
+        reference.parent.mkdir(parents=True, exist_ok=True)
+        reference.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert reference.read_text(encoding="utf-8") == "\n".join(lines) + "\n"
 
 
 @pytest.fixture(scope="module")
