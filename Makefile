@@ -47,7 +47,8 @@ SEED ?= 2016
 mutation-sample: install
 	@$(SYNC)
 	@[ -d mutants ] || $(MUTMUT) 'no.mutant.yet' > mutants.log 2>&1 || (tail -n 20 mutants.log; exit 1)
-	@$(BIN)/python tools/mutation_score.py --sample $(N) --seed $(SEED) > mutants-sample.txt
+	@# the sample is drawn once and kept, so a resumed run tests the same mutants (`make mutation-clean` draws anew)
+	@[ -s mutants-sample.txt ] || $(BIN)/python tools/mutation_score.py --sample $(N) --seed $(SEED) > mutants-sample.txt
 	$(MUTMUT) $$(cat mutants-sample.txt) > mutants.log 2>&1 || (tail -n 20 mutants.log; exit 1)
 	$(BIN)/python tools/mutation_score.py --names mutants-sample.txt
 
