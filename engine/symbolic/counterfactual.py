@@ -15,7 +15,9 @@ for this case (its thresholds, the national averages), and each piece is decided
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+import contextlib
+
+from typing import Any, Iterable, Iterator, Mapping
 
 import attrs
 import z3
@@ -159,6 +161,17 @@ def reading_of(pack: Pack, scope: str) -> tuple:
     return space, Reading(pack, scope, space), base_solver(space)
 
 
+@contextlib.contextmanager
+def _context(space: tuple | None) -> Iterator[None]:
+    """A kept reading answers in its own z3 context; without one, the analysis starts a fresh context."""
+    if space is None:
+        fresh_context()
+        yield
+    else:
+        with within(space[0]):
+            yield
+
+
 def readings_of(pack: Pack, scopes: Iterable[str]) -> dict[str, tuple]:
     """The pack read by z3 for each scope, in a new z3 context of their own, made in the scopes' order: the
     answers of many cases asked of them are then the same whatever the process did before (a reading made
@@ -183,10 +196,7 @@ def why_not(pack: Pack, record: dict, to: str | None = None, answers: int = 3, e
             space: tuple | None = None) -> WhyNot:
     """The smallest changes of the case's changeable facts that give another outcome (or `to`); `space` is a
     reading of the pack to reuse (`readings_of`), for many cases of one delivery."""
-    if space is None:
-        fresh_context()
-        return _why_not(pack, record, to, answers, engine, space)
-    with within(space[0]):
+    with _context(space):
         return _why_not(pack, record, to, answers, engine, space)
 
 
@@ -430,7 +440,5 @@ def _pieces(outcomes: list[tuple[Any, str]], ts: list[float]) -> list[Piece]:
 def still_needed(pack: Pack, record: dict, engine: Engine, space: tuple | None = None) -> dict:
     """What a record that hinges on missing data needs: the missing facts that could decide it, with the
     value ranges that give each outcome, and those that cannot decide it alone."""
-    if space is None:
-        return Needs(Setting(pack, record, engine, space)).run()
-    with within(space[0]):
+    with _context(space):
         return Needs(Setting(pack, record, engine, space)).run()

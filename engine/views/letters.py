@@ -19,6 +19,7 @@ from policy.model import Pack
 from .. import messages as M
 from ..core.results import Decision
 from ..core.runner import Engine
+from ..core.runner import NEEDED_SCOPES
 from ..symbolic.counterfactual import readings_of, why_not
 from ..symbolic.witness import Disagreement
 from .explain import needed_lines
@@ -119,7 +120,7 @@ class Letters:
         self.engine = self.engine or Engine(self.pack)
         kind = record["kind"]
         if not self.readings:
-            self.readings = readings_of(self.pack, [k for k in ("unit", "huvudman") if any(r.scope == k for r in self.pack.rules)])
+            self.readings = readings_of(self.pack, [k for k in NEEDED_SCOPES if any(r.scope == k for r in self.pack.rules)])
         try:
             result = why_not(self.pack, record, engine=self.engine, space=self.readings[kind])
         except Disagreement:
