@@ -20,6 +20,7 @@ from engine import messages
 from engine import ENGINE_VERSION
 from engine.app import TestsFail, agreement_records, case_record, delivery_records, mutate_pack, pack_test_results, write_delivery
 from engine.batch.output import AtomicFile, OutputError
+from engine.batch.backtest import NotRebuilt
 from engine.batch.backtest import backtest as run_backtest
 from engine.batch.decisionlog import DecisionLog, LogError
 from engine.batch.packtests import coverage, junit_xml
@@ -923,7 +924,10 @@ def backtest(ctx: click.Context, log_path: Path, to_ref: str, from_ref: str | No
     with _open_log(log_path) as log:
         if not log.runs():
             raise NotFound(f"the log {log_path} holds no run")
-        result = run_backtest(log, candidate, from_ref, deliveries, workers)
+        try:
+            result = run_backtest(log, candidate, from_ref, deliveries, workers)
+        except NotRebuilt as e:
+            raise click.ClickException(f"{log_path}: {e}") from None
     if not result.deliveries:
         raise NotFound("no logged run matches" + (f" --from {from_ref}" if from_ref else "")
                        + (f" --delivery {', '.join(deliveries)}" if deliveries else ""))

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
+import zlib
 
 import pytest
 from click.testing import CliRunner
@@ -74,3 +77,23 @@ def test_the_swedish_backtest_is_swedish(log):
     assert "(the round)" in english
     from engine.views.proofs import _BT
     assert "officer" not in _BT["sv"]["dropped"] and "handläggar" in _BT["sv"]["dropped"]
+
+
+def test_a_logged_delivery_that_cannot_be_rebuilt_is_an_error_naming_the_log_the_run_and_the_field(log, tmp_path):
+    """A log edited by hand (or damaged) is refused with the record and the field, exit 1, never a traceback."""
+    damaged = tmp_path / "damaged.sqlite"
+    shutil.copy(log, damaged)
+    db = sqlite3.connect(damaged)
+    run_id, seq, blob = db.execute("SELECT run_id, seq, record FROM records WHERE case_id = '48151623' "
+                                   "ORDER BY rowid DESC LIMIT 1").fetchone()
+    record = json.loads(zlib.decompress(blob))
+    record["input"]["facts"]["unit.pupils"] = "många"
+    db.execute("UPDATE records SET record = ? WHERE run_id = ? AND seq = ?",
+               (zlib.compress(json.dumps(record, ensure_ascii=False).encode()), run_id, seq))
+    db.commit()
+    db.close()
+    result = CliRunner().invoke(cli, ["backtest", "--log", str(damaged), "--to", "sbs@2.1.0", "--workers", "0"])
+    assert result.exit_code == 1 and not isinstance(result.exception, ValueError), result.output
+    assert str(damaged) in result.output and f"run {run_id}" in result.output
+    assert "SI-2016-1 cannot be rebuilt" in result.output
+    assert "unit 48151623: `unit.pupils` must be a number" in result.output

@@ -71,6 +71,10 @@ class Backtest:
                 "total": self.totals(), "parameters": self.parameters}
 
 
+class NotRebuilt(ValueError):
+    """A logged run whose records no longer make a valid delivery (a log edited by hand, or damaged)."""
+
+
 def rebuilt(records: list[dict]) -> dict:
     """The delivery a run decided, from its records: header, national averages, huvudmän and units."""
     units, huvudman = [], {}
@@ -140,7 +144,7 @@ def backtest(log: DecisionLog, to: Pack, before: str | None = None, deliveries: 
             diags = Diagnostics()
             doc = read_delivery(path, diags)
             if doc is None:
-                raise ValueError(f"the logged delivery {run['delivery']} cannot be rebuilt: "
+                raise NotRebuilt(f"run {run['run']}: the logged delivery {run['delivery']} cannot be rebuilt: "
                                  + "; ".join(d.message for d in diags.errors))
             new = delivery_records(to, doc, overrides, workers)
         changed = decision_changes(old, new)
