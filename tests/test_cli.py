@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import re
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -168,6 +169,20 @@ class TestEvaluate:
         assert "| Byskolan (48151725) | 212000-1051 | valbar | selection-criteria-met; small-unit åsidosatt av A. Andersson, undervisningsråd |  |" in result.stdout
         assert "### Strandskolan 4-6 (48151734)" in result.stdout  # each decision with its trace
         assert "utfall: manuell prövning — beror på okända uppgifter i selection-criteria-met" in result.stdout
+
+    def test_a_priority_with_decimals_is_written_the_swedish_way(self, run, tmp_path):
+        """A pack whose priority points have decimals: the Swedish reports write 110,5, the English 110.5."""
+        draft = tmp_path / "draft"
+        shutil.copytree(RULES / "sbs-2016-2.1", draft)
+        pack = (draft / "pack.yaml").read_text(encoding="utf-8")
+        edited = pack.replace("  priority_results:\n    unit: points\n    value: 10\n", "  priority_results:\n    unit: points\n    value: 10.5\n")
+        assert edited != pack
+        (draft / "pack.yaml").write_text(edited.replace("  version: 2.1.0\n", "  version: 2.1.1-draft\n"), encoding="utf-8")
+        args = ("--draft", str(draft), "evaluate", str(self.SAMPLE / "delivery.yaml"), "--pack", "sbs@2.1.1-draft", "--workers", "0")
+        sv = run(*args, "--format", "md").stdout
+        assert "| 1 | Storviks kommun (212000-1061) | föreslås | 110,5 | unit-from-underlag-eligible |" in sv
+        assert "110.5" not in sv
+        assert "| proposed | 110.5 |" in run(*args, "--format", "md", "--lang", "en").stdout
 
     def test_report_in_english_as_html(self, run):
         """--format html --lang en: one page, English headings and texts, each trace folded under its decision."""

@@ -79,7 +79,7 @@ class Summary:
 
 def _priority(d: Decision, lang: str) -> str:
     """A huvudman's priority; one that rests on rules whose truth is unknown says so, never shown as sure."""
-    p = "" if d.priority is None else M.number(d.priority, lang) if isinstance(d.priority, int) else str(d.priority)
+    p = "" if d.priority is None else M.number(d.priority, lang) if isinstance(d.priority, (int, float)) else str(d.priority)
     if d.priority_unknown:
         return f"{p} + {M.WORDS[lang]['priority_unknown']} ({', '.join(d.priority_unknown)})"
     return p
