@@ -176,3 +176,36 @@ def test_a_mapping_file_that_does_not_exist(tmp_path):
     diags = Diagnostics()
     assert read_delivery(_dir(tmp_path, "id;huvudman_id\n48151623;212000-0999\n"), diags, columns=tmp_path / "none.yaml") is None
     assert ["file_not_found"] == [e.code for e in diags.errors]
+    [e] = diags.errors
+    assert [f"{tmp_path / 'none.yaml'}: file_not_found: no such file",
+            "    hint: --columns names a YAML file of column names"] == e.render().splitlines()
+
+
+def test_a_part_the_mapping_does_not_have_is_named_at_its_key(tmp_path):
+    own = _own(tmp_path, "units:\n  Elevantal: pupils\nunit:\n  Skolform: school_form\n")
+    diags = Diagnostics()
+    assert read_delivery(_dir(tmp_path, "id;huvudman_id\n48151623;212000-0999\n"), diags, columns=own) is None
+    assert [f"{own}:3:1: schema_unknown_key: `unit` is not a part of a column mapping",
+            "    hint: did you mean `units`?"] == diags.errors[0].render().splitlines()
+
+
+def test_a_name_may_map_to_an_extra_column_but_not_to_extra_alone_nor_to_a_field_the_model_lacks(tmp_path):
+    """`extra.NAME` keeps a column out of evaluation; `extra.` alone and a made-up field are refused."""
+    d = _dir(tmp_path, "Skolenhetskod;huvudman_id;Kommentar\n48151623;212000-0999;ny rektor\n")
+    diags = Diagnostics()
+    doc = read_delivery(d, diags, columns=_own(tmp_path, "units:\n  Kommentar: extra.kommentar\n"))
+    assert [] == diags.errors and "48151623" == doc.units[0]["id"]  # kept out of evaluation
+    bad = _own(tmp_path, "units:\n  Kommentar: extra.\n  Elevantal: pupils_in_total\n")
+    diags = Diagnostics()
+    assert read_delivery(d, diags, columns=bad) is None
+    assert [(2, 14, "`Kommentar`: `extra.` is not a column of a unit"),
+            (3, 14, "`Elevantal`: `pupils_in_total` is not a column of a unit")] == \
+        [(e.location.line, e.location.column, e.message) for e in diags.errors]
+
+
+def test_a_header_that_adds_percent_to_a_name_of_the_mapping_holds_percentages(tmp_path):
+    """The mapping names `Examen inom 3 år`; the table's header says `Examen inom 3 år (%)`: 58 is read as 0,58."""
+    d = _dir(tmp_path, "Skolenhetskod;huvudman_id;Examen inom 3 år (%)\n48151623;212000-0999;58\n")
+    diags = Diagnostics()
+    doc = read_delivery(d, diags, columns=_own(tmp_path, "units:\n  Examen inom 3 år: results.share_degree_within_3y\n"))
+    assert [] == diags.errors and 0.58 == doc.units[0]["results"]["share_degree_within_3y"]

@@ -312,3 +312,97 @@ class TestNoGuessing:
         doc, errors = _read(_dir(tmp_path, f"id;huvudman_id;name\n48151623;212000-0999;Lind{char}skolan\n"))
         assert doc is None
         assert [f"units.csv:2:26: delivery_control_character: the file holds the control character U+{ord(char):04X}"] == [e.split("\n")[0] for e in errors]
+
+
+class TestTheFileItself:
+    """What is wrong with a table's file before any cell is read: named at the file, line 1."""
+
+    def test_an_empty_table(self, tmp_path):
+        doc, errors = _read(_dir(tmp_path, ""))
+        assert doc is None
+        assert ["units.csv:1:1: schema_missing_key: the table is empty; the first line names the columns"] == errors
+
+    def test_a_directory_where_the_table_should_be(self, tmp_path):
+        d = _dir(tmp_path, "id\n")
+        (d / "units.csv").unlink()
+        (d / "units.csv").mkdir()
+        doc, errors = _read(d)
+        assert doc is None and ["units.csv: file_unreadable: cannot read the file: Is a directory"] == errors
+
+    def test_a_table_too_large(self, tmp_path, monkeypatch):
+        from engine.inputs import tables
+        monkeypatch.setattr(tables, "MAX_TABLE_BYTES", 1024 * 1024)
+        d = _dir(tmp_path, "id;huvudman_id;name\n" + "48151623;212000-0999;Lindskolan\n" * 40000)
+        doc, errors = _read(d)
+        assert doc is None and ["units.csv: yaml_too_large: the file is larger than 1 MiB"] == errors
+
+    def test_utf16_is_named_at_the_start_of_the_file(self, tmp_path):
+        d = _dir(tmp_path, "id;huvudman_id\n48151623;212000-0999\n", encoding="utf-16")
+        doc, errors = _read(d)
+        assert doc is None and "units.csv:1:1: file_encoding: the file is UTF-16, not UTF-8" in [e.split("\n")[0] for e in errors]
+
+    def test_a_stray_byte_after_an_empty_first_line_is_on_its_own_line(self, tmp_path):
+        d = _dir(tmp_path, "")
+        (d / "units.csv").write_bytes("\nid;huvudman_id;name\n48151623;212000-0999;Åsen caf".encode() + b"\xe9\n")
+        doc, errors = _read(d)
+        assert doc is None
+        assert errors[0].startswith("units.csv:3:30: file_encoding: byte 0xE9 is not UTF-8")
+
+    def test_an_empty_line_between_rows_is_skipped_and_the_rows_after_it_are_read(self, tmp_path):
+        units = "id;huvudman_id;pupils\n48151623;212000-0999;310\n\n;;\n48151624;212000-0999;200\n"
+        doc, errors = _read(_dir(tmp_path, units))
+        assert [] == errors and ["48151623", "48151624"] == [u["id"] for u in doc.units]
+
+    def test_a_line_break_inside_a_quoted_cell_is_part_of_the_cell(self, tmp_path):
+        """The CSV is read as written: a name on two lines (CR LF inside quotes) keeps its line break, and the
+        next row is still numbered by the file's lines."""
+        units = 'id;huvudman_id;name;pupils\r\n48151623;212000-0999;"Lind\r\nskolan";310\r\n4815162;212000-0999;x;1\r\n'
+        d = _dir(tmp_path, "")
+        (d / "units.csv").write_bytes(units.encode())
+        doc, errors = _read(d)
+        assert ["units.csv:4:1: delivery_bad_id: unit 4815162: skolenhetskod `4815162` is not 8 digits"] == [e.split("\n")[0] for e in errors]
+        (d / "units.csv").write_bytes(units.replace("4815162;", "48151624;").encode())
+        doc, errors = _read(d)
+        assert [] == errors and "Lind\r\nskolan" == doc.units[0]["name"]
+
+    def test_a_sheet_with_blank_cells_beyond_its_header_is_read(self, tmp_path):
+        """Excel keeps cells that hold only spaces beyond the table: no column, no error."""
+        openpyxl = pytest.importorskip("openpyxl")
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        units = book.create_sheet("units")
+        units.append(["id", "huvudman_id", "pupils"])
+        units.append(["48151623", "212000-0999", 310, None, "  "])
+        book.create_sheet("huvudman").append(["id", "type"])
+        book["huvudman"].append(["212000-0999", "kommun"])
+        head = book.create_sheet("delivery")
+        for row in (["field", "value"], ["delivery.id", "SI-1"], ["delivery.date", "2016-01-28"],
+                    ["national_averages.merit_value_y9", 224.4]):
+            head.append(row)
+        path = tmp_path / "d.xlsx"
+        book.save(path)
+        diags = Diagnostics()
+        doc = read_delivery(path, diags)
+        assert [] == diags.errors and 310 == doc.units[0]["pupils"]
+        units.append(["48151624", "212000-0999", 200, None, "x"])
+        book.save(path)
+        diags = Diagnostics()
+        assert read_delivery(path, diags) is None and ["delivery_unknown_column"] == [e.code for e in diags.errors]
+
+    def test_a_delivery_sheet_without_national_averages_is_named_at_the_sheet(self, tmp_path):
+        openpyxl = pytest.importorskip("openpyxl")
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        book.create_sheet("units").append(["id", "huvudman_id"])
+        book["units"].append(["48151623", "212000-0999"])
+        book.create_sheet("huvudman").append(["id", "type"])
+        book["huvudman"].append(["212000-0999", "kommun"])
+        head = book.create_sheet("delivery")
+        for row in (["field", "value"], ["delivery.id", "SI-1"], ["delivery.date", "2016-01-28"]):
+            head.append(row)
+        path = tmp_path / "d.xlsx"
+        book.save(path)
+        diags = Diagnostics()
+        assert read_delivery(path, diags) is None
+        assert [f"{path}[delivery]:1:1: schema_missing_key: a delivery has no `national_averages`"] == \
+            [e.render().splitlines()[0] for e in diags.errors]
