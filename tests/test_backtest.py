@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 import zlib
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, RULES
 
 SAMPLE = FIXTURES / "sample" / "delivery.yaml"
 OVERRIDES = FIXTURES / "sample" / "overrides.yaml"
@@ -97,3 +98,33 @@ def test_a_logged_delivery_that_cannot_be_rebuilt_is_an_error_naming_the_log_the
     assert str(damaged) in result.output and f"run {run_id}" in result.output
     assert "SI-2016-1 cannot be rebuilt" in result.output
     assert "unit 48151623: `unit.pupils` must be a number" in result.output
+
+
+def test_a_candidate_without_an_overridden_rule_lists_the_overrides_it_cannot_apply(log, tmp_path):
+    """A draft that renames `small-unit` and raises its threshold for grundskola: the handläggare's set-aside
+    of `small-unit` cannot apply and is listed; the parameter is shown per school form, both sides."""
+    draft = tmp_path / "draft"
+    shutil.copytree(RULES / "sbs-2016-2.1", draft)
+    for path in [*draft.glob("rules/*.yaml"), *draft.glob("tests/*.yaml")]:
+        path.write_text(re.sub(r"\bsmall-unit\b", "small-unit-2", path.read_text(encoding="utf-8")), encoding="utf-8")
+    pack = (draft / "pack.yaml").read_text(encoding="utf-8")
+    edited = pack.replace("  version: 2.1.0\n", "  version: 2.1.1-draft\n").replace("      grundskola: 50\n", "      grundskola: 60\n")
+    assert edited.count("2.1.1-draft") == 1 and "grundskola: 60" in edited
+    (draft / "pack.yaml").write_text(edited, encoding="utf-8")
+    args = ["--draft", str(draft), "backtest", "--log", str(log), "--from", "sbs@2.1.0", "--to", "sbs@2.1.1-draft", "--workers", "0"]
+    sv = _run(*args).stdout
+    assert "  handläggarnas beslut som inte kan tillämpas (regeln saknas i sbs@2.1.1-draft): 48151725 small-unit\n" in sv
+    assert ("  small_unit_pupils: sbs@2.1.0 grundsarskola 10, grundskola 50, gymnasiesarskola 10, gymnasieskola 50"
+            " | sbs@2.1.1-draft grundsarskola 10, grundskola 60, gymnasiesarskola 10, gymnasieskola 50\n") in sv
+    en = _run(*args, "--lang", "en").stdout
+    assert "  officers' overrides that cannot apply (the rule is not in sbs@2.1.1-draft): 48151725 small-unit\n" in en
+    out = json.loads(_run(*args, "--format", "json").stdout)
+    assert [{"target": "48151725", "rule": "small-unit"}] == [
+        {k: o[k] for k in ("target", "rule")} for o in out["deliveries"][0]["overrides_not_applied"]]
+
+
+def test_a_page_with_no_change_says_so(log):
+    page = _run("backtest", "--log", str(log), "--from", "sbs@2.1.0", "--to", "sbs@2.1.0", "--format", "html").stdout
+    assert "<p>inga beslut ändras; föreslagna huvudmän: " in page
+    changed = _run("backtest", "--log", str(log), "--from", "sbs@2.0.0", "--to", "sbs@3.1.0", "--format", "html").stdout
+    assert re.search(r"<p>[1-9][0-9]* av 44 beslut ändras; föreslagna huvudmän: ", changed)

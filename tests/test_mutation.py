@@ -99,6 +99,7 @@ def test_survivors_are_shown_with_a_case_and_equivalents_proven(tiny):
     assert 40 == boundary.witness["facts"]["unit"]["pupils"]
     assert (boundary.witness["from"], boundary.witness["to"]) == ("eligible", "excluded")
     assert EQUIVALENT == by["outcomes.unit: manual_review ↔ not_eligible in the precedence"].status
+    assert "no case is decided otherwise (proven with z3)" == by["outcomes.unit: manual_review ↔ not_eligible in the precedence"].by
     assert KILLED == by["small-unit: outcome excluded → eligible"].status
     assert by["small-unit: outcome excluded → eligible"].by == "a small grundskola is excluded"
     assert 0 < run.score < 1 and run.scored == run.count(KILLED) + run.count(SURVIVED)
@@ -149,9 +150,10 @@ def test_mutation_needs_passing_tests(tiny):
 
 def test_the_rounds_capacity_is_beyond_a_case():
     """A parameter only the round's capacity reads cannot be shown by one case: listed apart, not a survivor."""
-    run = run_mutation(_pack(RULES / "sbs-2015-1.1"), workers=0, only=("parameter",))
+    run = run_mutation(_pack(RULES / "sbs-2016-2.1"), workers=0, only=("parameter",))
     rounds = [o for o in run.outcomes if o.status == ROUND]
-    assert all(o.mutant.parameter == "round_capacity" for o in rounds)
+    assert rounds and all(o.mutant.parameter == "round_capacity" for o in rounds)
+    assert {"only the round's capacity reads this parameter: no test of one case can show it"} == {o.by for o in rounds}
 
 
 def test_workers_give_what_one_process_gives(tiny):
@@ -205,3 +207,31 @@ def test_options_that_do_not_go_together(tiny):
     assert 2 == CliRunner().invoke(cli, ["test", str(tiny), "--suggest"]).exit_code
     result = CliRunner().invoke(cli, ["test", str(tiny), "--mutate", "-k", "small"])
     assert 2 == result.exit_code and "-k, -v and --junit do not apply" in result.output
+
+
+def test_the_score_line_counts_one_mutant_and_many(tiny):
+    from engine.views.mutation import score_text
+    assert score_text(run_mutation(_pack(tiny), workers=0, only=("rule",))).startswith("tiny@1.0.0: 1 mutant; 1 killed, 0 survived")
+    assert score_text(run_mutation(_pack(tiny), workers=0, only=("comparator",))).startswith("tiny@1.0.0: 2 mutants; ")
+
+
+def test_a_priority_no_test_states_is_shown_and_a_test_suggested_that_states_it(tmp_path):
+    """The 2016 pack with every `priority:` expectation taken out of its tests: moving a priority parameter
+    survives; the survivor is shown with the priorities the case gets, and the suggested test expects the
+    pack's priority (without it, the suggestion would not kill the mutant)."""
+    import re
+    import shutil
+    from engine.views.mutation import mutation_text
+    draft = tmp_path / "p"
+    shutil.copytree(RULES / "sbs-2016-2.1", draft)
+    for path in draft.glob("tests/*.yaml"):
+        path.write_text(re.sub(r"(?m)^ *priority: .*\n", "", path.read_text(encoding="utf-8")), encoding="utf-8")
+    run = run_mutation(_pack(draft), workers=0, suggest=True, only=("parameter",))
+    by = {o.mutant.description: o for o in run.outcomes}
+    moved = by["parameter priority_results: 10 → 11 (+ 1)"]
+    assert SURVIVED == moved.status
+    before, after = moved.witness["priority"]
+    assert after == before + 1
+    assert {"outcome": "proposed", "priority": before} == {k: moved.suggestion["expect"][k] for k in ("outcome", "priority")}
+    line = next(line for line in mutation_text(run).splitlines() if "priority_results: 10 → 11" in line)
+    assert line.endswith(f" — a huvudman case: proposed → proposed, priority {before} → {after}")

@@ -64,6 +64,7 @@ def test_a_masked_rule_has_a_witness_where_it_fires_and_another_rule_decides(pla
     got = _evaluate(pack, f["witness"])
     assert got.statuses["small-special-school"] == "fired"
     assert got.outcome == "excluded" == f["witness"]["expect"]["outcome"]
+    assert "check_masked: small-special-school" == f["witness"]["name"]  # a test to paste, named by the finding
     assert "`state-school`" in f["message"]
 
 
@@ -222,3 +223,12 @@ def test_a_context_fact_stated_null_in_a_test_is_unknown(tmp_path):
         "    expect: {outcome: manual_review, unknown: [same-building-complement]}\n", encoding="utf-8")
     result = _run("test", str(pack_dir))
     assert "1 test, 1 passed" in result.stdout, result.stdout
+
+
+def test_a_pack_without_findings_says_so(tmp_path):
+    from .test_mutation import TINY
+    (tmp_path / "pack.yaml").write_text(TINY.replace("precedence: [excluded, manual_review, eligible, not_eligible]",
+                                                     "precedence: [excluded, manual_review, eligible]"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(tmp_path)])
+    assert result.exit_code == 0 and "" == result.stdout
+    assert "tiny@1.0.0: no findings\n" == result.stderr

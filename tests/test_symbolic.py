@@ -133,3 +133,21 @@ def test_z3_reading_agrees_on_every_record_of_the_sample(shipped, tmp_path):
         # a huvudman record's outcome is the round's (proposed may become waitlisted); compare before the round
         cases = [(case_of(r), {**r, "outcome": "proposed" if r["outcome"] == "waitlisted" else r["outcome"]}) for r in mine]
         assert _agree(pack, kind, cases) == len(mine)
+
+
+def test_conditions_in_check_messages_read_as_a_reviewer_writes_them():
+    """`sbs check` names the parts of a condition it blames: true/false in lower case, a national average
+    or another fact with its ratio, and anything nested as the pack's own JSON, Swedish letters as written."""
+    from engine.symbolic.check import _describe
+    from policy.model import Any_, Compare, FactRef, Literal, NationalAverage, ParamRef
+    assert "huvudman.in_newcomer_programme = true" == _describe(Compare("huvudman.in_newcomer_programme", "eq", Literal(True)))
+    assert "huvudman.type = enskild" == _describe(Compare("huvudman.type", "eq", Literal("enskild")))
+    assert "unit.pupils < small_unit_pupils" == _describe(Compare("unit.pupils", "lt", ParamRef("small_unit_pupils")))
+    assert "unit.results.merit_value_y9 < the national average of merit_value_y9 × spread_below_ratio" == \
+        _describe(Compare("unit.results.merit_value_y9", "lt", NationalAverage("merit_value_y9", "spread_below_ratio")))
+    assert "unit.results.merit_value_y9 < the national average of merit_value_y9" == \
+        _describe(Compare("unit.results.merit_value_y9", "lt", NationalAverage("merit_value_y9")))
+    assert "units.low_results > units.results_not_low × generally_low_ratio" == \
+        _describe(Compare("units.low_results", "gt", FactRef("units.results_not_low", "generally_low_ratio")))
+    nested = _describe(Any_((Compare("insats.programme", "in", (Literal("Läslyftet"), Literal("Matematiklyftet"))),)))
+    assert '{"any": [{"fact": "insats.programme", "in": ["Läslyftet", "Matematiklyftet"]}]}' == nested

@@ -116,6 +116,15 @@ def test_the_outcome_the_case_has_is_not_an_answer():
     assert "→" not in result.stdout
 
 
+def test_a_case_without_a_name_is_named_by_its_id_alone(tmp_path):
+    delivery = tmp_path / "d.yaml"
+    text = SAMPLE.read_text(encoding="utf-8").replace("    name: Granbyskolan 7-9\n", "", 1)
+    assert text != SAMPLE.read_text(encoding="utf-8")
+    delivery.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["explain", str(delivery), "48151711", "--why-not", "--to", "not_eligible", "--lang", "en"])
+    assert result.exit_code == 0 and "48151711 is already not eligible.\n" == result.stdout
+
+
 def test_a_reading_kept_for_many_cases_answers_after_other_analyses(records):
     """A reading made once for a delivery's cases (the letters, what is still needed) answers in its own z3
     context even after another analysis started a new one: no context mismatch, as few changes as before
