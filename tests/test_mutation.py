@@ -12,7 +12,7 @@ from engine.batch.mutation import EQUIVALENT, KILLED, ROUND, SURVIVED, run_mutat
 from policy import Diagnostics, load_pack
 from policy.mutate import mutants
 
-from .conftest import RULES
+from .conftest import FIXTURES, RULES
 
 TINY = """\
 pack:
@@ -235,3 +235,65 @@ def test_a_priority_no_test_states_is_shown_and_a_test_suggested_that_states_it(
     assert {"outcome": "proposed", "priority": before} == {k: moved.suggestion["expect"][k] for k in ("outcome", "priority")}
     line = next(line for line in mutation_text(run).splitlines() if "priority_results: 10 → 11" in line)
     assert line.endswith(f" — a huvudman case: proposed → proposed, priority {before} → {after}")
+
+
+def test_every_edit_of_a_pack_with_each_kind_of_node():
+    """The whole catalogue of a small pack with a `not`, in-lists of three and of one, a share, a count and a
+    priority written as a number: what is edited, and what is not (an in-list of one item is never emptied, a
+    share never doubled past 1)."""
+    pack = _pack(FIXTURES / "mutate" / "edges.yaml")
+    made = [(m.operator, m.description) for m, ok in mutants(pack) if ok]
+    assert made == [
+        ("all_any", "out-of-scope: all → any (2 conditions)"),
+        ("drop_condition", "out-of-scope: `unit.school_form in [forskola, forskoleklass, fritidshem]` dropped from all"),
+        ("drop_condition", "out-of-scope: `not (unit.pupils lt parameter small_unit_pupils)` dropped from all"),
+        ("comparator", "out-of-scope: in → not_in on unit.school_form against [forskola, forskoleklass, fritidshem]"),
+        ("in_list", "out-of-scope: `forskola` dropped from the in list of unit.school_form"),
+        ("in_list", "out-of-scope: `forskoleklass` dropped from the in list of unit.school_form"),
+        ("in_list", "out-of-scope: `fritidshem` dropped from the in list of unit.school_form"),
+        ("not", "out-of-scope: `not` removed from `unit.pupils lt parameter small_unit_pupils`"),
+        ("comparator", "out-of-scope: lt → le on unit.pupils against parameter small_unit_pupils"),
+        ("outcome", "out-of-scope: outcome excluded → eligible"),
+        ("outcome", "out-of-scope: outcome excluded → not_eligible"),
+        ("outcome", "out-of-scope: outcome excluded → manual_review"),
+        ("rule", "out-of-scope: rule removed"),
+        ("all_any", "special: all → any (2 conditions)"),
+        ("drop_condition", "special: `unit.school_form in [specialskola]` dropped from all"),
+        ("drop_condition", "special: `unit.results.share_eligible_vocational_y9 lt parameter low_share` dropped from all"),
+        ("comparator", "special: in → not_in on unit.school_form against [specialskola]"),
+        ("comparator", "special: lt → le on unit.results.share_eligible_vocational_y9 against parameter low_share"),
+        ("outcome", "special: outcome not_eligible → eligible"),
+        ("outcome", "special: outcome not_eligible → excluded"),
+        ("outcome", "special: outcome not_eligible → manual_review"),
+        ("rule", "special: rule removed"),
+        ("comparator", "none-in-underlag: lt → le on units.in_underlag against parameter min_units"),
+        ("outcome", "none-in-underlag: outcome not_proposed → proposed"),
+        ("outcome", "none-in-underlag: outcome not_proposed → manual_review"),
+        ("rule", "none-in-underlag: rule removed"),
+        ("comparator", "newcomer: eq → ne on huvudman.in_newcomer_programme against false"),
+        ("priority", "newcomer: priority 10 → 11 (+ 1)"),
+        ("priority", "newcomer: priority 10 → 9 (− 1)"),
+        ("priority", "newcomer: priority 10 → 20 (× 2)"),
+        ("rule", "newcomer: rule removed"),
+        ("parameter", "parameter low_share: 0.6 → 0.61 (+ 0.01)"),
+        ("parameter", "parameter low_share: 0.6 → 0.59 (− 0.01)"),
+        ("parameter", "parameter min_units: 1 → 2 (+ 1)"),
+        ("parameter", "parameter min_units: 1 → 0 (− 1)"),
+        ("parameter", "parameter small_unit_pupils: 40 → 41 (+ 1)"),
+        ("parameter", "parameter small_unit_pupils: 40 → 39 (− 1)"),
+        ("parameter", "parameter small_unit_pupils: 40 → 80 (× 2)"),
+        ("precedence", "outcomes.huvudman: manual_review ↔ not_proposed in the precedence"),
+        ("precedence", "outcomes.huvudman: manual_review ↔ proposed in the precedence"),
+        ("precedence", "outcomes.huvudman: not_proposed ↔ proposed in the precedence"),
+        ("precedence", "outcomes.unit: excluded ↔ manual_review in the precedence"),
+        ("precedence", "outcomes.unit: excluded ↔ eligible in the precedence"),
+        ("precedence", "outcomes.unit: excluded ↔ not_eligible in the precedence"),
+        ("precedence", "outcomes.unit: manual_review ↔ eligible in the precedence"),
+        ("precedence", "outcomes.unit: manual_review ↔ not_eligible in the precedence"),
+        ("precedence", "outcomes.unit: eligible ↔ not_eligible in the precedence"),
+    ]
+    by = {m.description: m for m, _ in mutants(pack)}
+    dropped = by["out-of-scope: `forskola` dropped from the in list of unit.school_form"].pack.rules[0].when.items[0]
+    assert ("forskoleklass", "fritidshem") == tuple(lit.value for lit in dropped.right)
+    doubled = by["newcomer: priority 10 → 20 (× 2)"].pack.rules[3].then.priority
+    assert 20 == doubled
