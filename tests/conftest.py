@@ -53,6 +53,12 @@ def codes(diags: Diagnostics) -> list[str]:
     return [d.code for d in diags.errors]
 
 
+#: The scope of fixtures that build an output several tests read (a delivery's records, letters, a log).
+#: In a mutation run (`make mutation…` sets SBS_MUTATION) each test builds its own: mutmut maps a test to
+#: the code it ran, and a fixture shared by a module would be mapped to the module's first test alone, so
+#: a mutant of that code would be run against that one test and "survive" every other.
+SHARED = "function" if os.environ.get("SBS_MUTATION") else "module"
+
 @pytest.fixture(scope="session")
 def host():
     """One durable_rules host for the test session (rulesets get unique names per pack hash)."""

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 
-from .conftest import FIXTURES, RULES
+from .conftest import FIXTURES, RULES, SHARED
 
 SAMPLE = FIXTURES / "sample" / "delivery.yaml"
 OVERRIDES = FIXTURES / "sample" / "overrides.yaml"
@@ -22,7 +22,7 @@ def _run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def log(tmp_path_factory):
     path = tmp_path_factory.mktemp("bt") / "decisions.sqlite"
     assert _run("evaluate", str(SAMPLE), "--overrides", str(OVERRIDES), "--log", str(path), "--workers", "0").exit_code == 0

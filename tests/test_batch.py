@@ -17,7 +17,7 @@ from engine.inputs.overrides import read_overrides
 from engine.core.record import dumps
 from policy import Diagnostics, load_pack
 
-from .conftest import FIXTURES, ROOT, RULES
+from .conftest import FIXTURES, ROOT, RULES, SHARED
 
 SAMPLE = FIXTURES / "sample"
 GOLDEN = SAMPLE / "decisions.golden.json"
@@ -39,7 +39,7 @@ def _decisions(records: list[dict]) -> list[dict]:
              "overrides": [o["rule"] + ":" + o["action"] for o in r.get("overrides", [])]} for r in records]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def sample_records():
     doc, pack, ov = _load()
     return list(evaluate_delivery(Engine(pack), doc, ov))

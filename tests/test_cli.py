@@ -184,6 +184,15 @@ class TestEvaluate:
         assert "110.5" not in sv
         assert "| proposed | 110.5 |" in run(*args, "--format", "md", "--lang", "en").stdout
 
+    def test_a_name_on_two_lines_stays_on_one_line_in_the_markdown_report(self, run, tmp_path):
+        """A name with a line break (a CSV cell written on two lines) would end a table row or a heading early."""
+        delivery = tmp_path / "d.yaml"
+        text = (self.SAMPLE / "delivery.yaml").read_text(encoding="utf-8")
+        delivery.write_text(text.replace("    name: Lindskolan 7-9\n", '    name: "Lindskolan\\r\\n7-9"\n', 1), encoding="utf-8")
+        report = run("evaluate", str(delivery), "--format", "md", "--workers", "0").stdout
+        assert "| Lindskolan 7-9 (48151623) | 212000-0999 | valbar | selection-criteria-met |  |" in report
+        assert "### Lindskolan 7-9 (48151623)\n" in report
+
     def test_report_in_english_as_html(self, run):
         """--format html --lang en: one page, English headings and texts, each trace folded under its decision."""
         result = run("evaluate", str(self.SAMPLE / "delivery.yaml"), "--format", "html", "--lang", "en")

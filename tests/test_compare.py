@@ -14,14 +14,14 @@ from policy import Diagnostics
 from policy.model import Expectation, TestCase
 from policy.registry import Registry
 
-from .conftest import RULES
+from .conftest import RULES, SHARED
 
 
 def _run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def shipped():
     return Registry.load([RULES], Diagnostics())
 

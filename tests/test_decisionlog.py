@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from cli.main import cli
 from engine.batch.decisionlog import MIGRATIONS, SCHEMA_VERSION, DecisionLog, LogError
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, SHARED
 
 SAMPLE = FIXTURES / "sample" / "delivery.yaml"
 
@@ -25,7 +25,7 @@ def _run(*args: str, **kw):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False, **kw)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def logged(tmp_path_factory):
     path = tmp_path_factory.mktemp("log") / "decisions.sqlite"
     assert _run("evaluate", str(SAMPLE), "--log", str(path), "--workers", "0", "--format", "md").exit_code == 0

@@ -13,7 +13,7 @@ from engine import Engine, unit_case
 from engine.inputs.overrides import Override
 from engine.core.record import dumps
 
-from .conftest import ROOT, statuses_of
+from .conftest import ROOT, SHARED, statuses_of
 
 FORMS = """\
 parameters:
@@ -150,7 +150,7 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def forms_engine(tmp_path_factory):
     from policy import Diagnostics, load_pack
 
@@ -225,7 +225,7 @@ def _unit(**kw):
     return unit_case({"unit": {**BASE, "id": "48151623", **kw}})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def decide_engine(tmp_path_factory):
     from policy import Diagnostics, load_pack
 

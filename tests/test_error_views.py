@@ -63,6 +63,7 @@ def test_the_workbook_counts_the_error_and_codes_it(broken_case, tmp_path):
     rows = [list(r) for r in book["Beslut"].iter_rows(values_only=True)]
     row = next(r for r in rows if r[1] == BROKEN)
     assert "error" == row[5] and row[4] != "valbar"
+    assert row[rows[0].index("Prioritet")] is None  # no priority: an empty cell, never the word None
     counts = {(r[0], r[2]): r[3] for r in book["Sammanfattning"].iter_rows(values_only=True) if r and len(r) > 3 and isinstance(r[3], int)}
     assert counts[("skolenhet", "error")] == 1
     records = [json.loads(line) for line in _evaluate(broken_case).splitlines()]

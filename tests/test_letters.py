@@ -8,13 +8,13 @@ from click.testing import CliRunner
 
 from cli.main import cli
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, SHARED
 
 SAMPLE = FIXTURES / "sample" / "delivery.yaml"
 OVERRIDES = FIXTURES / "sample" / "overrides.yaml"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def letters(tmp_path_factory):
     out = tmp_path_factory.mktemp("letters") / "brev"
     result = CliRunner().invoke(cli, ["evaluate", str(SAMPLE), "--overrides", str(OVERRIDES), "--format", "letters",
@@ -80,3 +80,18 @@ def test_letters_do_not_depend_on_what_the_process_did_before(tmp_path):
                   ["explain", str(FIXTURES / "sample" / "delivery.yaml"), "48151711", "--why-not"]):
         CliRunner().invoke(cli, other, catch_exceptions=False)
     assert first == letters(tmp_path / "b")
+
+
+def test_a_name_on_two_lines_stays_in_its_heading(tmp_path):
+    """A name with a line break (a CSV cell on two lines) would cut the letter's heading in two."""
+    delivery = tmp_path / "d.yaml"
+    text = SAMPLE.read_text(encoding="utf-8")
+    text = text.replace("    name: Lindskolan 7-9\n", '    name: "Lindskolan\\r\\n7-9"\n', 1)
+    text = text.replace("name: Västerå kommun,", 'name: "Västerå\\nkommun",', 1)
+    delivery.write_text(text, encoding="utf-8")
+    out = tmp_path / "brev"
+    assert CliRunner().invoke(cli, ["evaluate", str(delivery), "--format", "letters", "--out", str(out), "--workers", "0"]).exit_code == 0
+    md = (out / "212000-0999.md").read_text(encoding="utf-8")
+    assert "### Lindskolan 7-9 (48151623): valbar.\n" in md and "**Västerå kommun (212000-0999)**\n" in md
+    page = (out / "212000-0999.html").read_text(encoding="utf-8")
+    assert "<h3>Lindskolan 7-9 (48151623): valbar.</h3>" in page

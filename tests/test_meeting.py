@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, SHARED
 
 SAMPLE = FIXTURES / "sample" / "delivery.yaml"
 OVERRIDES = FIXTURES / "sample" / "overrides.yaml"
@@ -20,14 +20,14 @@ def _run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def page():
     result = _run("evaluate", str(SAMPLE), "--overrides", str(OVERRIDES), "--format", "html", "--workers", "0")
     assert result.exit_code == 0
     return result.stdout
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def records():
     out = _run("evaluate", str(SAMPLE), "--overrides", str(OVERRIDES), "--workers", "0").stdout
     return [json.loads(line) for line in out.splitlines()]
@@ -95,7 +95,7 @@ def test_english(records):
     assert '<html lang="en">' in page and "The round" in page and "Decided by" in page
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def register_dir(tmp_path_factory):
     from bench.register import register
     tmp = tmp_path_factory.mktemp("paged")
@@ -132,7 +132,7 @@ def test_a_large_delivery_needs_a_directory(register_dir):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def browser():
     if CHROMIUM is None:
         pytest.skip("no chromium on this machine (.ci/run installs Debian's chromium)")

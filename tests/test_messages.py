@@ -15,7 +15,7 @@ from engine.inputs.overrides import read_overrides
 from engine.views.render import html, markdown
 from policy import Diagnostics, Registry
 
-from .conftest import FIXTURES, RULES
+from .conftest import FIXTURES, RULES, SHARED
 
 
 class TestCatalogue:
@@ -116,7 +116,7 @@ def _words(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[A-Za-zÅÄÖåäöÉé]+", CODE.sub(" ", text))}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def outputs() -> dict[str, list[str]]:
     """Swedish and English views of every record of the sample, with each pack in force or replaced."""
     diags = Diagnostics()

@@ -15,7 +15,7 @@ from engine.views.explain import explain_text
 from policy import Diagnostics
 from policy.registry import Registry
 
-from .conftest import FIXTURES, RULES
+from .conftest import FIXTURES, RULES, SHARED
 
 SAMPLE = FIXTURES / "sample" / "delivery.yaml"
 
@@ -24,7 +24,7 @@ def _run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def records():
     return {r["id"]: r for r in map(json.loads, _run("evaluate", str(SAMPLE), "--workers", "0").stdout.splitlines())}
 

@@ -8,7 +8,7 @@ import pytest
 from engine.inputs.overrides import read_overrides
 from policy import Diagnostics, load_pack
 
-from .conftest import RULES
+from .conftest import RULES, SHARED
 
 TARGETS = {"48151623": "unit", "212000-0999": "huvudman"}
 GOOD = """\
@@ -21,7 +21,7 @@ GOOD = """\
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def pack():
     return load_pack(RULES / "sbs-2016", Diagnostics())
 

@@ -16,7 +16,7 @@ from engine.symbolic.check import check_pack
 from policy import Diagnostics, load_pack
 from policy.model import Expectation, TestCase
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, SHARED
 
 PLANTED = FIXTURES / "check" / "planted.yaml"
 
@@ -25,7 +25,7 @@ def _run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def planted():
     pack = load_pack(PLANTED, Diagnostics())
     found = _run("check", str(PLANTED), "--format", "json")

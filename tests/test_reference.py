@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 
-from .conftest import ROOT
+from .conftest import ROOT, SHARED
 
 REFERENCE = Path("fixtures") / "reference"
 SAMPLE = ["fixtures/sample/delivery.yaml", "--pack", "sbs@2.1.0", "--overrides", "fixtures/sample/overrides.yaml"]
@@ -136,7 +136,7 @@ def test_the_mutants_of_a_pack_are_the_reference(pack, at_root):
     assert reference.read_text(encoding="utf-8") == "\n".join(lines) + "\n"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def logged(tmp_path_factory):
     """A decision log of the sample decided by sbs@2.0.0 (paths relative to the project)."""
     path = tmp_path_factory.mktemp("log") / "decisions.sqlite"

@@ -8,7 +8,7 @@ from engine.core.record import detail_json
 from engine.core.results import EVENT_KINDS, Decision, Event, detail_of
 from policy import Diagnostics, load_pack
 
-from .conftest import RULES
+from .conftest import RULES, SHARED
 
 UNIT = {"unit": {"id": "48151623", "huvudman_id": "212000-0999", "school_form": "grundskola", "grades": "7-9", "pupils": 310,
                  "in_underlag": True, "results": {"merit_value_y9": 198.5}},
@@ -17,7 +17,7 @@ UNIT = {"unit": {"id": "48151623", "huvudman_id": "212000-0999", "school_form": 
         "national_averages": {"merit_value_y9": 224.4}}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def record():
     return Engine(load_pack(RULES / "sbs-2016-2.1", Diagnostics())).evaluate(unit_case(UNIT))
 

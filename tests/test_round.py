@@ -8,7 +8,7 @@ from engine.inputs.case import Aggregated
 from engine.batch.round import rank_round
 from policy import Diagnostics, load_pack
 
-from .conftest import RULES
+from .conftest import RULES, SHARED
 
 PROPOSED = {"units.count": 1, "units.in_underlag": 1, "units.eligible": 1, "units.eligible_in_underlag": 1,
             "units.manual_review": 0, "units.manual_review_in_underlag": 0, "units.deferred_in_underlag": 0,
@@ -16,7 +16,7 @@ PROPOSED = {"units.count": 1, "units.in_underlag": 1, "units.eligible": 1, "unit
             "units.results_well_above": 0, "units.fine_open": 0, "units.fine": 0}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def engine():
     return Engine(load_pack(RULES / "sbs-2016-2.1", Diagnostics()))
 

@@ -8,7 +8,7 @@ import yaml
 from policy import pack_schema
 from policy import parse as P
 
-from .conftest import FIXTURES, RULES
+from .conftest import FIXTURES, RULES, SHARED
 
 
 class _NoDates(yaml.SafeLoader):
@@ -24,7 +24,7 @@ def _doc(path):
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDates)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def validator():
     schema = pack_schema()
     jsonschema.Draft202012Validator.check_schema(schema)

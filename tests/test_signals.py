@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, SHARED
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")]
 
@@ -37,7 +37,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def register(tmp_path_factory):
     sys.path.insert(0, str(ROOT))
     from bench.register import register as build

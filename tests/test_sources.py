@@ -8,7 +8,7 @@ import pytest
 
 from policy import Diagnostics, Registry
 
-from .conftest import ROOT, RULES
+from .conftest import ROOT, RULES, SHARED
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 FILES = {"GP2016": "001_216eaeb885a38d9b.txt", "VAX2016": "003_ce86daed89d4dab4.txt", "DAH2017": "000_89f1437e9cef2e5f.txt",
@@ -23,7 +23,7 @@ def _norm(text: str, fold: bool) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def in_force():
     registry = Registry.load([RULES], Diagnostics())
     return [p for p in registry.packs if p.ref not in registry.replaced]

@@ -16,6 +16,7 @@ from engine.symbolic.witness import base_solver
 from policy import Diagnostics, load_pack
 
 from . import strategies as S
+from .conftest import SHARED
 
 HOST = QuietHost()
 TRUTH = {"true": True, "false": False, "unknown": None}
@@ -54,7 +55,7 @@ def test_z3_reading_agrees_with_both_evaluators(tmp_path_factory, conds, cases):
         assert reading.outcomes[model.eval(reading.outcome, model_completion=True).as_long()] == record["outcome"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def shipped():
     from policy.registry import Registry
     from .conftest import RULES

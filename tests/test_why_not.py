@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, SHARED
 
 SAMPLE = FIXTURES / "sample" / "delivery.yaml"
 
@@ -20,7 +20,7 @@ def _run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def records():
     out = _run("evaluate", str(SAMPLE), "--workers", "0")
     return {r["id"]: r for r in map(json.loads, out.stdout.splitlines())}

@@ -79,15 +79,17 @@ def test_a_workbook_needs_a_file(tmp_path):
     assert 2 == result.exit_code and "give --out FILE" in result.output
 
 
-def test_a_name_that_is_a_formula_stays_text(tmp_path):
-    """A unit named `=HYPERLINK(…)` is shown as written, never run by Excel."""
-    text = SAMPLE.read_text(encoding="utf-8").replace("name: Lindskolan 7-9\n", "name: '=HYPERLINK(\"http://x\")'\n", 1)
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+46 8 123", "-1+2", "@SUM(A1)"])
+def test_a_name_that_is_a_formula_stays_text(tmp_path, name):
+    """A unit named `=HYPERLINK(…)` (or starting with +, - or @, which Excel reads as a formula too) is shown as
+    written, never run by Excel."""
+    text = SAMPLE.read_text(encoding="utf-8").replace("name: Lindskolan 7-9\n", f"name: '{name}'\n", 1)
     d = tmp_path / "d.yaml"
     d.write_text(text, encoding="utf-8")
     out = tmp_path / "x.xlsx"
     assert 0 == CliRunner().invoke(cli, ["evaluate", str(d), "--format", "xlsx", "--out", str(out), "--workers", "0"]).exit_code
     row = next(r for r in _rows(out, "Beslut") if r[1] == "48151623")
-    assert "=HYPERLINK(\"http://x\")" == row[2]  # as written, no apostrophe
+    assert name == row[2]  # as written, no apostrophe
     cell = next(c for c in openpyxl.load_workbook(out)["Beslut"]["C"] if c.value == row[2])
     assert "s" == cell.data_type and cell.quotePrefix  # text Excel will not run, even when the cell is edited
 
@@ -103,3 +105,17 @@ def test_an_unknown_priority_is_marked_in_the_decisions(tmp_path):
     records = [json.loads(line) for line in CliRunner().invoke(cli, ["evaluate", str(SAMPLE), "--workers", "0"]).stdout.splitlines()]
     unknown = {r["id"] for r in records if r.get("priority_unknown")}
     assert unknown and unknown == {row[1] for row in rows[1:] if row[column]}
+
+
+def test_a_delivery_of_huvudmän_alone_has_no_unit_counts(tmp_path):
+    """A delivery with no units gives a summary of huvudmän alone."""
+    import yaml
+    doc = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    doc["units"] = []
+    d = tmp_path / "huvudman-only.yaml"
+    d.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "h.xlsx"
+    result = CliRunner().invoke(cli, ["evaluate", str(d), "--format", "xlsx", "--out", str(out), "--workers", "0"])
+    assert 0 == result.exit_code, result.output
+    counts = [r for r in _rows(out, "Sammanfattning") if r and len(r) > 3 and isinstance(r[3], int)]
+    assert counts and {"huvudman"} == {r[0] for r in counts} and 14 == sum(r[3] for r in counts)

@@ -15,13 +15,13 @@ from engine.core.record import dumps
 from engine.batch.workers import WorkerPool
 from policy import Diagnostics, load_pack
 
-from .conftest import FIXTURES, RULES
+from .conftest import FIXTURES, RULES, SHARED
 
 
 HANGS, CRASHES = "48151631", "48151652"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=SHARED)
 def setup():
     diags = Diagnostics()
     doc = read_delivery(FIXTURES / "sample" / "delivery.yaml", diags)

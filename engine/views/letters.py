@@ -138,7 +138,7 @@ class Letters:
         huvudman = next((r for r in records if r["kind"] == "huvudman"), None)
         first = records[0]
         facts = first["input"]["facts"]
-        name = self.names.get(owner) or facts.get("huvudman.name", "")
+        name = M.one_line(self.names.get(owner) or facts.get("huvudman.name", ""))
         out = [f"# {t['title']}", "", f"**{name} ({owner})**", "",
                t["intro"].format(name=name, id=owner, delivery=facts.get("delivery.id", ""), date=facts.get("delivery.date", ""),
                                  pack=f"{first['pack']['id']}@{first['pack']['version']}"), ""]
@@ -158,7 +158,7 @@ class Letters:
             out += [f"## {t['units']}", ""]
             for r in units:
                 d = Decision.of(r)
-                out.append(f"### {t['unit_line'].format(name=d.name, id=d.id, outcome=M.outcome(d.outcome, lang))}")
+                out.append(f"### {t['unit_line'].format(name=M.one_line(d.name), id=d.id, outcome=M.outcome(d.outcome, lang))}")
                 out.append("")
                 out += [f"- {x}" for x in self._reasons(d)]
                 if d.needed:

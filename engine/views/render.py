@@ -176,8 +176,13 @@ def _md_text(text: object) -> str:
     return _html.escape(str(text), quote=False)
 
 
+def _md_line(text: object) -> str:
+    """Text from a delivery on one line (a table cell, a heading): a line break in a name would end it early."""
+    return M.one_line(_md_text(text))
+
+
 def _md_cell(text: object) -> str:
-    return _md_text(text).replace("|", "\\|").replace("\n", " ")
+    return _md_line(text).replace("|", "\\|")
 
 
 def _fence(text: str) -> str:
@@ -200,7 +205,7 @@ def markdown_parts(m: dict[str, Any]) -> Iterator[str]:
     yield "\n".join(out) + "\n"
     for heading, text in m["traces"]:
         fence = _fence(text)
-        yield "\n".join([f"### {_md_text(heading)}", "", f"{fence}text", text.rstrip("\n"), fence, ""]) + "\n"
+        yield "\n".join([f"### {_md_line(heading)}", "", f"{fence}text", text.rstrip("\n"), fence, ""]) + "\n"
     yield "\n".join([f"## {h['report_rules']}", "", *_md_table(*m["rules"])]) + "\n"
 
 

@@ -131,11 +131,7 @@ _STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:c
 def _fixed(data: bytes, date: str) -> bytes:
     """The workbook with the delivery's date as every timestamp (zip entries, the document's created and
     modified), so the same records give the same bytes."""
-    try:
-        day = datetime.date.fromisoformat(str(date))
-    except ValueError:
-        day = datetime.date(1980, 1, 1)
-    day = max(day, datetime.date(1980, 1, 1))  # the zip format starts in 1980
+    day = max(datetime.date.fromisoformat(str(date)), datetime.date(1980, 1, 1))  # a checked delivery's date; zip starts in 1980
     stamp = f"{day.isoformat()}T00:00:00Z".encode()
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
