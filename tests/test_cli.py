@@ -407,6 +407,8 @@ class TestReplay:
          "unit 48151625: pack not found: sbs@2.1.0 sha256 " + "0" * 64),
         (44, lambda r: r.__setitem__("rank", 2),
          "huvudman 232100-1001: rank differs: recorded 2, replayed 7 (the round needs every huvudman record of the delivery)"),
+        (5, lambda r: r.__setitem__("decided_by", ["someone-else"]),
+         "unit 48151631: record differs in `decided_by`"),
     ])
     def test_tampered_record_is_reported(self, run, records, line_no, change, reason):
         """A changed record is reported at its line with the reason; the others still reproduce; exit 1."""

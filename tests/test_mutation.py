@@ -97,6 +97,7 @@ def test_survivors_are_shown_with_a_case_and_equivalents_proven(tiny):
     boundary = by["small-unit: lt → le on unit.pupils against parameter small_unit_pupils"]
     assert SURVIVED == boundary.status
     assert 40 == boundary.witness["facts"]["unit"]["pupils"]
+    assert {"unit": {"pupils": 40}} == boundary.suggestion["facts"]  # the fewest facts that still kill it
     assert (boundary.witness["from"], boundary.witness["to"]) == ("eligible", "excluded")
     assert EQUIVALENT == by["outcomes.unit: manual_review ↔ not_eligible in the precedence"].status
     assert "no case is decided otherwise (proven with z3)" == by["outcomes.unit: manual_review ↔ not_eligible in the precedence"].by
