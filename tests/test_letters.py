@@ -32,7 +32,7 @@ def test_one_letter_per_huvudman_in_markdown_and_html_with_an_index(letters):
 
 def test_a_letter_says_the_decision_what_it_means_and_why_with_sources(letters):
     text = (letters / "212000-1051.md").read_text(encoding="utf-8")
-    assert text.startswith("# Beslut om urval till Samverkan för bästa skola")
+    assert text.startswith("# Beslut om urval till Samverkan för bästa skola\n\n**Hedmarks kommun (212000-1051)**\n")
     assert "Huvudmannen: föreslås." in text and "Skolverket tar kontakt för att inleda dialogen." in text
     assert "### Byskolan (48151725): valbar." in text
     assert "(GP2016 2.3.2 punkt 3)" in text
@@ -51,6 +51,9 @@ def test_the_html_letter_escapes_what_the_delivery_says(letters):
     page = (letters / "212000-1051.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<h1>Beslut om urval till Samverkan för bästa skola</h1>" in page
     assert "<li>" in page and "<script" not in page
+    lists = re.findall(r"</?ul>", page)  # every list opened is closed, and none is closed unopened
+    assert lists and lists == ["<ul>", "</ul>"] * (len(lists) // 2)
+    assert "<h3>Byskolan (48151725): valbar.</h3>\n<ul>\n<li>" in page
 
 
 def test_letters_need_a_directory():
