@@ -3,6 +3,7 @@ proven equivalent or shown with a case, killing tests suggested and checked."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -221,7 +222,6 @@ def test_a_priority_no_test_states_is_shown_and_a_test_suggested_that_states_it(
     survives; the survivor is shown with the priorities the case gets, and the suggested test expects the
     pack's priority (without it, the suggestion would not kill the mutant)."""
     import re
-    import shutil
     from engine.views.mutation import mutation_text
     draft = tmp_path / "p"
     shutil.copytree(RULES / "sbs-2016-2.1", draft)
@@ -298,3 +298,25 @@ def test_every_edit_of_a_pack_with_each_kind_of_node():
     assert ("forskoleklass", "fritidshem") == tuple(lit.value for lit in dropped.right)
     doubled = by["newcomer: priority 10 → 20 (× 2)"].pack.rules[3].then.priority
     assert 20 == doubled
+
+
+def test_a_derived_fact_no_test_states_is_shown_and_a_test_suggested_that_states_it(tmp_path):
+    """The 2019 pack without the tests that name `results-well-above`: moving its boundary changes no outcome,
+    only the derived fact a huvudman counts. The survivor shows that fact before and after, and the
+    suggested test expects the rule not to fire (the outcome alone would not kill the mutant)."""
+    import yaml
+    from engine.views.mutation import mutation_text
+    draft = tmp_path / "p"
+    shutil.copytree(RULES / "sbs-2019-3.1", draft)
+    for path in draft.glob("tests/*.yaml"):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc["tests"] = [t for t in doc["tests"] if "results-well-above" not in yaml.safe_dump(t)]
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    run = run_mutation(_pack(draft), workers=2, suggest=True, only=("comparator",))
+    by = {o.mutant.description: o for o in run.outcomes}
+    moved = by["results-well-above: gt → ge on unit.results.merit_value_y9 against the national average × spread_above_ratio"]
+    assert SURVIVED == moved.status and moved.witness["from"] == moved.witness["to"]
+    assert {"results_well_above": ["false", "true"]} == {k: list(v) for k, v in moved.witness["derived"].items()}
+    assert ["results-well-above"] == moved.suggestion["expect"]["not_fired"]
+    line = next(line for line in mutation_text(run).splitlines() if moved.mutant.description in line)
+    assert line.endswith(", results_well_above false → true")
