@@ -30,6 +30,23 @@ def _dir(tmp_path, units: str, owners: str = OWNERS, encoding: str = "utf-8"):
     return d
 
 
+def _workbook(path, units, head):
+    """A workbook delivery: the `units` sheet's rows, one kommun as huvudman, the `delivery` sheet's rows."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in (("units", units), ("huvudman", [["id", "type"], ["212000-0999", "kommun"]]),
+                       ("delivery", [["field", "value"], *head])):
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+HEAD_ROWS = [["delivery.id", "SI-1"], ["delivery.date", "2016-01-28"], ["national_averages.merit_value_y9", 224.4]]
+
+
 def _read(path):
     diags = Diagnostics()
     doc = read_delivery(path, diags)
@@ -281,19 +298,8 @@ class TestNothingMisread:
 
     def test_a_field_twice_in_the_delivery_sheet(self, tmp_path):
         """A workbook's `delivery` sheet naming a field twice: an error naming both rows."""
-        openpyxl = pytest.importorskip("openpyxl")
-        book = openpyxl.Workbook()
-        book.remove(book.active)
-        book.create_sheet("units").append(["id", "huvudman_id"])
-        book["units"].append(["48151623", "212000-0999"])
-        book.create_sheet("huvudman").append(["id", "type"])
-        book["huvudman"].append(["212000-0999", "kommun"])
-        head = book.create_sheet("delivery")
-        for row in (["field", "value"], ["delivery.id", "SI-1"], ["delivery.date", "2016-01-28"], ["delivery.date", "2016-08-28"],
-                    ["national_averages.merit_value_y9", 224.4]):
-            head.append(row)
-        path = tmp_path / "d.xlsx"
-        book.save(path)
+        path = _workbook(tmp_path / "d.xlsx", [["id", "huvudman_id"], ["48151623", "212000-0999"]],
+                         [*HEAD_ROWS[:2], ["delivery.date", "2016-08-28"], HEAD_ROWS[2]])
         diags = Diagnostics()
         assert read_delivery(path, diags) is None
         assert ["`delivery.date` is given twice (rows 3 and 4)"] == [e.message for e in diags.errors]
@@ -367,41 +373,17 @@ class TestTheFileItself:
 
     def test_a_sheet_with_blank_cells_beyond_its_header_is_read(self, tmp_path):
         """Excel keeps cells that hold only spaces beyond the table: no column, no error."""
-        openpyxl = pytest.importorskip("openpyxl")
-        book = openpyxl.Workbook()
-        book.remove(book.active)
-        units = book.create_sheet("units")
-        units.append(["id", "huvudman_id", "pupils"])
-        units.append(["48151623", "212000-0999", 310, None, "  "])
-        book.create_sheet("huvudman").append(["id", "type"])
-        book["huvudman"].append(["212000-0999", "kommun"])
-        head = book.create_sheet("delivery")
-        for row in (["field", "value"], ["delivery.id", "SI-1"], ["delivery.date", "2016-01-28"],
-                    ["national_averages.merit_value_y9", 224.4]):
-            head.append(row)
-        path = tmp_path / "d.xlsx"
-        book.save(path)
+        units = [["id", "huvudman_id", "pupils"], ["48151623", "212000-0999", 310, None, "  "]]
+        path = _workbook(tmp_path / "d.xlsx", units, HEAD_ROWS)
         diags = Diagnostics()
         doc = read_delivery(path, diags)
         assert [] == diags.errors and 310 == doc.units[0]["pupils"]
-        units.append(["48151624", "212000-0999", 200, None, "x"])
-        book.save(path)
+        _workbook(path, [*units, ["48151624", "212000-0999", 200, None, "x"]], HEAD_ROWS)
         diags = Diagnostics()
         assert read_delivery(path, diags) is None and ["delivery_unknown_column"] == [e.code for e in diags.errors]
 
     def test_a_delivery_sheet_without_national_averages_is_named_at_the_sheet(self, tmp_path):
-        openpyxl = pytest.importorskip("openpyxl")
-        book = openpyxl.Workbook()
-        book.remove(book.active)
-        book.create_sheet("units").append(["id", "huvudman_id"])
-        book["units"].append(["48151623", "212000-0999"])
-        book.create_sheet("huvudman").append(["id", "type"])
-        book["huvudman"].append(["212000-0999", "kommun"])
-        head = book.create_sheet("delivery")
-        for row in (["field", "value"], ["delivery.id", "SI-1"], ["delivery.date", "2016-01-28"]):
-            head.append(row)
-        path = tmp_path / "d.xlsx"
-        book.save(path)
+        path = _workbook(tmp_path / "d.xlsx", [["id", "huvudman_id"], ["48151623", "212000-0999"]], HEAD_ROWS[:2])
         diags = Diagnostics()
         assert read_delivery(path, diags) is None
         assert [f"{path}[delivery]:1:1: schema_missing_key: a delivery has no `national_averages`"] == \
