@@ -98,3 +98,16 @@ def test_a_name_on_two_lines_stays_in_its_heading(tmp_path):
     assert "### Lindskolan 7-9 (48151623): valbar.\n" in md and "**Västerå kommun (212000-0999)**\n" in md
     page = (out / "212000-0999.html").read_text(encoding="utf-8")
     assert "<h3>Lindskolan 7-9 (48151623): valbar.</h3>" in page
+
+
+def test_a_huvudman_and_a_unit_without_a_name_are_named_by_their_ids(tmp_path):
+    delivery = tmp_path / "d.yaml"
+    text = SAMPLE.read_text(encoding="utf-8").replace("    name: Lindskolan 7-9\n", "", 1)
+    delivery.write_text(text.replace("name: Västerå kommun, ", "", 1), encoding="utf-8")
+    out = tmp_path / "brev"
+    assert CliRunner().invoke(cli, ["evaluate", str(delivery), "--format", "letters", "--out", str(out), "--workers", "0"]).exit_code == 0
+    md = (out / "212000-0999.md").read_text(encoding="utf-8")
+    assert "\n**212000-0999**\n" in md and "\n### 48151623: valbar.\n" in md
+    assert "Skolverket har prövat 212000-0999 och dess skolenheter" in md
+    assert '<a href="212000-0999.html">212000-0999</a>' in (out / "index.html").read_text(encoding="utf-8")
+    assert "<title>Beslut om urval till Samverkan för bästa skola: 212000-0999</title>" in (out / "212000-0999.html").read_text(encoding="utf-8")

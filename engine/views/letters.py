@@ -30,13 +30,13 @@ REFUSED = ("not_eligible", "not_proposed")  #: decisions a letter says what woul
 TEXT = {
     "sv": {
         "title": "Beslut om urval till Samverkan för bästa skola",
-        "intro": "Skolverket har prövat {name} ({id}) och dess skolenheter i leveransen {delivery} den {date} mot urvalet för Samverkan för bästa skola (regelpaket {pack}).",
+        "intro": "Skolverket har prövat {named} och dess skolenheter i leveransen {delivery} den {date} mot urvalet för Samverkan för bästa skola (regelpaket {pack}).",
         "decision": "Beslutet", "reasons": "Skälen", "units": "Skolenheterna", "change": "Vad som skulle ändra beslutet",
         "needed": "Det som behövs för ett beslut", "contact": "Kontakt", "no_reason": "Ingen regel gav ett utfall; paketets standardutfall gäller.",
         "hinges": "Beslutet beror på uppgifter som saknas i leveransen.",
         "forced": "Beslutet har fastställts av {by} den {on}: {reason}",
         "fields": "Handläggare: {handläggare}\nTelefon: {telefon}\nE-post: {e-post}\nDiarienummer: {diarienummer}",
-        "unit_line": "{name} ({id}): {outcome}.", "no_change": "Ingen ändring av de uppgifter som kan ändras ger ett annat beslut.",
+        "unit_line": "{named}: {outcome}.", "no_change": "Ingen ändring av de uppgifter som kan ändras ger ett annat beslut.",
         "index": "Brev till huvudmännen",
         "on_request": "Vad som skulle kunna ändra beslutet prövas på begäran.",
         "means": {
@@ -50,13 +50,13 @@ TEXT = {
     },
     "en": {
         "title": "Decision on selection for Samverkan för bästa skola",
-        "intro": "Skolverket has assessed {name} ({id}) and its school units in the delivery {delivery} of {date} against the selection for Samverkan för bästa skola (pack {pack}).",
+        "intro": "Skolverket has assessed {named} and its school units in the delivery {delivery} of {date} against the selection for Samverkan för bästa skola (pack {pack}).",
         "decision": "The decision", "reasons": "The reasons", "units": "The school units", "change": "What would change the decision",
         "needed": "What a decision needs", "contact": "Contact", "no_reason": "No rule gave an outcome; the pack's default applies.",
         "hinges": "The decision hinges on data missing from the delivery.",
         "forced": "The decision was made by {by} on {on}: {reason}",
         "fields": "Officer: {officer}\nPhone: {phone}\nE-mail: {e-mail}\nReference: {reference}",
-        "unit_line": "{name} ({id}): {outcome}.", "no_change": "No change of the facts that can change gives another decision.",
+        "unit_line": "{named}: {outcome}.", "no_change": "No change of the facts that can change gives another decision.",
         "index": "Letters to the huvudmän",
         "on_request": "What could change the decision is examined on request.",
         "means": {
@@ -139,8 +139,8 @@ class Letters:
         first = records[0]
         facts = first["input"]["facts"]
         name = M.one_line(self.names.get(owner) or facts.get("huvudman.name", ""))
-        out = [f"# {t['title']}", "", f"**{name} ({owner})**", "",
-               t["intro"].format(name=name, id=owner, delivery=facts.get("delivery.id", ""), date=facts.get("delivery.date", ""),
+        out = [f"# {t['title']}", "", f"**{_named(name, owner)}**", "",
+               t["intro"].format(named=_named(name, owner), delivery=facts.get("delivery.id", ""), date=facts.get("delivery.date", ""),
                                  pack=f"{first['pack']['id']}@{first['pack']['version']}"), ""]
         if huvudman is not None:
             d = Decision.of(huvudman)
@@ -158,7 +158,7 @@ class Letters:
             out += [f"## {t['units']}", ""]
             for r in units:
                 d = Decision.of(r)
-                out.append(f"### {t['unit_line'].format(name=M.one_line(d.name), id=d.id, outcome=M.outcome(d.outcome, lang))}")
+                out.append(f"### {t['unit_line'].format(named=_named(M.one_line(d.name), d.id), outcome=M.outcome(d.outcome, lang))}")
                 out.append("")
                 out += [f"- {x}" for x in self._reasons(d)]
                 if d.needed:
@@ -179,10 +179,10 @@ class Letters:
             text, name = self.letter(owner)
             base = directory / owner
             base.with_suffix(".md").write_text(text, encoding="utf-8")
-            page = _page(self.t["title"] + f": {name}", _markdown_html(text), self.lang)
+            page = _page(self.t["title"] + f": {name or owner}", _markdown_html(text), self.lang)
             base.with_suffix(".html").write_text(page, encoding="utf-8")
             written += [base.with_suffix(".md"), base.with_suffix(".html")]
-            index.append(f'<li><a href="{html.escape(owner)}.html">{html.escape(name)} ({html.escape(owner)})</a> '
+            index.append(f'<li><a href="{html.escape(owner)}.html">{html.escape(_named(name, owner))}</a> '
                          f'(<a href="{html.escape(owner)}.md">Markdown</a>)</li>')
         (directory / "index.html").write_text(_page(self.t["index"], f"<h1>{html.escape(self.t['index'])}</h1><ul>{''.join(index)}</ul>",
                                                     self.lang), encoding="utf-8")
@@ -193,6 +193,11 @@ def _page(title: str, body: str, lang: str) -> str:
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             "<style>body{font-family:Georgia,serif;max-width:40em;margin:2em auto;line-height:1.5}</style></head>"
             f"<body>{body}</body></html>\n")
+
+
+def _named(name: str, id_: str) -> str:
+    """`Hedmarks kommun (212000-1051)`, or the id alone where the delivery gives no name."""
+    return f"{name} ({id_})" if name else id_
 
 
 def _markdown_html(text: str) -> str:
