@@ -3,7 +3,10 @@ same records as the YAML and JSON forms."""
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
+import zipfile
 
 import pytest
 import yaml
@@ -30,8 +33,10 @@ def _dir(tmp_path, units: str, owners: str = OWNERS, encoding: str = "utf-8"):
     return d
 
 
-def _workbook(path, units, head):
-    """A workbook delivery: the `units` sheet's rows, one kommun as huvudman, the `delivery` sheet's rows."""
+def _workbook(path, units, head, dimensions=True):
+    """A workbook delivery: the `units` sheet's rows, one kommun as huvudman, the `delivery` sheet's rows;
+    without `dimensions`, the sheets do not declare their size (as some programs write them), so each row
+    is read as long as it is."""
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
     book.remove(book.active)
@@ -41,6 +46,13 @@ def _workbook(path, units, head):
         for row in rows:
             sheet.append(row)
     book.save(path)
+    if not dimensions:
+        data = io.BytesIO()
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(data, "w") as dst:
+            for item in src.infolist():
+                body = src.read(item.filename)
+                dst.writestr(item, re.sub(rb"<dimension[^>]*/>", b"", body) if item.filename.startswith("xl/worksheets/") else body)
+        path.write_bytes(data.getvalue())
     return path
 
 
@@ -372,15 +384,18 @@ class TestTheFileItself:
         assert [] == errors and "Lind\r\nskolan" == doc.units[0]["name"]
 
     def test_a_sheet_with_blank_cells_beyond_its_header_is_read(self, tmp_path):
-        """Excel keeps cells that hold only spaces beyond the table: no column, no error."""
+        """Excel keeps cells that hold only spaces beyond the table: no column, no error. A value there is an
+        error at its row, whether the sheet declares its size (a column without a name) or not (a row longer
+        than the header)."""
         units = [["id", "huvudman_id", "pupils"], ["48151623", "212000-0999", 310, None, "  "]]
-        path = _workbook(tmp_path / "d.xlsx", units, HEAD_ROWS)
-        diags = Diagnostics()
-        doc = read_delivery(path, diags)
-        assert [] == diags.errors and 310 == doc.units[0]["pupils"]
-        _workbook(path, [*units, ["48151624", "212000-0999", 200, None, "x"]], HEAD_ROWS)
-        diags = Diagnostics()
-        assert read_delivery(path, diags) is None and ["delivery_unknown_column"] == [e.code for e in diags.errors]
+        for dimensions, code in ((True, "delivery_unknown_column"), (False, "delivery_row_length")):
+            path = _workbook(tmp_path / "d.xlsx", units, HEAD_ROWS, dimensions)
+            diags = Diagnostics()
+            doc = read_delivery(path, diags)
+            assert [] == diags.errors and 310 == doc.units[0]["pupils"]
+            _workbook(path, [*units, ["48151624", "212000-0999", 200, None, "x"]], HEAD_ROWS, dimensions)
+            diags = Diagnostics()
+            assert read_delivery(path, diags) is None and [code] == [e.code for e in diags.errors]
 
     def test_a_delivery_sheet_without_national_averages_is_named_at_the_sheet(self, tmp_path):
         path = _workbook(tmp_path / "d.xlsx", [["id", "huvudman_id"], ["48151623", "212000-0999"]], HEAD_ROWS[:2])

@@ -222,7 +222,8 @@ def test_a_missing_column_is_a_warning_and_its_facts_unknown_with_the_reason(tmp
         return [r[:i] + r[i + 1:] for r in rows]
     table = _table_with(tmp_path, drop)
     result = _run("evaluate", str(table), "--workers", "0")
-    assert "warning: delivery_missing_column: units.csv has no column for `pupils`" in result.stderr
+    assert ("warning: delivery_missing_column: units.csv has no column for `pupils`: for every unit it is unknown "
+            "(column missing)\n    hint: add the columns, empty where the delivery does not say\n") in result.stderr
     assert result.stderr.count("delivery_missing_column") == 1
     record = next(json.loads(line) for line in result.stdout.splitlines() if '"id":"48151725"' in line)
     assert {"fact": "unit.pupils", "reason": "column missing"} in record["missing"]
