@@ -81,14 +81,11 @@ class Letters:
         self.pack, self.lang, self.t, self.changes = pack, lang, TEXT[lang], changes
         self.spill = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
         self.by_huvudman: dict[str, list[tuple[int, int]]] = {}
-        self.names: dict[str, str] = {}
         self.engine: Engine | None = None
         self.readings: dict[str, tuple] = {}  #: the pack read by z3, per scope, for every letter
 
     def add(self, record: dict) -> None:
         owner = record["id"] if record["kind"] == "huvudman" else record.get("huvudman_id") or ""
-        if record["kind"] == "huvudman":
-            self.names[owner] = record["input"]["facts"].get("huvudman.name", "")
         line = json.dumps(record, ensure_ascii=False) + "\n"
         start = self.spill.tell()
         self.spill.write(line)
@@ -138,7 +135,7 @@ class Letters:
         huvudman = next((r for r in records if r["kind"] == "huvudman"), None)
         first = records[0]
         facts = first["input"]["facts"]
-        name = M.one_line(self.names.get(owner) or facts.get("huvudman.name", ""))
+        name = M.one_line(facts.get("huvudman.name", ""))  # every record of a huvudman's carries its name
         out = [f"# {t['title']}", "", f"**{_named(name, owner)}**", "",
                t["intro"].format(named=_named(name, owner), delivery=facts.get("delivery.id", ""), date=facts.get("delivery.date", ""),
                                  pack=f"{first['pack']['id']}@{first['pack']['version']}"), ""]
