@@ -405,3 +405,35 @@ def test_one_missing_column_is_it(tmp_path):
               "socioeconomics.share_foreign_background"
     read_delivery(_dir(tmp_path, columns + "\n" + "48151623;x;212000-0999" + ";" * (columns.count(";") - 2) + "\n"), diags)
     assert any("has no column for `socioeconomics.share_newly_arrived`: for every unit it is unknown" in w.message for w in diags.warnings)
+
+
+def test_fmt_orders_a_source_and_a_parameters_texts_and_citation(tmp_path):
+    """In pack.yaml: a source's `reference` before its `title`, a parameter's `en` before `sv` and its citation's
+    `quote` before `doc`; each is put in the format's order."""
+    def mess(text):
+        text = text.replace(
+            "      title: Redovisning av genomförandeplan för uppdrag om samverkan för bästa skola samt redovisning av hur arbetet genomförts hittills\n"
+            "      reference: Skolverket 2016-03-15, Dnr 2015:778 (U2015/3357/S)\n",
+            "      reference: Skolverket 2016-03-15, Dnr 2015:778 (U2015/3357/S)\n"
+            "      title: Redovisning av genomförandeplan för uppdrag om samverkan för bästa skola samt redovisning av hur arbetet genomförts hittills\n")
+        return text.replace(
+            "    text:\n      sv: Färre elever än så räknas som en mycket liten skolenhet.\n"
+            "      en: Fewer pupils than this counts as a very small school unit.\n",
+            "    text:\n      en: Fewer pupils than this counts as a very small school unit.\n"
+            "      sv: Färre elever än så räknas som en mycket liten skolenhet.\n")
+    path = _utkast(tmp_path, mess)
+    canonical = _utkast(tmp_path / "c")
+    assert (path / "pack.yaml").read_text(encoding="utf-8") != (canonical / "pack.yaml").read_text(encoding="utf-8")
+    assert 0 == _run("fmt", str(path)).exit_code
+    assert (path / "pack.yaml").read_text(encoding="utf-8") == (canonical / "pack.yaml").read_text(encoding="utf-8")
+
+
+def test_fmt_refuses_a_layout_that_does_not_read_at_all(messy, monkeypatch):
+    """A layout the YAML reader cannot read is a change of the whole file: refused, the file left as it is."""
+    import policy.fmt as fmt
+    monkeypatch.setattr(fmt, "format_text", lambda text: text + "  broken: [\n")
+    result = _run("fmt", str(messy))
+    assert 1 == result.exit_code
+    assert f"{Path(os.path.relpath(messy / 'rules' / '99-messy.yaml'))}: fmt_changes_meaning: the canonical layout would read " \
+        "the file otherwise" in result.stderr
+    assert (messy / "rules" / "99-messy.yaml").read_text(encoding="utf-8").startswith("# a comment the officer wrote\nrules:\n  - when:")
