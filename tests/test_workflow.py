@@ -437,3 +437,13 @@ def test_fmt_refuses_a_layout_that_does_not_read_at_all(messy, monkeypatch):
     assert f"{Path(os.path.relpath(messy / 'rules' / '99-messy.yaml'))}: fmt_changes_meaning: the canonical layout would read " \
         "the file otherwise" in result.stderr
     assert (messy / "rules" / "99-messy.yaml").read_text(encoding="utf-8").startswith("# a comment the officer wrote\nrules:\n  - when:")
+
+
+def test_fmt_lays_out_a_file_in_a_folder_of_a_folder(messy):
+    """A pack may keep its rules in folders within folders; the check of the hash reads the same tree."""
+    deep = messy / "rules" / "more" / "deeper"
+    deep.mkdir(parents=True)
+    (messy / "rules" / "99-messy.yaml").rename(deep / "99-messy.yaml")
+    result = _run("fmt", str(messy))
+    assert 0 == result.exit_code, result.output
+    assert (deep / "99-messy.yaml").read_text(encoding="utf-8").startswith("# a comment the officer wrote\nrules:\n  - id: messy-small-unit\n")
