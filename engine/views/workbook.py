@@ -66,7 +66,7 @@ class Workbook:
     def add(self, record: "dict | Decision") -> None:
         d = Decision.of(record)
         self.pack = self.pack or dict(d.pack)
-        self.counts.setdefault(d.kind, Counter())[d.outcome or "error"] += 1
+        self.counts[d.kind][d.outcome or "error"] += 1
         if d.kind == "huvudman" and d.rank is not None:
             self.ranked.append(d)
         cells = {
@@ -109,7 +109,7 @@ class Workbook:
         summary.append([])
         summary.append([h["kind"], h["outcome"], h["outcome_code"], h["count"]])
         for kind in ("unit", "huvudman"):
-            for outcome, n in sorted(self.counts.get(kind, Counter()).items()):
+            for outcome, n in sorted(self.counts[kind].items()):
                 summary.append([self.w.get(kind, kind), M.outcome(None if outcome == "error" else outcome, lang), outcome, n])
         round_ = self.book.create_sheet(h["round"])
         round_.append([h[c] for c in ROUND_COLUMNS] + [h["capacity"]])
