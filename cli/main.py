@@ -20,8 +20,7 @@ from engine import messages
 from engine import ENGINE_VERSION
 from engine.app import TestsFail, agreement_records, case_record, delivery_records, mutate_pack, pack_test_results, write_delivery
 from engine.batch.output import AtomicFile, OutputError
-from engine.batch.backtest import NotRebuilt
-from engine.batch.backtest import backtest as run_backtest
+from engine.batch.backtest import NotRebuilt, backtest as run_backtest
 from engine.batch.decisionlog import DecisionLog, LogError
 from engine.batch.packtests import coverage, junit_xml
 from engine.batch.replay import ReplayFile, ReplayLog, stored_record

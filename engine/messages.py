@@ -156,6 +156,11 @@ def plural(n: int, one: str, other: str) -> str:
     return f"{n} {one if n == 1 else other}"
 
 
+def named(name: str, id_: str) -> str:
+    """`Hedmarks kommun (212000-1051)`, or the id alone where the delivery gives no name."""
+    return f"{name} ({id_})" if name else id_
+
+
 def one_line(text: Any) -> str:
     """A delivery's text (a name) on one line: a line break in it would cut a heading or a table row."""
     return " ".join(str(text).splitlines())

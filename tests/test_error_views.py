@@ -71,3 +71,8 @@ def test_the_workbook_counts_the_error_and_codes_it(broken_case, tmp_path):
     assert {k: v for k, v in counts.items() if k[0] == "skolenhet"} == {
         ("skolenhet", o): sum(1 for r in records if r["kind"] == "unit" and (r["outcome"] or "error") == o)
         for o in {r["outcome"] or "error" for r in records if r["kind"] == "unit"}}
+
+
+def test_the_markdown_report_names_a_nameless_unit_by_its_id(broken_case):
+    report = _evaluate(broken_case, "--format", "md")
+    assert f"| {NAMELESS} | 212000-0999 | " in report and f"### {NAMELESS}\n" in report

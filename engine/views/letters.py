@@ -18,8 +18,7 @@ from policy.model import Pack
 
 from .. import messages as M
 from ..core.results import Decision
-from ..core.runner import Engine
-from ..core.runner import NEEDED_SCOPES
+from ..core.runner import NEEDED_SCOPES, Engine
 from ..symbolic.counterfactual import readings_of, why_not
 from ..symbolic.witness import Disagreement
 from .explain import needed_lines
@@ -136,8 +135,8 @@ class Letters:
         first = records[0]
         facts = first["input"]["facts"]
         name = M.one_line(facts.get("huvudman.name", ""))  # every record of a huvudman's carries its name
-        out = [f"# {t['title']}", "", f"**{_named(name, owner)}**", "",
-               t["intro"].format(named=_named(name, owner), delivery=facts.get("delivery.id", ""), date=facts.get("delivery.date", ""),
+        out = [f"# {t['title']}", "", f"**{M.named(name, owner)}**", "",
+               t["intro"].format(named=M.named(name, owner), delivery=facts.get("delivery.id", ""), date=facts.get("delivery.date", ""),
                                  pack=f"{first['pack']['id']}@{first['pack']['version']}"), ""]
         if huvudman is not None:
             d = Decision.of(huvudman)
@@ -155,7 +154,7 @@ class Letters:
             out += [f"## {t['units']}", ""]
             for r in units:
                 d = Decision.of(r)
-                out.append(f"### {t['unit_line'].format(named=_named(M.one_line(d.name), d.id), outcome=M.outcome(d.outcome, lang))}")
+                out.append(f"### {t['unit_line'].format(named=M.named(M.one_line(d.name), d.id), outcome=M.outcome(d.outcome, lang))}")
                 out.append("")
                 out += [f"- {x}" for x in self._reasons(d)]
                 if d.needed:
@@ -179,7 +178,7 @@ class Letters:
             page = _page(self.t["title"] + f": {name or owner}", _markdown_html(text), self.lang)
             base.with_suffix(".html").write_text(page, encoding="utf-8")
             written += [base.with_suffix(".md"), base.with_suffix(".html")]
-            index.append(f'<li><a href="{html.escape(owner)}.html">{html.escape(_named(name, owner))}</a> '
+            index.append(f'<li><a href="{html.escape(owner)}.html">{html.escape(M.named(name, owner))}</a> '
                          f'(<a href="{html.escape(owner)}.md">Markdown</a>)</li>')
         (directory / "index.html").write_text(_page(self.t["index"], f"<h1>{html.escape(self.t['index'])}</h1><ul>{''.join(index)}</ul>",
                                                     self.lang), encoding="utf-8")
@@ -190,11 +189,6 @@ def _page(title: str, body: str, lang: str) -> str:
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             "<style>body{font-family:Georgia,serif;max-width:40em;margin:2em auto;line-height:1.5}</style></head>"
             f"<body>{body}</body></html>\n")
-
-
-def _named(name: str, id_: str) -> str:
-    """`Hedmarks kommun (212000-1051)`, or the id alone where the delivery gives no name."""
-    return f"{name} ({id_})" if name else id_
 
 
 def _markdown_html(text: str) -> str:

@@ -150,7 +150,7 @@ class MeetingReport:
     def section(self, d: Decision, form: str) -> str:
         w, lang = self.w, self.lang
         anchor = ("u-" if d.kind == "unit" else "h-") + slug(d.id)
-        title = f"{e(d.name)} ({e(d.id)})" if d.name else e(d.id)
+        title = e(M.named(d.name, d.id))
         out = [f'<section class="decision" id="{anchor}" data-outcome="{e(d.outcome or "error")}" data-form="{e(form)}">',
                f"<h3>{e(w[d.kind]).capitalize()} {title} — {_badge(d.outcome, lang)}</h3>"]
         deciding = [r for r in d.trace if r.rule in d.decided_by]

@@ -125,7 +125,7 @@ class ReportBuilder:
         d, h = Decision.of(decision), self.h
         self.summary.count(d.kind, d.outcome)
         self.pack = self.pack or d.pack
-        label = f"{d.name} ({d.id})"
+        label = M.named(d.name, d.id)
         if d.kind == "huvudman":
             key = (d.rank is None, d.rank or 0, d.id)
             self.huvudman.append((key, d.id, [d.rank or "", label, M.outcome(d.outcome, self.lang), _priority(d, self.lang), _why(d, h)]))
