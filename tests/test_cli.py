@@ -299,6 +299,15 @@ class TestExplain:
         assert 0 == result.exit_code
         assert "rank: 1 of 6 (capacity 10); priority 110; units.pupils_eligible = ? (between 1530 and 1640)" in result.stdout.splitlines()
 
+    def test_a_count_without_an_upper_bound(self, run, tmp_path):
+        """An eligible-or-not unit of unknown size leaves the huvudman's pupil count open upwards: `minst`."""
+        text = (self.SAMPLE / "delivery.yaml").read_text(encoding="utf-8")
+        text = text.replace("    grades: 4-6\n    pupils: 110\n", "    grades: 4-6\n")
+        (tmp_path / "delivery.yaml").write_text(text, encoding="utf-8")
+        result = run("explain", str(tmp_path / "delivery.yaml"), "212000-1061")
+        assert 0 == result.exit_code, result.output
+        assert "; units.pupils_eligible = ? (minst 1530)" in result.stdout
+
     def test_unknown_id(self, run):
         """An id the delivery lacks: exit 1 with a suggestion."""
         result = run("explain", str(self.SAMPLE / "delivery.yaml"), "48151735")

@@ -76,8 +76,8 @@ def test_query_by_rule_status_and_outcome(logged):
 def test_query_each_filter_alone(logged):
     """Each filter of `log query` selects exactly the logged records it names, read back from the records."""
     with DecisionLog(logged) as log:
-        stored = [(run, json.loads(line)) for run, _, line in log.lines()]
         runs = [r["run"] for r in log.runs()]
+        stored = [(run, json.loads(line)) for each in runs for run, _, line in log.lines(each)]
 
         def ids(rows):
             return sorted((r["run"], r["id"]) for r in rows)

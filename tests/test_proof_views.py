@@ -125,3 +125,15 @@ def test_why_not_without_an_answer_says_that_no_change_gives_the_outcome():
         "48151711: ej valbar\n"
         "Ingen ändring av de fakta som kan ändras ger valbar.\n"
         "Hålls fasta (kan inte ändras av skolenheten): unit.school_form, unit.in_underlag\n")
+
+
+def test_a_backtest_writes_a_share_by_school_form_as_percentages_in_both_packs():
+    """A share set per school form reads as the officer wrote it (per cent), on each side of the change."""
+    from engine.batch.backtest import Backtest
+    from engine.views.proofs import backtest_text
+    share = {"unit": "share", "by_school_form": {"grundskola": 0.25, "gymnasieskola": 0.3}}
+    bt = Backtest(SimpleNamespace(ref="sbs@2.1.1"), (), [
+        {"name": "low_share", "sbs@2.1.0": share, "sbs@2.1.1": {**share, "value": 0.125}}])
+    text = backtest_text(bt)
+    assert ("  low_share: sbs@2.1.0 grundskola 25 %, gymnasieskola 30 % "
+            "| sbs@2.1.1 grundskola 25 %, gymnasieskola 30 %; 12,5 %\n") in text

@@ -88,6 +88,8 @@ def test_a_refusal_by_default_has_a_witness_the_pack_tests_would_fail(planted):
     case = TestCase("w", "unit", f["witness"]["facts"], Expectation(outcome="not_eligible"))
     failures = run_tests(pack, Engine(pack), [case])[0].failures
     assert any("refused by the default outcome" in x for x in failures)
+    # the finding points at the outcome policy whose default refuses, even when rules are involved
+    assert f["location"].endswith(f":{_line('unit: {precedence')}:3")
 
 
 def test_an_outcome_no_case_reaches(planted):
@@ -100,6 +102,8 @@ def test_a_derived_fact_that_cannot_matter(planted):
     _, _, by = planted
     f = by[("check_derived_irrelevant", "deficient")]
     assert f["location"].endswith(f":{_line('then: {derive: deficient}')}:11")
+    assert f["message"] == ("`deficient` cannot change any unit decision: "
+                            "whatever its value, every outcome and priority stays the same")
 
 
 def test_every_planted_finding_and_no_other(planted):
@@ -232,3 +236,17 @@ def test_a_pack_without_findings_says_so(tmp_path):
     result = CliRunner().invoke(cli, ["check", str(tmp_path)])
     assert result.exit_code == 0 and "" == result.stdout
     assert "tiny@1.0.0: no findings\n" == result.stderr
+
+
+
+def test_a_default_refusal_a_rule_might_explain_names_it_and_points_at_the_outcome_policy():
+    """sbs@2.1.0's gap (recorded as intended): refusing rules that might apply, each unknown, are named in the
+    finding, which still points at the outcome policy whose default refuses, where the missing reason goes."""
+    from .conftest import RULES
+    path = RULES / "sbs-2016-2.1" / "pack.yaml"
+    pack = load_pack(path.parent, Diagnostics())
+    line = next(i for i, ln in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if ln.startswith("  unit:"))
+    [found] = [f for f in check_pack(pack) if f.code == "check_default_refusal" and f.scope == "unit"]
+    assert (found.location.line, found.location.column) == (line, 3)
+    assert found.message.endswith("`added-unit-without-underlag-huvudman`, `added-unit-without-eligible-underlag-unit` "
+                                  "might apply, each unknown, and none surely does")

@@ -152,3 +152,30 @@ def test_conditions_in_check_messages_read_as_a_reviewer_writes_them():
         _describe(Compare("units.low_results", "gt", FactRef("units.results_not_low", "generally_low_ratio")))
     nested = _describe(Any_((Compare("insats.programme", "in", (Literal("Läslyftet"), Literal("Matematiklyftet"))),)))
     assert '{"any": [{"fact": "insats.programme", "in": ["Läslyftet", "Matematiklyftet"]}]}' == nested
+
+
+def test_a_witness_keeps_the_facts_its_outcome_rests_on(engine_for):
+    """`shown` leaves out only the facts that change neither the goals nor the outcome: with no goal at all, a
+    case refused by `small` still states its pupils (left out, they would be unknown and the case another one)."""
+    from engine.symbolic.witness import Confirmer, shown
+    engine = engine_for("""
+parameters:
+  small: {unit: pupils, value: 10, source: GP2016 2.3.3}
+rules:
+  - id: small
+    text: {sv: Färre än tio elever., en: Fewer than ten pupils.}
+    source: GP2016 2.3.3
+    when: {fact: unit.pupils, lt: {param: small}}
+    then: {outcome: excluded}
+""")
+    space = Space("unit", [engine.pack], delivered=False)
+    reading = Reading(engine.pack, "unit", space)
+    solver = base_solver(space)
+    solver.push()
+    solver.add(*space.fix(unit_case({"unit": {"id": "1", "pupils": 5, "school_form": "grundskola"}})))
+    assert solver.check() == z3.sat
+    model = solver.model()
+    solver.pop()
+    facts = shown(reading, model, [], solver)
+    assert facts["unit"]["pupils"] == 5 and "school_form" not in facts["unit"]
+    assert Confirmer().confirm(reading, model, facts).outcome == "excluded"

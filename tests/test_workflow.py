@@ -294,6 +294,19 @@ def test_fmt_never_changes_a_value(messy, monkeypatch):
     assert "En liten enhet." in (messy / "rules" / "99-messy.yaml").read_text(encoding="utf-8")
 
 
+def test_fmt_never_changes_the_packs_hash(messy, monkeypatch):
+    """Each file reads back as it was, yet the pack as a whole would hash otherwise: nothing is rewritten and
+    the error gives both hashes as `sbs validate` shows them (12 hex digits)."""
+    import policy.fmt as fmt
+    before = json.loads(_run("validate", str(messy), "--format", "json").stdout)["packs"][0]["sha256"]
+    monkeypatch.setattr(fmt, "hash_after", lambda pack_dir, out: "f" * 64)
+    result = _run("fmt", str(messy))
+    assert 1 == result.exit_code
+    assert (f"fmt_changes_meaning: the canonical layout would change the pack (sha256 {before[:12]}… would become "
+            "ffffffffffff…); nothing is rewritten") in result.stderr
+    assert (messy / "rules" / "99-messy.yaml").read_text(encoding="utf-8").startswith("# a comment")
+
+
 def test_the_shipped_packs_are_in_the_canonical_layout():
     """CI's check: every shipped pack's files are as `sbs fmt` writes them."""
     result = _run("fmt", "--check")
@@ -338,15 +351,16 @@ def test_fmt_diff_writes_nothing(messy):
     assert before == (messy / "rules" / "99-messy.yaml").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("comment", ["# the doc", "# --- the next section"])
-def test_fmt_never_drops_or_moves_a_comment(messy, comment):
-    """A comment the layout would lose or carry into another rule: the file is left as it is, the comment named."""
+@pytest.mark.parametrize("comment, gap", [("# the doc", ""), ("# --- the next section", ""), ("# --- the next section", "\n")])
+def test_fmt_never_drops_or_moves_a_comment(messy, comment, gap):
+    """A comment the layout would lose or carry into another rule: the file is left as it is, the comment named.
+    A blank line between a comment and what it heads does not part them."""
     path = messy / "rules" / "98-comments.yaml"
     src = MESSY.replace("small-unit", "commented") if "section" in comment else MESSY.replace("small-unit", "commented").replace(
         "    source: {quote: \"Små enheter\", section: \"2.3.2\", doc: GP2016}\n",
         "    source:\n      quote: Små enheter\n      section: 2.3.2\n      doc:\n        # the doc\n        GP2016\n")
     if "section" in comment:
-        src = src + "\n  # --- the next section\n" + MESSY.split("rules:\n", 1)[1].replace("small-unit", "commented-2")
+        src = src + "\n  # --- the next section\n" + gap + MESSY.split("rules:\n", 1)[1].replace("small-unit", "commented-2")
     path.write_text(src, encoding="utf-8")
     result = _run("fmt", str(messy))
     assert 1 == result.exit_code

@@ -229,10 +229,10 @@ class DecisionLog:
             args.append(run + "%")
         return [self._row(r) for r in self._select(" AND ".join(where), tuple(args))]
 
-    def lines(self, run: str | None = None) -> Iterator[tuple[str, int, bytes]]:
-        """Every logged record's JSON line (of one run, or all), as the run wrote it."""
-        where, args = ("WHERE run_id LIKE ?", (run + "%",)) if run is not None else ("", ())
-        for run_id, seq, blob in self.db.execute(f"SELECT run_id, seq, record FROM records {where} ORDER BY rowid", args):
+    def lines(self, run: str) -> Iterator[tuple[str, int, bytes]]:
+        """Every logged record's JSON line of a run (its id or a prefix of it), as the run wrote it."""
+        for run_id, seq, blob in self.db.execute("SELECT run_id, seq, record FROM records WHERE run_id LIKE ? ORDER BY rowid",
+                                                 (run + "%",)):
             yield run_id, seq, zlib.decompress(blob)
 
     def pack_canonical(self, sha256: str) -> dict | None:
