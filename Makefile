@@ -36,7 +36,7 @@ test: install
 # A resumed run keeps mutmut's copies: the packs, the guide, fixtures and tests must match this checkout.
 SYNC = if [ -d mutants ]; then rm -rf mutants/policy/rules mutants/fixtures mutants/tests && \
 	  cp -r policy/rules mutants/policy/rules && cp policy/*.md policy/*.json mutants/policy/ && cp -r fixtures tests mutants/; fi
-MUTMUT = HYPOTHESIS_PROFILE=mutation SBS_MUTATION=1 $(BIN)/mutmut run --max-children 2
+MUTMUT = HYPOTHESIS_PROFILE=mutation $(BIN)/mutmut run --max-children 2
 mutation: install
 	@$(SYNC)
 	$(MUTMUT) > mutants.log 2>&1 || (tail -n 20 mutants.log; exit 1)

@@ -53,11 +53,14 @@ def codes(diags: Diagnostics) -> list[str]:
     return [d.code for d in diags.errors]
 
 
-#: The scope of fixtures that build an output several tests read (a delivery's records, letters, a log).
-#: In a mutation run (`make mutation…` sets SBS_MUTATION) each test builds its own: mutmut maps a test to
-#: the code it ran, and a fixture shared by a module would be mapped to the module's first test alone, so
-#: a mutant of that code would be run against that one test and "survive" every other.
-SHARED = "function" if os.environ.get("SBS_MUTATION") else "module"
+def SHARED(fixture_name: str, config) -> str:
+    """The scope of fixtures that build an output several tests read (a delivery's records, letters, a log):
+    once per module, except while mutmut maps tests to the code they run (it sets MUTANT_UNDER_TEST to
+    `stats`). There each test builds its own: a fixture shared by a module would be mapped to the module's
+    first test alone, and a mutant of its code run against that one test would "survive" every other. When
+    mutmut runs a mutant's tests, the mutant is in force for the whole process, so sharing is right again."""
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else "module"
+
 
 @pytest.fixture(scope="session")
 def host():
