@@ -157,8 +157,8 @@ def plural(n: int, one: str, other: str) -> str:
 
 
 def named(name: str, id_: str) -> str:
-    """`Hedmarks kommun (212000-1051)`, or the id alone where the delivery gives no name."""
-    return f"{name} ({id_})" if name else id_
+    """`Hedmarks kommun (212000-1051)` on one line, or the id alone where the delivery gives no name."""
+    return f"{one_line(name)} ({id_})" if name else id_
 
 
 def one_line(text: Any) -> str:

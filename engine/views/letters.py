@@ -154,7 +154,7 @@ class Letters:
             out += [f"## {t['units']}", ""]
             for r in units:
                 d = Decision.of(r)
-                out.append(f"### {t['unit_line'].format(named=M.named(M.one_line(d.name), d.id), outcome=M.outcome(d.outcome, lang))}")
+                out.append(f"### {t['unit_line'].format(named=M.named(d.name, d.id), outcome=M.outcome(d.outcome, lang))}")
                 out.append("")
                 out += [f"- {x}" for x in self._reasons(d)]
                 if d.needed:
