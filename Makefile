@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test mutation mutation-sample mutation-quick mutation-clean clean
+.PHONY: install run test mutation mutation-sample mutation-rest mutation-quick mutation-clean clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v < (3, 13) else "sbs needs Python 3.10-3.12 (durable-rules does not run on %d.%d); run: make PYTHON=python3.11" % v)'
@@ -52,6 +52,16 @@ mutation-sample: install
 	$(MUTMUT) $$(cat mutants-sample.txt) > mutants.log 2>&1 || (tail -n 20 mutants.log; exit 1)
 	$(BIN)/python tools/mutation_score.py --names mutants-sample.txt
 
+# When the sample is only partly tested, `make mutation-rest` draws K of its untested mutants at random (once,
+# kept), tests them and gives the two-phase estimate of the sample's score (tools/mutation_score.py says how).
+K ?= 150
+mutation-rest: install
+	@$(SYNC)
+	@[ -s mutants-sample.txt ] || (echo "no sample yet: run \`make mutation-sample\` first"; exit 1)
+	@[ -s mutants-sample-rest.txt ] || $(BIN)/python tools/mutation_score.py --names mutants-sample.txt --rest $(K) --seed $(SEED) > mutants-sample-rest.txt
+	$(MUTMUT) $$(cat mutants-sample-rest.txt) > mutants.log 2>&1 || (tail -n 20 mutants.log; exit 1)
+	$(BIN)/python tools/mutation_score.py --names mutants-sample.txt --second mutants-sample-rest.txt
+
 # Before stopping: mutate only the modules of policy/ and engine/ that changed since BASE (default: the last
 # commit; uncommitted edits count), and score those mutants alone.
 BASE ?= HEAD~1
@@ -64,7 +74,7 @@ mutation-quick: install
 	$(BIN)/python tools/mutation_score.py --only $$mods
 
 mutation-clean:
-	rm -rf mutants mutants.log mutants-quick.log mutants-sample.txt
+	rm -rf mutants mutants.log mutants-quick.log mutants-sample.txt mutants-sample-rest.txt
 
 clean:
 	rm -rf $(VENV) mutants mutants.log .pytest_cache .hypothesis *.egg-info

@@ -770,7 +770,7 @@ def agreement_check(ctx: click.Context, document: Path, delivery_path: Path | No
         for f in found:
             key = "ag_needs" if f.verdict == "not_assessed" else "ag_fields" if len(f.fields) > 1 else "ag_field"
             why = f.where(lang) if f.at and f.verdict != "not_assessed" else w[key].format(fields=", ".join(f.fields))
-            click.echo(f"{w[f.verdict + '_label']} {w[f.kind]} {f.id}: {f.rule} — {f.text[lang]} ({why}; {'; '.join(dict.fromkeys(f.source))})")
+            click.echo(f"{w[f.verdict + '_label']} {w[f.kind]} {f.id}: {f.rule} — {f.text[lang]} ({why}; {'; '.join(f.source)})")
         for r in errors:
             click.echo(f"{w['error_label']} {w[r['kind']]} {r['id']}: {messages.error_text(r['error'], lang)}")
     sys.exit(1 if broken or errors else 0)

@@ -161,6 +161,12 @@ def named(name: str, id_: str) -> str:
     return f"{one_line(name)} ({id_})" if name else id_
 
 
+def sections(sources: Any) -> list[str]:
+    """A rule's sources as cited: `GP2016 2.3.3 …`, each document's section once (two quotes from one
+    section cite it once), in the rule's order."""
+    return list(dict.fromkeys(f"{s['doc']} {s['section']}" for s in sources))
+
+
 def one_line(text: Any) -> str:
     """A delivery's text (a name) on one line: a line break in it would cut a heading or a table row."""
     return " ".join(str(text).splitlines())

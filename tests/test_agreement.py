@@ -62,6 +62,16 @@ class TestDefects:
         ("estimated_cost_sek: 850000", "estimated_cost_sek: mycket", ":39:27: schema_wrong_type: `insats.estimated_cost_sek` must be a number in SEK, not `mycket`"),
         ("ends: 2019-05-31\n  responsibilities", "ends: 2016-05-31\n  responsibilities", ":9:9: schema_bad_value: the agreement ends (2016-05-31) before it starts (2016-06-01)"),
         ("    - id: I2\n", "    - id: I1\n", ": agreement_duplicate_id: insats `I1` is listed twice"),
+        ("    - id: P2\n", "    - id: P1\n", ":19:11: agreement_duplicate_id: problem `P1` is listed twice"),
+        ("    - id: P1\n", "    - id: [P1]\n", ":16:11: schema_wrong_type: the problem's id must be text, not a list"),
+        ("  id: SBS-2016-017\n", "", ":3:3: schema_missing_key: `agreement` has no `id`"),
+        ("  id: SBS-2016-017\n", "  id: \"\"\n", ":3:7: schema_bad_value: `agreement.id` is empty"),
+        ('huvudman_id: "212000-0999"', 'huvudman_id: "  "', ":5:16: schema_bad_value: `agreement.huvudman_id` is empty"),
+        ('signed_by: {name: "K. Lind", role: kommunstyrelsens ordförande, highest_responsible: true}', "signed_by: [K. Lind]",
+         ":6:14: schema_wrong_type: `agreement.signed_by` must be a mapping with name, role and highest_responsible, not a list"),
+        ('signed_by: {name: "K. Lind",', 'signed_by: {nam: "K. Lind",', ":6:15: schema_unknown_key: unknown key `nam` in `agreement.signed_by`"),
+        ("action_plan:\n  problems:", "action_plan: se bilaga\nplan:\n  problems:",
+         ":14:14: schema_wrong_type: `action_plan` must be a mapping with problems, strengths, risks and insatser, not `se bilaga`"),
     ])
     def test_located(self, read, old, new, expected):
         """Each defect is reported at its place with its code; nothing is checked further."""

@@ -468,6 +468,10 @@ class TestReplay:
         (b"{oops", "not a record: Expecting property name"),
         (b"\xff{}", "not a record: byte 0xFF at column 1 is not UTF-8"),
         (b"[]", "not a record: a JSON array, not an object"),
+        (b"null", "not a record: a JSON null, not an object"),
+        (b'"a record"', "not a record: a JSON string, not an object"),
+        (b"3.5", "not a record: a JSON number, not an object"),
+        (b"true", "not a record: a JSON boolean, not an object"),
         (b'{"kind": "unit", "id": "1"}', "not a record: no `pack`"),
         (b'{"a": NaN}', "not a record: `NaN` is not a number a record can hold"),
         (b"[" * 100_000, "not a record:"),
@@ -486,16 +490,21 @@ class TestReplay:
 
     @pytest.mark.parametrize("change, why", [
         (lambda b: b.replace(b'","outcome"', b'", "outcome"', 1), "the stored bytes differ"),
-        (lambda b: b.replace("Lindskolan".encode(), b"Lindskolan".replace(b"a", b"\\u0061"), 1), "the stored bytes differ"),
+        (lambda b: b.replace(b'"id":"', b'"\\u0069d":"', 1), "the stored bytes differ"),
     ])
-    def test_bytes_are_compared(self, run, records, change, why):
-        """Whitespace or an escape that parses to the same record is still a change of the stored record."""
+    @pytest.mark.parametrize("kind", ["unit", "huvudman"])
+    def test_bytes_are_compared(self, run, records, change, why, kind):
+        """Whitespace or an escape that parses to the same record is still a change of the stored record, of a
+        unit as of a huvudman (decided with its round)."""
         lines = records.read_bytes().splitlines()
-        lines[0] = change(lines[0])
+        at = next(i for i, line in enumerate(lines) if line.startswith(b'{"kind":"%s"' % kind.encode()))
+        lines[at] = change(lines[at])
+        assert lines[at] != records.read_bytes().splitlines()[at]
         records.write_bytes(b"\n".join(lines) + b"\n")
         result = run("replay", str(records))
         assert 1 == result.exit_code
-        assert why in result.stdout and result.stdout.startswith(f"{records}:1: unit ")
+        assert [why] == [line.split(": ", 2)[2][:len(why)] for line in result.stdout.splitlines()]
+        assert result.stdout.startswith(f"{records}:{at + 1}: {kind} ")
 
     def test_duplicated_and_missing_records_are_counted(self, run, records):
         """A record given twice, and a round whose ranks are not all there: both reported."""
@@ -506,8 +515,23 @@ class TestReplay:
         records.write_bytes(b"\n".join(doubled) + b"\n")
         result = run("replay", str(records))
         assert 1 == result.exit_code
-        assert "the same record again: line 1 holds this unit" in result.stdout
+        first = json.loads(lines[0])
+        assert result.stdout.startswith(f"{records}:{len(doubled)}: unit {first['id']}: the same record again: line 1 holds this unit")
         assert "cannot be replayed without the round's other huvudman records (no record holds rank 1)" in result.stdout
+
+    def test_a_round_with_a_rank_missing_and_a_record_changed(self, run, records):
+        """A round missing a rank whose other records differ by more than the round: the change is reported
+        and so are the ranks no record holds, at the round's first line."""
+        lines = records.read_text(encoding="utf-8").splitlines()
+        del lines[next(i for i, l in enumerate(lines) if '"rank":1,' in l)]
+        records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        rounds = [i + 1 for i, l in enumerate(lines) if l.startswith('{"kind":"huvudman"')]
+        changed = next(i + 1 for i, l in enumerate(lines) if '"rank":2,' in l)
+        self._tamper(records, changed, lambda r: r.update(priority=r["priority"] + 1))
+        out = run("replay", str(records)).stdout.splitlines()
+        assert f"{records}:{rounds[0]}: huvudman ?: records missing from the round: no record holds rank 1" in out
+        (said,) = [line for line in out if line.startswith(f"{records}:{changed}: huvudman ")]
+        assert "the rest of the record reproduces" not in said
 
     def test_one_extracted_huvudman_record_says_its_round_is_missing(self, run, records, tmp_path):
         """One ranked huvudman record alone: its place needs its round, said once, counted once."""
@@ -556,6 +580,10 @@ class TestAgreementCheck:
                "— not fully assessed" == lines[0]
         out = json.loads(run("agreement", "check", str(self.AGREEMENTS / "valid.yaml"), "--format", "json").stdout)
         assert (False, 0, 1) == (out["compliant"], out["broken"], out["not_assessed"])  # not assessed is not compliant
+        (finding,) = out["findings"]  # two quotes from one section cite it once, as the text does
+        assert ("agreement", "SBS-2016-017", "contribution-limited-by-economy", "not_assessed",
+                ["GP2016 2.3.3 Huvudmän och skolenheter med vitesföreläggande"]) == \
+               (finding["kind"], finding["id"], finding["rule"], finding["verdict"], finding["source"])
         assert [line.split(" — ")[0] for line in lines[1:]] == ["NOT ASSESSED agreement SBS-2016-017: contribution-limited-by-economy"]
         assert "needs huvudman.type" in lines[1]
 

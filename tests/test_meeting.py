@@ -72,6 +72,17 @@ def test_each_decision_opens_with_its_outcome_and_the_deciding_rule_with_its_sou
     assert "<details><summary>Hela spårningen</summary><pre>" in section
 
 
+def test_a_section_quoted_twice_is_cited_once():
+    """A deciding rule with two quotes from one section (sbs@2.1.0's enskild huvudman under vite, GP2016 2.3.3)
+    cites the section once and shows both quotes."""
+    page = _run("evaluate", str(SAMPLE), "--pack", "sbs@2.1.0", "--format", "html", "--workers", "0").stdout
+    cites = re.findall(r"<cite>\((.*?)\)</cite>", page)
+    assert cites and all(len(c.split("; ")) == len(set(c.split("; "))) for c in cites), cites
+    at = page.index('<a href="#r-huvudman-enskild-vite-economy">')
+    assert page[at:page.index("</p>", at) + 4].endswith("<cite>(GP2016 2.3.3 Huvudmän och skolenheter med vitesföreläggande)</cite></p>")
+    assert page[at:].split("</p>", 1)[1].startswith("<blockquote>En särskild problematik")
+
+
 def test_the_huvudman_sections_hold_its_units(page):
     start = page.index('id="hs-212000-1051"')
     section = page[start:page.index('<section class="huvudman"', start + 10)]

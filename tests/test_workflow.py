@@ -164,9 +164,11 @@ def test_k_filters_by_name_and_junit_is_written(failing_pack, tmp_path):
     assert failure is not None and "outcome is manual_review, expected eligible" in failure.get("message")
 
 
-def test_explain_renders_a_stored_record_without_evaluating_it(tmp_path):
-    records = tmp_path / "records.jsonl"
-    records.write_text(_run("evaluate", str(SAMPLE), "--workers", "0").stdout, encoding="utf-8")
+@pytest.mark.parametrize("name, form", [("records.jsonl", "jsonl"), ("records.json", "json")])
+def test_explain_renders_a_stored_record_without_evaluating_it(tmp_path, name, form):
+    """A stored record, in JSON Lines or in the JSON array `--format json` writes, is explained as it was stored."""
+    records = tmp_path / name
+    records.write_text(_run("evaluate", str(SAMPLE), "--format", form, "--workers", "0").stdout, encoding="utf-8")
     stored = _run("explain", str(records), "48151711")
     assert stored.exit_code == 0 and stored.stdout == _run("explain", str(SAMPLE), "48151711").stdout
     assert "the stored record of unit 48151711, made with sbs@2.1.0, not evaluated again" in stored.stderr

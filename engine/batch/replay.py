@@ -98,6 +98,10 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"`{name}` is not a number a record can hold")
 
 
+#: what JSON calls a value that is not an object
+_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
+
+
 def parse_line(raw: bytes) -> tuple[dict | None, str]:
     """A stored line as a record, or None and why it is not one (never an exception)."""
     try:
@@ -111,7 +115,7 @@ def parse_line(raw: bytes) -> tuple[dict | None, str]:
     except ValueError as e:  # JSONDecodeError and the refusals above
         return None, f"not a record: {e}"
     if not isinstance(value, dict):
-        return None, f"not a record: a JSON {type(value).__name__.replace('dict', 'object').replace('list', 'array')}, not an object"
+        return None, f"not a record: a JSON {_JSON_TYPES[type(value)]}, not an object"
     missing = [k for k in ("kind", "id", "pack", "input", "input_sha256") if k not in value]
     if missing:
         return None, f"not a record: no `{missing[0]}`"
@@ -202,7 +206,8 @@ def replay(records: Iterable[tuple[int, dict, bytes | None]], packs: Iterable[Pa
                 yield Mismatch(line, "huvudman", old["id"], _why(old, new) if dumps(new) != dumps(old) else _bytes_differ())
         if missing and all(_rank_only(spill, at) for *_, at in group):
             continue
-        yield from _gaps(group)
+        if missing:  # ranks that no stored record holds: records of the run are missing
+            yield Mismatch(group[0][0], "huvudman", "?", f"records missing from the round: no record holds rank {', '.join(map(str, missing))}")
     spill.close()
 
 
@@ -233,15 +238,6 @@ def _same(new: dict, old: dict, raw: bytes | None) -> bool:
 
 def _bytes_differ() -> str:
     return "the stored bytes differ (whitespace, escapes or key order) from the record the engine writes"
-
-
-def _gaps(group: list[tuple[int, Any, Standing, tuple[int, int]]]) -> Iterator[Mismatch]:
-    """Ranks of a round that no stored record holds: records of the run are missing."""
-    ranks = sorted(rank for _, rank, _, _ in group if isinstance(rank, int) and not isinstance(rank, bool))
-    missing = sorted(set(range(1, (ranks[-1] if ranks else 0) + 1)) - set(ranks))
-    if missing:
-        line = group[0][0]
-        yield Mismatch(line, "huvudman", "?", f"records missing from the round: no record holds rank {', '.join(map(str, missing))}")
 
 
 class ReplayFile:

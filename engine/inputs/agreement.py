@@ -193,11 +193,9 @@ def read_agreement(path: str | Path, diags: Diagnostics) -> Agreement | None:
     v: dict[str, Any] = {}
     for key in ("id", "kind", "huvudman_id", "signed_on", "starts", "ends", "pupils_heard"):
         v[f"agreement.{key}"] = r.leaf(a.get(key), f"agreement.{key}")
-    for key in ("id", "huvudman_id"):  # the document's identity: never left unknown
+    for key in ("id", "huvudman_id"):  # the document's identity: never left unknown (a missing key is reported above)
         if v[f"agreement.{key}"] is None and not diags.has_errors():
-            node = a.get(key)
-            diags.error("schema_missing_key" if node is None else "schema_bad_value",
-                        f"`agreement.{key}` is {'missing' if node is None else 'empty'}", node.loc if node is not None else top["agreement"].loc,
+            diags.error("schema_bad_value", f"`agreement.{key}` is empty", a[key].loc,
                         "an agreement names itself (`id`) and its huvudman (`huvudman_id`, the organisation number)")
     signed = r.mapping(a["signed_by"], SIGNED_BY_KEYS, "`agreement.signed_by`") if a.get("signed_by") is not None and a["signed_by"].kind == MAP else None
     if a.get("signed_by") is not None and a["signed_by"].kind != MAP and a["signed_by"].value is not None:

@@ -127,5 +127,5 @@ def findings(decisions: Iterable["Decision | Mapping"], doc: Agreement | None = 
             else:
                 continue
             out.append(Finding(d.kind, d.id, r.rule, verdict, tuple(fields), r.text,
-                               tuple(f"{s['doc']} {s['section']}" for s in r.source), at, compared))
+                               tuple(messages.sections(r.source)), at, compared))
     return out

@@ -85,7 +85,7 @@ def condition_lines(c: Detail, w: dict, indent: str, members: Mapping | None = N
 
 def _sources(r: RuleOutcome) -> str:
     """The sources of a rule, each section once (two quotes from one section name it once)."""
-    return "; ".join(dict.fromkeys(f"{s['doc']} {s['section']}" for s in r.source))
+    return "; ".join(M.sections(r.source))
 
 
 def _why(d: Decision, w: dict, lang: str) -> str:

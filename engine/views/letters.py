@@ -104,7 +104,7 @@ class Letters:
             return [t["forced"].format(by=f["decided_by"], on=f["decided_on"], reason=f["reason"])]
         deciding = [r for r in d.trace if r.rule in d.decided_by]
         if deciding:
-            return [f"{r.text[lang]} ({'; '.join(dict.fromkeys(s['doc'] + ' ' + s['section'] for s in r.source))})" for r in deciding]
+            return [f"{r.text[lang]} ({'; '.join(M.sections(r.source))})" for r in deciding]
         return [t["hinges"]] if d.hinges_on else [t["no_reason"]]
 
     def _change(self, record: dict) -> list[str]:

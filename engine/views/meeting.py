@@ -162,7 +162,7 @@ class MeetingReport:
                        f'{e(f["reason"])}</p>')
         elif deciding:
             for r in deciding:
-                cites = "; ".join(f'{s["doc"]} {s["section"]}' for s in r.source)
+                cites = "; ".join(M.sections(r.source))
                 quotes = "".join(f"<blockquote>{e(s['quote'])}</blockquote>" for s in r.source if s.get("quote"))
                 out.append(f'<p class="why"><strong>{e(w["decided_by"]).capitalize()} {self._rule_link(r.rule)}</strong>: '
                            f'{e(r.text[lang])} <cite>({e(cites)})</cite></p>{quotes}')
