@@ -161,3 +161,35 @@ def test_a_priority_written_otherwise_is_the_same_priority():
     assert not _same_numbers((2, 1), (2, 3))
     assert not _same_numbers(("unknown", 1), (1, 1))
     assert not _same_numbers((None, 1), (1, 1))
+
+
+def test_a_derived_fact_the_round_counts_is_a_difference_even_when_the_outcome_is_not(tmp_path):
+    """`spread_above_ratio` from 1.1 to 1.2: no unit is decided otherwise, but whether its results lie well above
+    the average (which a huvudman's spread counts) changes; the witness names the fact with both values."""
+    def edit(text):
+        start = text.index("  spread_above_ratio:")
+        return text[:start] + text[start:].replace("    value: 1.1\n", "    value: 1.2\n", 1)
+    draft = _draft(tmp_path, edit)
+    out = json.loads(_run("compare", "sbs@3.1.0", str(draft), "--scope", "unit", "--format", "json").stdout)
+    assert out["equivalent"] is False and out["witnesses"]
+    for w in out["witnesses"]:
+        assert w["from"] == w["to"] and "results-well-above" in w["rules"]
+        before, after = w["derived"]["results_well_above"]
+        assert before != after
+    text = _run("compare", "sbs@3.1.0", str(draft), "--scope", "unit").stdout
+    assert f"results_well_above {before} → {after}" in text
+
+
+def test_an_engine_that_disagrees_with_the_proof_is_an_error_naming_both(shipped):
+    """A witness the engine decides otherwise than the z3 reading is never reported as a difference: it is an
+    error naming both packs and what each side gives."""
+    from engine.symbolic.compare import Comparer
+    from engine.symbolic.witness import Confirmer, Disagreement
+
+    pack = shipped.get("sbs@3.1.0")
+    comparer = Comparer(pack, pack, "unit", Confirmer())
+    with pytest.raises(Disagreement) as e:
+        comparer.agree("outcome", ("eligible", "excluded"), ("eligible", "not_eligible"), lambda d: d)
+    assert str(e.value) == ("sbs@3.1.0 and sbs@3.1.0: the engine gives outcome eligible and not_eligible on a unit case, "
+                            "the z3 reading eligible and excluded")
+    comparer.agree("priority", (2, 1.5), ("2.0", "1.5"), lambda d: d)  # the same numbers, written otherwise

@@ -33,7 +33,7 @@ def test_one_letter_per_huvudman_in_markdown_and_html_with_an_index(letters):
 def test_a_letter_says_the_decision_what_it_means_and_why_with_sources(letters):
     text = (letters / "212000-1051.md").read_text(encoding="utf-8")
     assert text.startswith("# Beslut om urval till Samverkan för bästa skola\n\n**Hedmarks kommun (212000-1051)**\n")
-    assert ("mot urvalet för Samverkan för bästa skola (regelpaket sbs@2.1.0).\n\n## Beslutet\n\nHuvudmannen: föreslås.\n\n"
+    assert ("i leveransen SI-2016-1 den 2016-01-28 mot urvalet för Samverkan för bästa skola (regelpaket sbs@2.1.0).\n\n## Beslutet\n\nHuvudmannen: föreslås.\n\n"
             "Huvudmannen föreslås för samverkan för bästa skola. Skolverket tar kontakt för att inleda dialogen.\n\n"
             "## Skälen\n\n- Huvudmannen har minst en valbar skolenhet") in text
     assert "### Byskolan (48151725): valbar." in text
@@ -50,14 +50,18 @@ def test_a_refused_unit_is_told_what_would_change_the_decision(letters):
 
 
 def test_the_html_letter_escapes_what_the_delivery_says(letters):
+    for path in sorted(letters.glob("*.html")):  # each letter, whatever it ends with (a list or a paragraph)
+        if path.stem == "index":
+            continue
+        page = path.read_text(encoding="utf-8")
+        assert page.startswith("<!DOCTYPE html>") and "<h1>Beslut om urval till Samverkan för bästa skola</h1>" in page
+        assert "<li>" in page and "<script" not in page
+        body = page[page.index("<body>") + len("<body>"):page.index("</body>")].strip().splitlines()
+        element = re.compile(r"<(h\d|p|li)>.*</\1>")
+        assert all(line in ("<ul>", "</ul>") or element.fullmatch(line) for line in body), (path.name, body)  # nothing stray
+        lists = [line for line in body if line in ("<ul>", "</ul>")]  # every list opened is closed, none unopened
+        assert lists and lists == ["<ul>", "</ul>"] * (len(lists) // 2), path.name
     page = (letters / "212000-1051.html").read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>") and "<h1>Beslut om urval till Samverkan för bästa skola</h1>" in page
-    assert "<li>" in page and "<script" not in page
-    body = page[page.index("<body>") + len("<body>"):page.index("</body>")].strip().splitlines()
-    element = re.compile(r"<(h\d|p|li)>.*</\1>")
-    assert all(line in ("<ul>", "</ul>") or element.fullmatch(line) for line in body), body  # nothing stray
-    lists = [line for line in body if line in ("<ul>", "</ul>")]  # every list opened is closed, none unopened
-    assert lists and lists == ["<ul>", "</ul>"] * (len(lists) // 2)
     assert "<h3>Byskolan (48151725): valbar.</h3>\n<ul>\n<li>" in page
 
 
@@ -116,3 +120,11 @@ def test_a_huvudman_and_a_unit_without_a_name_are_named_by_their_ids(tmp_path):
     assert "Skolverket har prövat 212000-0999 och dess skolenheter" in md
     assert '<a href="212000-0999.html">212000-0999</a>' in (out / "index.html").read_text(encoding="utf-8")
     assert "<title>Beslut om urval till Samverkan för bästa skola: 212000-0999</title>" in (out / "212000-0999.html").read_text(encoding="utf-8")
+
+
+def test_a_list_at_the_end_of_a_letter_is_closed():
+    """The letter's Markdown as HTML: a list that ends the text is closed like one that a paragraph follows."""
+    from engine.views.letters import _markdown_html
+
+    assert "<h2>Skälen</h2>\n<ul>\n<li>a &lt;b&gt;</li>\n<li>c</li>\n</ul>" == _markdown_html("## Skälen\n\n- a <b>\n- c")
+    assert "<ul>\n<li>a</li>\n</ul>\n<p>Slut.</p>" == _markdown_html("- a\n\nSlut.")

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from engine import Engine, unit_case
-from engine.views.explain import explain_text
+from engine import messages as M
+from engine.views.explain import explain_text, needed_lines
 from policy import Diagnostics
 from policy.registry import Registry
 
@@ -125,3 +126,13 @@ def test_a_fact_that_changes_other_decisions_is_not_given_ranges(tmp_path):
     assert all(f["fact"] != "huvudman.type" for f in needed.get("facts", ()))
     if record["outcome"] == "manual_review" and record["hinges_on"]:
         assert "huvudman.type" in needed.get("with_other_decisions", []) or "huvudman.type" in needed.get("cannot_decide", [])
+
+
+def test_a_fact_without_a_name_is_named_by_its_path_once():
+    """A needed fact the reader's language has no name for is shown by its path alone, not `path (path)`;
+    a national average is named after the result it averages."""
+    needed = {"facts": [{"fact": "unit.teaches_y3", "decides": [{"value": True, "outcome": "eligible"}]}]}
+    assert ["- unit.teaches_y3: ja → valbar"] == needed_lines(needed, "sv")
+    assert "riksgenomsnittet för meritvärdet i årskurs 9" == M.fact_name("national_averages.merit_value_y9", "sv")
+    assert ("riksgenomsnittet för undervisning_y12", "the national average of undervisning_y12") == \
+        tuple(M.fact_name("national_averages.undervisning_y12", lang) for lang in ("sv", "en"))

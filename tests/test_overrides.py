@@ -55,6 +55,8 @@ class TestReadOverrides:
         (('"48151623"', '"212000-0999"'), "override_wrong_scope", ""),
         (("set_aside", "force"), "override_missing_outcome", ""),
         (("action: set_aside", "action: set_aside\n  outcome: eligible"), "override_bad_outcome", ""),
+        (("action: set_aside", "action: force\n  outcome: proposed"), "override_bad_outcome", ""),
+        (("action: set_aside", "action: force\n  outcome: eligable"), "override_bad_outcome", "did you mean `eligible`?"),
         (("set_aside", "ignore"), "schema_bad_value", "expected one of `force`, `set_aside`"),
     ])
     def test_errors(self, tmp_path, pack, change, code, hint):
@@ -68,7 +70,9 @@ class TestReadOverrides:
         """Two forced outcomes for one target contradict each other: an error."""
         force = GOOD.replace("set_aside", "force").replace("small-unit", "{rule}").replace("decided_by", "outcome: eligible\n  decided_by")
         _, diags = _read(tmp_path, pack, force.format(rule="small-unit") + force.format(rule="state-school"))
-        assert ["override_duplicate"] == [d.code for d in diags.errors]
+        [d] = diags.errors
+        assert ("override_duplicate", "two forced outcomes for `48151623`") == (d.code, d.message)
+        assert d.hint.startswith("the first is at ") and d.hint.endswith("overrides.yaml:1:3"), d.hint
 
 
 class TestWrongTypes:

@@ -99,12 +99,18 @@ def test_a_directory_for_a_workbook_gets_an_xlsx_example(tmp_path):
     assert 2 == result.exit_code and f"--out {tmp_path / 'beslut.xlsx'}" in result.output
 
 
-def test_an_unknown_priority_is_marked_in_the_decisions(tmp_path):
-    rows = _rows(_book(tmp_path), "Beslut")
+def test_an_unknown_priority_is_marked_in_the_decisions_and_the_round(tmp_path):
+    path = _book(tmp_path)
+    rows = _rows(path, "Beslut")
     column = rows[0].index("Prioritet beror på okänt i")
     records = [json.loads(line) for line in CliRunner().invoke(cli, ["evaluate", str(SAMPLE), "--workers", "0"]).stdout.splitlines()]
-    unknown = {r["id"] for r in records if r.get("priority_unknown")}
-    assert unknown and unknown == {row[1] for row in rows[1:] if row[column]}
+    unknown = {r["id"]: " ".join(r["priority_unknown"]) for r in records if r.get("priority_unknown")}
+    assert unknown and unknown == {row[1]: row[column] for row in rows[1:] if row[column]}
+    ranked = {r["id"] for r in records if r.get("rank") is not None}
+    round_ = _rows(path, "Omgång")
+    column = round_[0].index("Prioritet beror på okänt i")
+    marked = {row[1]: row[column] for row in round_[1:] if row[column]}
+    assert marked and {i: u for i, u in unknown.items() if i in ranked} == marked
 
 
 def test_a_delivery_of_huvudmän_alone_has_no_unit_counts(tmp_path):

@@ -271,3 +271,21 @@ def test_a_worker_answers_in_order_keeps_errors_and_follows_its_parent():
     finally:
         signal.signal(signal.SIGINT, sigint)
         libc.prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0)
+
+
+def test_one_case_with_an_override_is_the_same_in_a_worker_and_in_this_process():
+    """`case_record` (what `sbs explain` decides) applies the officer's overrides in a worker process and in this
+    one alike, and gives the record the whole batch gives."""
+    from engine.app import case_record, delivery_records
+    from engine.inputs.overrides import read_overrides
+
+    diags = Diagnostics()
+    doc = read_delivery(FIXTURES / "sample" / "delivery.yaml", diags)
+    pack = load_pack(RULES / "sbs-2016-2.1", diags)
+    overrides = read_overrides(FIXTURES / "sample" / "overrides.yaml", pack, doc.targets(), diags)
+    assert not diags.has_errors() and overrides
+    here, worker = (case_record(pack, doc, overrides, "48151725", workers=n) for n in (0, 1))
+    assert dumps(here) == dumps(worker)
+    assert [o["rule"] for o in here["overrides"]] == ["small-unit"]
+    batch = next(r for r in delivery_records(pack, doc, overrides, 0) if r["id"] == "48151725")
+    assert dumps(batch) == dumps(here)

@@ -245,14 +245,10 @@ def _delivery(parts: tuple) -> Delivery:
     return Delivery(*parts)
 
 
-class _Duplicate(ValueError):
-    pass
-
-
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [k for k, _ in pairs]
     if len(set(keys)) != len(keys):
-        raise _Duplicate("a key appears twice")
+        raise _Odd("a key appears twice")
     return dict(pairs)
 
 
@@ -289,7 +285,8 @@ class _Records(Sequence):
 
 
 class _Odd(Exception):
-    """Something the quick reader leaves to the located one, which says where it is (nesting too deep)."""
+    """Something the quick reader leaves to the located one, which says where it is (nesting too deep, a key
+    given twice)."""
 
 
 def _unlocated(v: Any, here: Location, depth: int = 1) -> YNode:
@@ -337,7 +334,7 @@ def _stream(text: str, decoder: json.JSONDecoder, here: Location) -> YNode:
             raise ValueError("expected a key")
         key, i = decoder.raw_decode(text, i)
         if key in top:
-            raise _Duplicate(key)
+            raise _Odd("a key appears twice")
         i = expect(skip(i), ":")
         if key in _STREAMED and text[i] == "[":  # a record is at depth 3: the document, the list, the record
             spans = array("q")

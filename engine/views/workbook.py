@@ -110,7 +110,7 @@ class Workbook:
         summary.append([h["kind"], h["outcome"], h["outcome_code"], h["count"]])
         for kind in ("unit", "huvudman"):
             for outcome, n in sorted(self.counts[kind].items()):
-                summary.append([self.w.get(kind, kind), M.outcome(None if outcome == "error" else outcome, lang), outcome, n])
+                summary.append([self.w[kind], M.outcome(None if outcome == "error" else outcome, lang), outcome, n])
         round_ = self.book.create_sheet(h["round"])
         round_.append([h[c] for c in ROUND_COLUMNS] + [h["capacity"]])
         for d in sorted(self.ranked, key=lambda d: d.rank):
@@ -119,7 +119,7 @@ class Workbook:
             cap = (r.get("capacity") or {}).get("value")
             round_.append([d.rank, d.id, self._cell(round_, d.name), M.outcome(d.outcome, lang),
                            d.priority if isinstance(d.priority, (int, float)) else None,
-                           " ".join(r.get("priority_unknown") or d.priority_unknown), ties, cap])
+                           " ".join(d.priority_unknown), ties, cap])
         buf = io.BytesIO()
         self.book.save(buf)
         write(_fixed(buf.getvalue(), date))
