@@ -33,9 +33,11 @@ test: install
 # cores): an interrupted run resumes where it stopped (mutmut keeps its results in mutants/).
 # `make mutation-sample` tests a random sample (N, SEED) and gives the score with its 95 % interval;
 # `make mutation-quick` only the modules a change touched; `make mutation-clean` starts over.
-# A resumed run keeps mutmut's copies: the packs, the guide, fixtures and tests must match this checkout.
-SYNC = if [ -d mutants ]; then rm -rf mutants/policy/rules mutants/fixtures mutants/tests && \
-	  cp -r policy/rules mutants/policy/rules && cp policy/*.md policy/*.json mutants/policy/ && cp -r fixtures tests mutants/; fi
+# A resumed run keeps mutmut's copies: the packs, the guide, fixtures, tests, the CLI, the tools and the
+# documents tests read must match this checkout.
+SYNC = if [ -d mutants ]; then rm -rf mutants/policy/rules mutants/fixtures mutants/tests mutants/cli mutants/tools && \
+	  cp -r policy/rules mutants/policy/rules && cp policy/*.md policy/*.json mutants/policy/ && \
+	  cp -r fixtures tests cli tools mutants/ && cp README.md CHANGELOG.md mutants/; fi
 MUTMUT = HYPOTHESIS_PROFILE=mutation $(BIN)/mutmut run --max-children 2
 mutation: install
 	@$(SYNC)

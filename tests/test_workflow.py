@@ -463,3 +463,15 @@ def test_fmt_lays_out_a_file_in_a_folder_of_a_folder(messy):
     result = _run("fmt", str(messy))
     assert 0 == result.exit_code, result.output
     assert (deep / "99-messy.yaml").read_text(encoding="utf-8").startswith("# a comment the officer wrote\nrules:\n  - id: messy-small-unit\n")
+
+
+@pytest.mark.parametrize("line, at", [
+    ("# top", 0), ("a: b # c", 5), ("a: x\t# c", 5), ("a: b#c", None),
+    ("a: 'x # y' # z", 11), ('a: "x # y"', None), ("- 'q # r'", None), ('a: ["x # y", z] # k', 16),
+    ("a: it's # c", 8), ("a: x'y # c", 7), ("a: x' # c", 6),  # an apostrophe inside a plain text opens no quote
+])
+def test_fmt_finds_a_comment_where_yaml_does(line, at):
+    """`fmt` keeps every comment: it finds one where YAML does (after a space, outside quotes; an apostrophe in
+    a plain text is no quote)."""
+    import policy.fmt as fmt
+    assert at == fmt._comment_at(line)
