@@ -116,7 +116,7 @@ CODES: tuple[Code, ...] = (
     _c("delivery_missing_column", "delivery", "a field of the model with no column in a table: unknown for every record, reason `column missing`", WARNING),
     _c("delivery_row_length", "delivery", "a row of another width than the header"),
     _c("delivery_bad_percent", "delivery", "`(%)` on a column that is not a share"),
-    _c("delivery_duplicate_field", "delivery", "a field given twice in the `delivery` sheet of a workbook"),
+    _c("delivery_duplicate_field", "delivery", "a field given twice in the `delivery` sheet of a workbook, or records listed in a table delivery's header beside their table"),
     _c("delivery_formula", "delivery", "a formula in a cell of a workbook (deliver values)"),
     _c("delivery_merged_cells", "delivery", "merged cells (workbooks)"),
     _c("delivery_cell_too_long", "delivery", "a cell over 64 KiB, or a sheet over 256 MiB (workbooks)"),

@@ -317,6 +317,18 @@ class TestNothingMisread:
         assert ["`delivery.date` is given twice (rows 3 and 4)"] == [e.message for e in diags.errors]
 
 
+    @pytest.mark.parametrize("key, table", [("units", "units.csv"), ("huvudman", "huvudman.csv")])
+    def test_records_in_the_header_beside_their_table_are_an_error(self, tmp_path, key, table):
+        """delivery.yaml beside units.csv and huvudman.csv holds the header; records listed in it as well would be
+        dropped for the table's: an error at the key, naming the table, never a silent choice."""
+        d = _dir(tmp_path, "id;huvudman_id;pupils\n48151623;212000-0999;310\n")
+        (d / "delivery.yaml").write_text(HEAD + f"{key}:\n  - {{id: \"48151699\"}}\n", encoding="utf-8")
+        doc, errors = _read(d)
+        assert doc is None
+        assert [f"delivery.yaml:3:1: delivery_duplicate_field: `{key}` is given in delivery.yaml and as the table {table}"] == \
+            [e.split("\n")[0] for e in errors]
+
+
 class TestNoGuessing:
     @pytest.mark.parametrize("cell", ["1_000", "٣١٠", "3١0", "1e", "0x10"])
     def test_odd_numbers_are_not_numbers(self, tmp_path, cell):

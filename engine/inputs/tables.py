@@ -407,10 +407,17 @@ def table_document(path: Path, diags: Diagnostics, encoding: str | None = None,
     if head.kind != MAP:
         diags.error("schema_wrong_type", "the delivery header must be a mapping", head.loc)
         return None, unknown
+    twice = [(key, table) for key, table in (("huvudman", owners), ("units", units)) if key in head.value]
+    for key, table in twice:  # the table holds them: records in the header too would be dropped silently
+        diags.error("delivery_duplicate_field", f"`{key}` is given in {Path(head.loc.file).name} and as the table "
+                    f"{Path(table.file).name}", head.key_locs[key],
+                    "keep one: the tables hold the records, the header `delivery:` and `national_averages:`")
+    if twice:
+        return None, unknown
     doc = dict(head.value)
     doc["huvudman"] = _records(owners, "huvudman", unknown, diags, mapping)
     doc["units"] = _records(units, "unit", unknown, diags, mapping)
-    return YNode(MAP, doc, head.loc, {**head.key_locs, "huvudman": Location(owners.file, 1, 1), "units": Location(units.file, 1, 1)}), unknown
+    return YNode(MAP, doc, head.loc, dict(head.key_locs)), unknown
 
 
 def _header_sheet(table: Table | None, diags: Diagnostics) -> YNode | None:
