@@ -199,3 +199,12 @@ def test_the_report_names_what_a_decision_hinges_on_once():
     straddling = decision(outcome="manual_review", ranking={"uncertain_against": ["212000-0001"], "result": "manual_review",
                                                             "best": 5, "worst": 8, "capacity": {"value": 10}})
     assert _why(straddling, h).startswith("omgången kan inte placera huvudmannen: bästa möjliga plats 5, sämsta 8")
+
+
+def test_the_report_is_in_swedish_unless_told_otherwise():
+    """`markdown` and `html` without a language write Swedish, the report's default as on the command line."""
+    diags = Diagnostics()
+    pack = Registry.load([RULES], diags).get("sbs@2.1.0")
+    records = delivery_records(pack, read_delivery(FIXTURES / "sample" / "delivery.yaml", diags), [], workers=0)
+    assert markdown(records, "Urval") == markdown(records, "Urval", "sv") != markdown(records, "Urval", "en")
+    assert html(records, "Urval") == html(records, "Urval", "sv")

@@ -475,3 +475,14 @@ def test_fmt_finds_a_comment_where_yaml_does(line, at):
     a plain text is no quote)."""
     import policy.fmt as fmt
     assert at == fmt._comment_at(line)
+
+
+def test_fmt_names_no_hash_for_a_layout_that_does_not_load(messy):
+    """The pack read back with a file that no longer loads has no hash: `hash_after` says so (None), and the
+    pack's files are left as they are."""
+    import policy.fmt as fmt
+    rules = messy / "rules" / "99-messy.yaml"
+    broken = fmt.Formatted(rules, rules.read_text(encoding="utf-8"), "rules: [\n")
+    assert fmt.hash_after(messy, [broken]) is None
+    assert rules.read_text(encoding="utf-8") == broken.before
+    assert fmt.hash_after(messy, []) == json.loads(_run("validate", str(messy), "--format", "json").stdout)["packs"][0]["sha256"]
