@@ -101,7 +101,7 @@ def _why(answers, **kw):
 
 def test_why_not_lists_the_smallest_changes_with_their_sources_in_swedish_and_english():
     answers = [Answer("eligible", (Change("unit.results.merit_value_y9", 231.5, 180.0), Change("unit.pupils", None, 120)),
-                      ("low-results-y9", "selection-criteria-met"), {"unit.results.merit_value_y9": "GP2016 2.3.2 punkt 1"}),
+                      ("low-results-y9", "selection-criteria-met"), {"unit.results.merit_value_y9": ("GP2016 2.3.2 punkt 1",)}),
                Answer("manual_review", (Change("unit.results.merit_value_y9", 231.5, None),), ("selection-criteria-met",))]
     sv = why_not_text(_why(answers, with_others=("huvudman.type",)), "Granbyskolan 7-9", "sv")
     lines = sv.splitlines()

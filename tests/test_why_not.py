@@ -143,3 +143,13 @@ def test_a_reading_kept_for_many_cases_answers_after_other_analyses(records):
     after = why_not(pack, record, space=kept)
     assert before.answers and after.answers
     assert len(before.answers[0].changes) == len(after.answers[0].changes)
+
+
+def test_a_change_cites_every_section_of_the_rule_it_moves():
+    """Norrmarks gymnasiesärskola is refused as a small unit (GP2016 2.3.2 punkt 4, and 2.3.3, where the thresholds are): the
+    change that selects it cites both, in the text and in the JSON."""
+    text = _run("explain", str(SAMPLE), "48151742", "--why-not").stdout
+    assert "antalet elever 10 i stället för 9 (GP2016 2.3.2 punkt 4; GP2016 2.3.3 Små skolenheter) → " in text
+    result = json.loads(_run("explain", str(SAMPLE), "48151742", "--why-not", "--format", "json").stdout)
+    pupils = next(a for a in result["answers"] if [c["fact"] for c in a["changes"]] == ["unit.pupils"])
+    assert {"unit.pupils": ["GP2016 2.3.2 punkt 4", "GP2016 2.3.3 Små skolenheter"]} == pupils["sources"]

@@ -53,10 +53,12 @@ class Answer:
     outcome: str
     changes: tuple[Change, ...]
     rules: tuple[str, ...]  #: rules whose status differs from the case as it is
-    sources: dict = attrs.field(factory=dict)  #: fact -> the citation of the first such rule reading it
+    #: fact -> the sections of the first such rule reading it, each once (`GP2016 2.3.2 punkt 4`, …)
+    sources: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
 
     def to_json(self) -> dict:
-        return {"outcome": self.outcome, "changes": [c.to_json() for c in self.changes], "rules": list(self.rules)}
+        return {"outcome": self.outcome, "changes": [c.to_json() for c in self.changes], "rules": list(self.rules),
+                "sources": {fact: list(cited) for fact, cited in self.sources.items()}}
 
 
 @attrs.frozen
@@ -269,7 +271,7 @@ def _answer(s: Setting, model: z3.ModelRef, changes: dict[str, Any]) -> Answer:
     for p in changes:
         rule = next((s.reading.rules[r] for r in rules if _reads(s.reading.rules[r], p)), None)
         if rule is not None and rule.source:
-            sources[p] = str(rule.source[0])
+            sources[p] = tuple(dict.fromkeys(map(str, rule.source)))
     return Answer(ours, tuple(Change(p, s.case.values.get(p), v) for p, v in changes.items()), rules, sources)
 
 

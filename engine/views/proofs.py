@@ -80,11 +80,11 @@ _WHY = {
 }
 
 
-def change_text(c, source: str | None, lang: str) -> str:
-    """`meritvärdet i årskurs 9 231 i stället för 181 (GP2016 2.3.2 punkt 1)`."""
+def change_text(c, sources: tuple[str, ...] | None, lang: str) -> str:
+    """`meritvärdet i årskurs 9 231 i stället för 181 (GP2016 2.3.2 punkt 1)`: the sections of the rule it moves."""
     w = _WHY[lang]
     was = (f"{w['instead']} {M.value_text(c.fact, c.before, lang)}" if c.before is not None else f"({w['was_missing']})")
-    return f"{M.fact_name(c.fact, lang)} {M.value_text(c.fact, c.after, lang)} {was}" + (f" ({source})" if source else "")
+    return f"{M.fact_name(c.fact, lang)} {M.value_text(c.fact, c.after, lang)} {was}" + (f" ({'; '.join(sources)})" if sources else "")
 
 
 def already_text(case_id: str, name: str, outcome: str, lang: str) -> str:
