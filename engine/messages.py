@@ -167,6 +167,16 @@ def sections(sources: Any) -> list[str]:
     return list(dict.fromkeys(f"{s['doc']} {s['section']}" for s in sources))
 
 
+#: A parameter's unit as the reader's language names it (the pack's code in English).
+UNIT_WORDS = {"sv": {"pupils": "elever", "share": "andel", "SEK": "kronor", "years": "år", "points": "poäng",
+                     "count": "antal", "ratio": "kvot", "date": "datum"}}
+
+
+def unit_word(unit: str, lang: str) -> str:
+    """`elever` for `pupils` in Swedish; the unit as the pack writes it otherwise."""
+    return UNIT_WORDS.get(lang, {}).get(unit, unit)
+
+
 def one_line(text: Any) -> str:
     """A delivery's text (a name) on one line: a line break in it would cut a heading or a table row."""
     return " ".join(str(text).splitlines())

@@ -185,3 +185,26 @@ def test_in_a_browser_the_page_loads_links_reach_every_unit_and_the_filter_works
     (ROOT / "build").mkdir(exist_ok=True)
     tab.screenshot(path=str(ROOT / "build" / "report.png"))
     assert (ROOT / "build" / "report.png").stat().st_size > 10_000
+
+
+def test_the_tables_name_an_officers_set_aside_as_the_markdown_does(page):
+    """Byskolan is eligible with small-unit set aside by an officer: its row in the units table says so, as the
+    Markdown report's row does (nothing is overridden silently)."""
+    row = re.search(r'<tr data-outcome="eligible" data-form="[^"]*"><td><a href="#u-48151725">.*?</tr>', page).group(0)
+    assert row.endswith("<td>selection-criteria-met; small-unit åsidosatt av A. Andersson, undervisningsråd</td></tr>")
+    md = _run("evaluate", str(SAMPLE), "--overrides", str(OVERRIDES), "--format", "md", "--workers", "0").stdout
+    assert "| selection-criteria-met; small-unit åsidosatt av A. Andersson, undervisningsråd |" in md
+
+
+def test_the_appendix_cites_a_section_once_with_its_quotes_and_names_units_in_swedish(page):
+    """The rules table names a section once above all its quotes; the parameters table writes each unit in the
+    report's language."""
+    row = re.search(r'<tr id="r-no-results-statistics">.*?</tr>', page).group(0)
+    cited = re.findall(r"<td>(.*?)</td>", row)[2]
+    assert cited.count("GP2016 2.3.2 punkt 1") == 1 and cited.count("<blockquote>") == 2 and "<br>" not in cited
+    units = dict(re.findall(r'<tr id="p-([a-z_]+)"><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td>', page))
+    assert ("kronor", "kvot", "elever", "år") == (units["cost_per_huvudman_sek"], units["generally_low_ratio"],
+                                                  units["small_unit_pupils"], units["max_agreement_years"])
+    english = _run("evaluate", str(SAMPLE), "--format", "html", "--lang", "en", "--workers", "0").stdout
+    assert '<tr id="p-small_unit_pupils"><td>small_unit_pupils</td><td>' in english
+    assert dict(re.findall(r'<tr id="p-([a-z_]+)"><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td>', english))["generally_low_ratio"] == "ratio"

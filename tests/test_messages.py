@@ -26,6 +26,11 @@ class TestCatalogue:
             assert set(table["sv"]) == set(table["en"])
             assert all(v.strip() for lang in M.LANGS for v in table[lang].values())
 
+    def test_every_unit_a_parameter_may_carry_has_a_swedish_word(self):
+        from policy.facts import PARAMETER_UNITS
+        assert set(PARAMETER_UNITS) == set(M.UNIT_WORDS["sv"])
+        assert ("elever", "pupils") == (M.unit_word("pupils", "sv"), M.unit_word("pupils", "en"))
+
     def test_templates_have_the_same_parts_in_both_languages(self):
         """The Swedish form of a reason says everything the English one does (the same `{parts}`)."""
         field = re.compile(r"\{(\w+)\}")

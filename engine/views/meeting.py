@@ -19,13 +19,14 @@ import html
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from policy.model import Pack
 
 from .. import messages as M
 from ..core.results import Decision
 from .explain import explain_text, needed_lines
+from .render import set_aside
 
 PAGED = 300  #: more records than this: one page per huvudman under a directory
 
@@ -67,6 +68,14 @@ def tiebreak_text(ranking: Mapping[str, Any], lang: str) -> str:
 
 def slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in str(text))
+
+
+def _cited(sources: Iterable[tuple[str, str, str | None]]) -> str:
+    """Sources (document, section, quote) as a table cell: each section named once, above its quotes."""
+    quotes: dict[str, list[str]] = {}
+    for doc, section, quote in sources:
+        quotes.setdefault(f"{doc} {section}", []).extend([quote] if quote else [])
+    return "<br>".join(e(name) + "".join(f"<blockquote>{e(q)}</blockquote>" for q in qs) for name, qs in quotes.items())
 
 
 def _badge(outcome: str | None, lang: str) -> str:
@@ -142,7 +151,8 @@ class MeetingReport:
             return self.w["error"]
         if d.forced:
             return f"{self.w['forced_by']} {d.forced['decided_by']}"
-        return ", ".join(d.decided_by) or (f"{self.w['hinges']} {', '.join(d.hinges_on)}" if d.hinges_on else self.w["m_default"])
+        why = ", ".join(d.decided_by) or (f"{self.w['hinges']} {', '.join(d.hinges_on)}" if d.hinges_on else self.w["m_default"])
+        return "; ".join([why, *set_aside(d, self.w)])
 
     def _rule_link(self, rule: str) -> str:
         return f'<a href="{"../" if self.paged else ""}{"index.html" if self.paged else ""}#r-{slug(rule)}">{e(rule)}</a>'
@@ -267,8 +277,7 @@ class MeetingReport:
         w, lang = self.w, self.lang
         rows = []
         for rule, r in sorted(self.rules.items()):
-            cites = "<br>".join(f'{e(s["doc"])} {e(s["section"])}' + (f"<blockquote>{e(s['quote'])}</blockquote>" if s.get("quote") else "")
-                                for s in r["source"])
+            cites = _cited((s["doc"], s["section"], s.get("quote")) for s in r["source"])
             interp = e(r["interpretation"][lang]) if r["interpretation"] else ""
             rows.append(f'<tr id="r-{slug(rule)}"><td>{e(rule)}</td><td>{e(r["text"][lang])}</td><td>{cites}</td><td>{interp}</td></tr>')
         out = [f'<h2 id="rules">{e(w["report_rules"])}</h2><table><tr><th>{e(w["col_rule"])}</th><th>{e(w["col_text"])}</th>'
@@ -278,8 +287,8 @@ class MeetingReport:
             value = "; ".join(f"{f} {M.number(v, lang, p.unit)}" for f, v in p.by_school_form) if p.by_school_form else ""
             if p.value is not None:
                 value = (value + "; " if value else "") + M.number(p.value, lang, p.unit)
-            cites = "<br>".join(f"{e(c.doc)} {e(c.section)}" + (f"<blockquote>{e(c.quote)}</blockquote>" if c.quote else "") for c in p.source)
-            prows.append(f'<tr id="p-{slug(p.name)}"><td>{e(p.name)}</td><td>{e(value)}</td><td>{e(p.unit)}</td><td>{cites}</td>'
+            cites = _cited((c.doc, c.section, c.quote) for c in p.source)
+            prows.append(f'<tr id="p-{slug(p.name)}"><td>{e(p.name)}</td><td>{e(value)}</td><td>{e(M.unit_word(p.unit, lang))}</td><td>{cites}</td>'
                          f'<td>{e(p.interpretation[lang]) if p.interpretation else ""}</td></tr>')
         out.append(f'<h2 id="params">{e(w["m_params"])}</h2><table><tr><th>{e(w["m_param"])}</th><th>{e(w["m_value"])}</th><th>{e(w["m_unit"])}</th>'
                    f'<th>{e(w["m_source"])}</th><th>{e(w["interpretation"])}</th></tr>{"".join(prows)}</table>')

@@ -12,7 +12,7 @@ import io
 import re
 import tempfile
 from collections import Counter
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from .. import messages as M
 from ..core.results import Decision
@@ -96,8 +96,12 @@ def _why(d: Decision, h: dict) -> str:
                                     capacity=M.number(ranking["capacity"]["value"], h["lang"]))
     else:
         why = ", ".join(d.decided_by) or (f"{h['hinges']} " + ", ".join(d.hinges_on) if d.hinges_on else "")
-    aside = [f"{o['rule']} {h['set_aside_by']} {o['decided_by']}" for o in d.overrides if o["action"] == "set_aside"]
-    return "; ".join(filter(None, [why, *aside]))
+    return "; ".join(filter(None, [why, *set_aside(d, h)]))
+
+
+def set_aside(d: Decision, w: Mapping[str, str]) -> list[str]:
+    """The rules an officer set aside, by whom, as a table row says it: `small-unit åsidosatt av A. Andersson`."""
+    return [f"{o['rule']} {w['set_aside_by']} {o['decided_by']}" for o in d.overrides if o["action"] == "set_aside"]
 
 
 def _missing_names(d: Decision) -> str:
