@@ -128,3 +128,27 @@ def test_a_list_at_the_end_of_a_letter_is_closed():
 
     assert "<h2>Skälen</h2>\n<ul>\n<li>a &lt;b&gt;</li>\n<li>c</li>\n</ul>" == _markdown_html("## Skälen\n\n- a <b>\n- c")
     assert "<ul>\n<li>a</li>\n</ul>\n<p>Slut.</p>" == _markdown_html("- a\n\nSlut.")
+
+
+def test_an_officers_decision_is_told_with_the_rule_and_its_source(letters):
+    """A forced decision names the rule the officer applied with its source; a rule set aside is named with
+    who set it aside, when and why (nothing is overridden silently)."""
+    forced = (letters / "212000-0999.md").read_text(encoding="utf-8")
+    part = forced[forced.index("### Lindskolan F-6 (48151624): valbar."):forced.index("### Björkgymnasiet (48151625)")]
+    assert "- Beslutet har fastställts av A. Andersson, undervisningsråd den 2016-02-02: Lindskolan F-6 delar" in part
+    assert "- En skolenhet som inte uppfyller kriterierna 1 och 2 kan i enskilda fall väljas ut som komplement" in part
+    assert part.rstrip().endswith("(GP2016 2.3.2 punkt 3)")
+    aside = (letters / "212000-1051.md").read_text(encoding="utf-8")
+    part = aside[aside.index("### Byskolan (48151725): valbar."):]
+    assert ("- Regeln small-unit (GP2016 2.3.2 punkt 4; GP2016 2.3.3 Små skolenheter) har satts åt sidan av "
+            "A. Andersson, undervisningsråd den 2016-02-02: Byskolan delar rektor och lärarlag") in part.split("###")[1]
+
+
+def test_a_decision_under_review_names_the_rules_it_hinges_on_and_what_each_value_gives(letters):
+    text = (letters / "212000-0999.md").read_text(encoding="utf-8")
+    part = text[text.index("### Björkgymnasiet, gymnasiesärskolan (48151626): manuell prövning."):text.index("## Kontakt")]
+    lines = part.splitlines()
+    assert lines[2] == "- Beslutet beror på uppgifter som saknas i leveransen."
+    assert lines[3] == ("- Kan inte avgöras utan uppgifterna: Skolenheten finns i Skolinspektionens underlag, har låga "
+                        "kunskapsresultat och svåra förutsättningar att förbättra dem på egen hand. (GP2016 2.3.2 punkt 3; GP2016 1.1)")
+    assert "Det som behövs för ett beslut (varje uppgift för sig, de andra fortfarande okända):" in part

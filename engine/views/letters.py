@@ -31,9 +31,11 @@ TEXT = {
         "title": "Beslut om urval till Samverkan för bästa skola",
         "intro": "Skolverket har prövat {named} och dess skolenheter i leveransen {delivery} den {date} mot urvalet för Samverkan för bästa skola (regelpaket {pack}).",
         "decision": "Beslutet", "reasons": "Skälen", "units": "Skolenheterna", "change": "Vad som skulle ändra beslutet",
-        "needed": "Det som behövs för ett beslut", "contact": "Kontakt", "no_reason": "Ingen regel gav ett utfall; paketets standardutfall gäller.",
+        "contact": "Kontakt", "no_reason": "Ingen regel gav ett utfall; paketets standardutfall gäller.",
         "hinges": "Beslutet beror på uppgifter som saknas i leveransen.",
         "forced": "Beslutet har fastställts av {by} den {on}: {reason}",
+        "set_aside": "Regeln {rule} ({sources}) har satts åt sidan av {by} den {on}: {reason}",
+        "undecided": "Kan inte avgöras utan uppgifterna: {rule}",
         "fields": "Handläggare: {handläggare}\nTelefon: {telefon}\nE-post: {e-post}\nDiarienummer: {diarienummer}",
         "unit_line": "{named}: {outcome}.", "no_change": "Ingen ändring av de uppgifter som kan ändras ger ett annat beslut.",
         "index": "Brev till huvudmännen",
@@ -51,9 +53,11 @@ TEXT = {
         "title": "Decision on selection for Samverkan för bästa skola",
         "intro": "Skolverket has assessed {named} and its school units in the delivery {delivery} of {date} against the selection for Samverkan för bästa skola (pack {pack}).",
         "decision": "The decision", "reasons": "The reasons", "units": "The school units", "change": "What would change the decision",
-        "needed": "What a decision needs", "contact": "Contact", "no_reason": "No rule gave an outcome; the pack's default applies.",
+        "contact": "Contact", "no_reason": "No rule gave an outcome; the pack's default applies.",
         "hinges": "The decision hinges on data missing from the delivery.",
         "forced": "The decision was made by {by} on {on}: {reason}",
+        "set_aside": "Rule {rule} ({sources}) was set aside by {by} on {on}: {reason}",
+        "undecided": "Cannot be decided without the data: {rule}",
         "fields": "Officer: {officer}\nPhone: {phone}\nE-mail: {e-mail}\nReference: {reference}",
         "unit_line": "{named}: {outcome}.", "no_change": "No change of the facts that can change gives another decision.",
         "index": "Letters to the huvudmän",
@@ -97,15 +101,29 @@ class Letters:
             out.append(json.loads(self.spill.read(length)))
         return out
 
+    def _cite(self, r) -> str:
+        return f"{r.text[self.lang]} ({'; '.join(M.sections(r.source))})"
+
     def _reasons(self, d: Decision) -> list[str]:
-        t, lang = self.t, self.lang
+        """The rules behind the decision, each with its sources: the deciding ones; an officer's forced rule
+        after who decided, when and why; the rules a decision under review hinges on; rules set aside."""
+        t = self.t
+        by_rule = {r.rule: r for r in d.trace}
         if d.forced:
             f = d.forced
-            return [t["forced"].format(by=f["decided_by"], on=f["decided_on"], reason=f["reason"])]
-        deciding = [r for r in d.trace if r.rule in d.decided_by]
-        if deciding:
-            return [f"{r.text[lang]} ({'; '.join(M.sections(r.source))})" for r in deciding]
-        return [t["hinges"]] if d.hinges_on else [t["no_reason"]]
+            out = [t["forced"].format(by=f["decided_by"], on=f["decided_on"], reason=f["reason"])]
+            out += [self._cite(by_rule[f["rule"]])] if f["rule"] in by_rule else []
+        elif d.decided_by:
+            out = [self._cite(by_rule[r]) for r in d.decided_by if r in by_rule]
+        elif d.hinges_on:
+            out = [t["hinges"], *(t["undecided"].format(rule=self._cite(by_rule[r])) for r in d.hinges_on if r in by_rule)]
+        else:
+            out = [t["no_reason"]]
+        for o in d.overrides:
+            if o["action"] == "set_aside" and o["rule"] in by_rule:
+                out.append(t["set_aside"].format(rule=o["rule"], sources="; ".join(M.sections(by_rule[o["rule"]].source)),
+                                                 by=o["decided_by"], on=o["decided_on"], reason=o["reason"]))
+        return out
 
     def _change(self, record: dict) -> list[str]:
         """What would change a refusal: the first answer of `--why-not`, phrased with its sources."""
@@ -144,7 +162,7 @@ class Letters:
                     t["means"].get(d.outcome or "", ""), "", f"## {t['reasons']}", ""]
             out += [f"- {r}" for r in self._reasons(d)]
             if d.needed:
-                out += ["", f"{t['needed']}:", *needed_lines(d.needed, lang)]
+                out += ["", f"{M.words(lang)['needed']}:", *needed_lines(d.needed, lang)]
             change = self._change(huvudman)
             if change:
                 out += ["", f"{t['change']}:", *(f"- {c}" for c in change)]
@@ -158,7 +176,7 @@ class Letters:
                 out.append("")
                 out += [f"- {x}" for x in self._reasons(d)]
                 if d.needed:
-                    out += ["", f"{t['needed']}:", *needed_lines(d.needed, lang)]
+                    out += ["", f"{M.words(lang)['needed']}:", *needed_lines(d.needed, lang)]
                 change = self._change(r)
                 if change:
                     out += ["", f"{t['change']}:", *(f"- {c}" for c in change)]
