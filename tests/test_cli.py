@@ -704,6 +704,8 @@ class TestAgreementCheck:
         assert 0 == result.exit_code
         assert "FLAG agreement SBS-2016-017: contribution-limited-by-economy — Skolverket's financial contribution" in result.stdout
         assert "NOT ASSESSED" not in result.stdout
+        sv = run("agreement", "check", str(doc), "--delivery", str(FIXTURES / "sample" / "delivery.yaml")).stdout
+        assert "huvudmannens skolenheter med vite 1 ≥ 1" in sv and "huvudman.units_with_fine 1" not in sv
 
     @pytest.mark.parametrize("old, new, rule", [
         ('pupils_heard: "Elevråden vid Lindskolan och Björkgymnasiet deltog i nulägesanalysen (april 2016)."', 'pupils_heard: "  "', "agreement-pupils-not-heard"),

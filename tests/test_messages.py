@@ -18,6 +18,17 @@ from policy import Diagnostics, Registry
 from .conftest import FIXTURES, RULES, SHARED
 
 
+def _facts(node) -> set[str]:
+    """The fact paths a condition reads (its compared facts and known/unknown tests)."""
+    if node is None:
+        return set()
+    out = {node.fact} if isinstance(getattr(node, "fact", None), str) else set()
+    for child in getattr(node, "items", ()) or ():
+        out |= _facts(child)
+    inner = getattr(node, "item", None)
+    return out | (_facts(inner) if inner is not None else set())
+
+
 class TestCatalogue:
     def test_every_key_in_both_languages(self):
         """A word, an outcome or an error explanation that one language lacks would show as a code or fail."""
@@ -30,6 +41,15 @@ class TestCatalogue:
         from policy.facts import PARAMETER_UNITS
         assert set(PARAMETER_UNITS) == set(M.UNIT_WORDS["sv"])
         assert ("elever", "pupils") == (M.unit_word("pupils", "sv"), M.unit_word("pupils", "en"))
+
+    def test_every_fact_a_shipped_pack_reads_has_a_swedish_name(self):
+        """What `agreement check`, `--why-not` and what is needed say of a fact, they say in Swedish:
+        `huvudmannens skolenheter med vite 1 ≥ 1`, not `huvudman.units_with_fine 1 ≥ 1`."""
+        from policy.facts import FIELDS
+        registry = Registry.load([RULES], Diagnostics())
+        read = {f for pack in registry.packs for r in pack.rules for f in _facts(r.when)} & set(FIELDS)
+        assert len(read) > 50
+        assert [] == sorted(f for f in read if M.fact_name(f, "sv") == f)
 
     def test_templates_have_the_same_parts_in_both_languages(self):
         """The Swedish form of a reason says everything the English one does (the same `{parts}`)."""
