@@ -169,6 +169,10 @@ class TestEvaluate:
         assert "| Byskolan (48151725) | 212000-1051 | valbar | selection-criteria-met; small-unit åsidosatt av A. Andersson, undervisningsråd |  |" in result.stdout
         assert "### Strandskolan 4-6 (48151734)" in result.stdout  # each decision with its trace
         assert "utfall: manuell prövning — beror på okända uppgifter i selection-criteria-met" in result.stdout
+        rules = result.stdout[result.stdout.index("## Regler"):]  # each rule with its sections, as the HTML report
+        assert "| regel | text | källa |" in rules
+        assert ("| small-unit | Skolenheter med ett fåtal elever bör i normalfallet inte ingå i urvalet. | "
+                "GP2016 2.3.2 punkt 4; GP2016 2.3.3 Små skolenheter |") in rules
 
     def test_a_priority_with_decimals_is_written_the_swedish_way(self, run, tmp_path):
         """A pack whose priority points have decimals: the Swedish reports write 110,5, the English 110.5."""

@@ -118,7 +118,7 @@ class ReportBuilder:
         self.summary = Summary()
         self.huvudman: list[tuple[tuple, str, list]] = []  #: (sort key, id, row)
         self.units: list[list] = []
-        self.rules: dict[str, str] = {}
+        self.rules: dict[str, tuple[str, str]] = {}  #: rule -> (its text, its sections)
         self.pack: dict | None = None
         self.spill = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
         self.traces: dict[tuple[str, str], tuple[int, int, str]] = {}
@@ -137,7 +137,7 @@ class ReportBuilder:
             self.units.append([label, d.huvudman_id, M.outcome(d.outcome, self.lang), _why(d, h), _missing_names(d)])
             self.unit_order.append((d.kind, d.id))
         for r in d.trace:
-            self.rules[r.rule] = r.text[self.lang]
+            self.rules[r.rule] = (r.text[self.lang], "; ".join(M.sections(r.source)))
         text = explain_text(d, self.lang)
         start = self.spill.tell()
         self.spill.write(text)
@@ -161,7 +161,7 @@ class ReportBuilder:
                          [row for _, _, row in sorted(self.huvudman, key=lambda x: x[0])]),
             "units": ([h["unit"], h["col_name"], h["outcome"], h["col_why"], h["col_missing"]], self.units),
             "traces": self._traces(),
-            "rules": ([h["col_rule"], h["col_text"]], sorted(self.rules.items())),
+            "rules": ([h["col_rule"], h["col_text"], h["m_source"]], [(rule, *cells) for rule, cells in sorted(self.rules.items())]),
             "headings": h,
             "lang": self.lang,
         }
