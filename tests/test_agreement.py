@@ -65,7 +65,8 @@ class TestDefects:
         ("    - id: P2\n", "    - id: P1\n", ":19:11: agreement_duplicate_id: problem `P1` is listed twice"),
         ("    - id: P1\n", "    - id: [P1]\n", ":16:11: schema_wrong_type: the problem's id must be text, not a list"),
         ("  id: SBS-2016-017\n", "", ":3:3: schema_missing_key: `agreement` has no `id`"),
-        ("  id: SBS-2016-017\n", "  id: \"\"\n", ":3:7: schema_bad_value: `agreement.id` is empty"),
+        ("  id: SBS-2016-017\n", "  id: \"\"\n", ":3:7: schema_bad_value: `agreement.id` is empty\n    hint: an agreement names itself "
+         "(`id`) and its huvudman (`huvudman_id`, the organisation number)"),
         ('huvudman_id: "212000-0999"', 'huvudman_id: "  "', ":5:16: schema_bad_value: `agreement.huvudman_id` is empty"),
         ('signed_by: {name: "K. Lind", role: kommunstyrelsens ordförande, highest_responsible: true}', "signed_by: [K. Lind]",
          ":6:14: schema_wrong_type: `agreement.signed_by` must be a mapping with name, role and highest_responsible, not a list"),

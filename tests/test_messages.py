@@ -10,7 +10,8 @@ import pytest
 from engine import messages as M
 from engine.app import delivery_records
 from engine.inputs.delivery import read_delivery
-from engine.views.explain import explain_text
+from engine.core.evaluate import Detail
+from engine.views.explain import condition_lines, explain_text
 from engine.inputs.overrides import read_overrides
 from engine.views.render import html, markdown
 from policy import Diagnostics, Registry
@@ -233,3 +234,15 @@ def test_the_report_is_in_swedish_unless_told_otherwise():
     records = delivery_records(pack, read_delivery(FIXTURES / "sample" / "delivery.yaml", diags), [], workers=0)
     assert markdown(records, "Urval") == markdown(records, "Urval", "sv") != markdown(records, "Urval", "en")
     assert html(records, "Urval") == html(records, "Urval", "sv")
+
+
+@pytest.mark.parametrize("kind, value, result, sv, en", [
+    ("known", "2016-05-30", True, "agreement.signed_on: 2016-05-30; är känd → sant", "agreement.signed_on: 2016-05-30; is known → true"),
+    ("unknown", None, True, "agreement.signed_on: ?; är okänd → sant", "agreement.signed_on: ?; is unknown → true"),
+    ("unknown", "2016-05-30", False, "agreement.signed_on: 2016-05-30; är okänd → falskt",
+     "agreement.signed_on: 2016-05-30; is unknown → false"),
+])
+def test_a_known_or_unknown_test_reads_as_such_in_a_trace(kind, value, result, sv, en):
+    """`known:` and `unknown:` in a trace: the fact, its value (`?` when missing) and the test, in each language."""
+    node = Detail(kind, result, fact="agreement.signed_on", value=value)
+    assert [[f"  {sv}"], [f"  {en}"]] == [condition_lines(node, M.words(lang), "  ") for lang in ("sv", "en")]

@@ -79,7 +79,7 @@ def compared_text(d: Detail, lang: str) -> str:
         return messages.value_text(d.fact, v, lang) if isinstance(d.fact, str) and d.fact in FIELDS else str(v)
     years = {"sv": " år", "en": " years"}[lang] if unit == "years" else ""
     name = messages.fact_name(d.fact, lang) if isinstance(d.fact, str) else ""
-    return f"{name} {shown(d.value)}{years} {OPERATORS.get(d.op or '', d.op)} {shown(right)}".strip()
+    return f"{name} {shown(d.value)}{years} {OPERATORS[d.op]} {shown(right)}".strip()
 
 
 def _true_leaves(condition: Detail) -> list[Detail]:
