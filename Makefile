@@ -56,7 +56,7 @@ mutation-sample: install
 
 # When the sample is only partly tested, `make mutation-rest` draws K of its untested mutants at random (once,
 # kept), tests them and gives the two-phase estimate of the sample's score (tools/mutation_score.py says how).
-K ?= 150
+K ?= 60
 mutation-rest: install
 	@$(SYNC)
 	@[ -s mutants-sample.txt ] || (echo "no sample yet: run \`make mutation-sample\` first"; exit 1)
