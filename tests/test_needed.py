@@ -131,8 +131,21 @@ def test_a_fact_that_changes_other_decisions_is_not_given_ranges(tmp_path):
 def test_a_fact_without_a_name_is_named_by_its_path_once():
     """A needed fact the reader's language has no name for is shown by its path alone, not `path (path)`;
     a national average is named after the result it averages."""
-    needed = {"facts": [{"fact": "unit.teaches_y3", "decides": [{"value": True, "outcome": "eligible"}]}]}
-    assert ["- unit.teaches_y3: ja → valbar"] == needed_lines(needed, "sv")
+    needed = {"facts": [{"fact": "unit.grades", "decides": [{"value": "7-9", "outcome": "eligible"}]}]}
+    assert ["- unit.grades: 7-9 → valbar"] == needed_lines(needed, "sv")
     assert "riksgenomsnittet för meritvärdet i årskurs 9" == M.fact_name("national_averages.merit_value_y9", "sv")
     assert ("riksgenomsnittet för undervisning_y12", "the national average of undervisning_y12") == \
         tuple(M.fact_name("national_averages.undervisning_y12", lang) for lang in ("sv", "en"))
+
+
+def test_a_trace_says_a_fact_does_not_apply_rather_than_that_it_is_missing():
+    """A count taken only for units outside the underlag, and a field of an injunction the delivery does not
+    have, are not data the delivery lacks: the trace says why they have no value. A field of an economic annex
+    the delivery does not have is missing, and the trace says it is the annex that is (DELIVERY.md)."""
+    unit = _run("explain", str(SAMPLE), "48151623").stdout
+    assert ("unit.huvudman_units_eligible_in_underlag: ? < parameter min_units_from_underlag = 1 → okänd  "
+            "[unit.huvudman_units_eligible_in_underlag: räknas bara när unit.in_underlag är falskt]") in unit
+    assert "huvudman.injunction.fine: ? = sant → okänd  [huvudman.injunction.fine: ej tillämplig, huvudman.injunction.present är falskt]" in unit
+    english = _run("explain", str(SAMPLE), "212000-0999", "--lang", "en").stdout
+    assert "[huvudman.injunction.fine: not applicable, huvudman.injunction.present is false]" in english
+    assert "[huvudman.economy.profit_sek: missing: the delivery has no economic annex]" in english  # DELIVERY.md: unknown

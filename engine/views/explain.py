@@ -52,7 +52,25 @@ def _right(right: dict, w: dict, unit: str | None) -> str:
     return base
 
 
-def condition_lines(c: Detail, w: dict, indent: str, members: Mapping | None = None) -> list[str]:
+def _why_missing(m: Mapping[str, Any], facts: Mapping[str, Any], w: dict) -> str:
+    """Why a fact has no value: the record's reason, said as DELIVERY.md reads an absent group. A field of an
+    injunction the delivery does not have does not apply (no injunction is on record); a field of the economic
+    annex the delivery does not have is missing because the annex is; a count taken only for some units does
+    not apply to the others."""
+    fact = m.get("fact")
+    if m.get("reason") == "missing" and isinstance(fact, str):
+        group = next((g for g in F.EVENT_GROUPS if fact.startswith(g + ".")), None)
+        if group in ("unit.injunction", "huvudman.injunction") and facts.get(f"{group}.present") is False:
+            return w["not_applicable"].format(present=f"{group}.present", false=w["false"])
+        if group == "huvudman.economy" and facts.get("huvudman.economy.present") is False:
+            return w["no_annex"]
+        when = F.COUNTED_WHEN.get(fact)
+        if when is not None and when[0] in facts and facts[when[0]] != when[1]:
+            return w["counted_when"].format(fact=when[0], value=w["true" if when[1] else "false"])
+    return M.translate(m["reason"], w["lang"])
+
+
+def condition_lines(c: Detail, w: dict, indent: str, members: Mapping | None = None, facts: Mapping | None = None) -> list[str]:
     """An evaluated condition as indented lines, each ending in its result.
 
     `members` (the record's `input.members`) names the units behind a count, so a reviewer sees which
@@ -62,7 +80,7 @@ def condition_lines(c: Detail, w: dict, indent: str, members: Mapping | None = N
     if c.kind in ("all", "any", "not"):
         lines = [f"{indent}{w[c.kind]} → {result}"]
         for item in c.items:
-            lines += condition_lines(item, w, indent + "  ", members)
+            lines += condition_lines(item, w, indent + "  ", members, facts)
         return lines
     if c.kind in ("known", "unknown"):
         test = w["known"] if c.kind == "known" else w["unknown_test"]
@@ -74,7 +92,7 @@ def condition_lines(c: Detail, w: dict, indent: str, members: Mapping | None = N
     line = f"{indent}{c.fact}: {left} {OPERATORS[c.op]} {_right(c.right, w, unit)} → {result}"
     for m in c.missing:
         what = m.get("fact") or m.get("param") or m.get("national_average") or m.get("derived")
-        line += f"  [{what}: {M.translate(m['reason'], w['lang'])}]"
+        line += f"  [{what}: {_why_missing(m, facts or {}, w)}]"
     units = (members or {}).get(c.fact)
     if units:
         label = w["counted_one"] if len(units["counted"]) + len(units.get("unknown", ())) == 1 else w["counted"]
@@ -137,7 +155,7 @@ def _rule_lines(r: RuleOutcome, d: Decision, w: dict, lang: str) -> list[str]:
     elif by:
         out.append(f"    {w['exception']} {by['rule']}")
     if r.condition is not None:
-        out += condition_lines(r.condition, w, "    ", d.members)
+        out += condition_lines(r.condition, w, "    ", d.members, d.facts)
     return out
 
 
