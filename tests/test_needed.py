@@ -149,3 +149,24 @@ def test_a_trace_says_a_fact_does_not_apply_rather_than_that_it_is_missing():
     english = _run("explain", str(SAMPLE), "212000-0999", "--lang", "en").stdout
     assert "[huvudman.injunction.fine: not applicable, huvudman.injunction.present is false]" in english
     assert "[huvudman.economy.profit_sek: missing: the delivery has no economic annex]" in english  # DELIVERY.md: unknown
+
+
+def test_a_missing_national_average_is_needed_with_the_values_that_decide():
+    """A delivery without the national merit value: the unit's merit value 200 decides against it, so the
+    average itself is what is needed (above 200 the unit is eligible, at or below it not)."""
+    pack = Registry.load([RULES], Diagnostics()).get("sbs@2.1.0")
+    facts = {
+        "unit": {"id": "48150001", "school_form": "grundskola", "grades": "7-9", "pupils": 300, "in_underlag": True,
+                 "ska_deficiencies": True, "results": {"merit_value_y9": 200.0, "share_eligible_vocational_y9": 0.9,
+                                                        "share_passed_all_subjects_y9": 0.9}},
+        "huvudman": {"id": "212000-0001", "type": "kommun", "ska_deficiencies": False, "in_newcomer_programme": False,
+                     "ongoing_sbs_dialogue": False},
+        "national_averages": {"share_eligible_vocational_y9": 0.856, "share_passed_all_subjects_y9": 0.771},
+    }
+    record = Engine(pack, needed=True).evaluate(unit_case(facts, context={"unit.huvudman_units_in_underlag": 1,
+                                                                          "unit.huvudman_units_fine": 0,
+                                                                          "unit.huvudman_units_fine_open": 0}))
+    assert "manual_review" == record["outcome"]
+    [average] = record["needed"]["facts"]
+    assert "national_averages.merit_value_y9" == average["fact"]
+    assert [(p["from"], p["to"], p["outcome"]) for p in average["decides"]] == [(None, 200.0, "not_eligible"), (200.0, None, "eligible")]
