@@ -49,7 +49,10 @@ def register(tmp_path_factory):
 
 def _start(register: Path, out: Path) -> subprocess.Popen:
     args = [sys.executable, "-m", "cli.main", "evaluate", str(register), "--workers", "2", "--out", str(out)]
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    # Ctrl-C as at a terminal: a run started in the background by a shell (`sh -c 'make test' &`) inherits
+    # SIGINT ignored, and a process that starts with it ignored never sees Ctrl-C
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
