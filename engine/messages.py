@@ -192,8 +192,8 @@ def named(name: str, id_: str) -> str:
 
 def sections(sources: Any) -> list[str]:
     """A rule's sources as cited: `GP2016 2.3.3 …`, each document's section once (two quotes from one
-    section cite it once), in the rule's order."""
-    return list(dict.fromkeys(f"{s['doc']} {s['section']}" for s in sources))
+    section cite it once), in the rule's order; from a record's sources or the pack's citations."""
+    return list(dict.fromkeys(f"{s['doc']} {s['section']}" if isinstance(s, Mapping) else str(s) for s in sources))
 
 
 #: A parameter's unit as the reader's language names it (the pack's code in English).

@@ -26,6 +26,7 @@ from policy import facts as F
 from policy.check import walk
 from policy.model import Pack, Rule
 
+from .. import messages as M
 from ..batch.packtests import REFUSALS
 from ..core.results import Decision
 from ..batch.replay import case_of
@@ -271,7 +272,7 @@ def _answer(s: Setting, model: z3.ModelRef, changes: dict[str, Any]) -> Answer:
     for p in changes:
         rule = next((s.reading.rules[r] for r in rules if _reads(s.reading.rules[r], p)), None)
         if rule is not None and rule.source:
-            sources[p] = tuple(dict.fromkeys(map(str, rule.source)))
+            sources[p] = tuple(M.sections(rule.source))
     return Answer(ours, tuple(Change(p, s.case.values.get(p), v) for p, v in changes.items()), rules, sources)
 
 
