@@ -127,6 +127,14 @@ class TestHuvudmanCase:
         assert "units.pupils_eligible" not in agg.values
         assert (300, 420) == agg.bounds["units.pupils_eligible"]
 
+    def test_units_under_review_without_pupils_leave_the_sum_known(self):
+        """A unit under review that has no pupils cannot add any: the sum is known, not "between 300 and 300"."""
+        units = [unit_case({"unit": {"school_form": "grundskola", "in_underlag": True, "pupils": 300}}),
+                 unit_case({"unit": {"school_form": "grundskola", "in_underlag": True, "pupils": 0}})]
+        agg = aggregates([_summary(r, u) for r, u in zip([{"outcome": "eligible"}, {"outcome": "manual_review"}], units)])
+        assert 300 == agg.values["units.pupils_eligible"]
+        assert "units.pupils_eligible" not in agg.bounds and "units.pupils_eligible" not in agg.unknown
+
     def test_context_only_from_the_delivery(self):
         """A unit case refuses a huvudman aggregate as context; a wrong type is an error."""
         with pytest.raises(FactError):
@@ -140,6 +148,16 @@ class TestHuvudmanCase:
         agg = aggregates([_summary({"outcome": "eligible"}, unit_case({"unit": {"in_underlag": True}}))])
         assert "units.pupils_eligible" not in agg.values
         assert (0, None) == agg.bounds["units.pupils_eligible"]  # at least 0, no upper bound
+        assert "at least 0: the size of 1 eligible unit is unknown" == agg.unknown["units.pupils_eligible"]
+
+    def test_the_reason_counts_the_units_of_unknown_size(self):
+        """The trace says how many eligible units' sizes are missing, in the singular for one."""
+        def reason(*pupils):
+            units = [unit_case({"unit": {"in_underlag": True, **({"pupils": p} if p is not None else {})}}) for p in pupils]
+            return aggregates([_summary({"outcome": "eligible"}, u) for u in units]).unknown["units.pupils_eligible"]
+
+        assert "at least 40: the size of 1 eligible unit is unknown" == reason(40, None)
+        assert "at least 40: the size of 2 eligible units is unknown" == reason(None, 40, None)
 
 
 class TestHuvudmanCaseFacts:

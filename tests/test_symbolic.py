@@ -179,3 +179,53 @@ rules:
     facts = shown(reading, model, [], solver)
     assert facts["unit"]["pupils"] == 5 and "school_form" not in facts["unit"]
     assert Confirmer().confirm(reading, model, facts).outcome == "excluded"
+
+
+def test_z3_reading_compares_counts_known_by_their_bounds_like_the_engine(tmp_path):
+    """A huvudman rule on a count of units (`units.*`) that is known only by its bounds, with every
+    comparator, `eq` and `ne` too: the z3 reading gives the rule the truth value the engine gave it, on
+    counts known exactly, known between two bounds, and known only from below."""
+    from engine.inputs.case import aggregates, huvudman_case
+    ops = ("lt", "le", "gt", "ge", "eq", "ne")
+    doc = {
+        "pack": {"id": "bounded", "version": "1.0.0", "format": 1, "valid_from": "2016-01-01",
+                 "title": {"sv": "Gränser", "en": "Bounds"}, "sources": {"GP2016": {"title": "Genomförandeplan"}}},
+        "outcomes": {"huvudman": {"precedence": ["not_proposed", "proposed"], "default": "proposed",
+                                  "on_unknown": "manual_review"}},
+        "rules": [{"id": f"{fact.split('.')[1].replace('_', '-')}-{op}-{value}", "scope": "huvudman",
+                   "text": {"sv": "Regel.", "en": "Rule."}, "source": "GP2016 2.3.2",
+                   "when": {"fact": fact, op: value}, "then": {"outcome": "not_proposed"}}
+                  for fact in ("units.eligible", "units.pupils_eligible") for op in ops for value in (1, 40)],
+    }
+    units = {"units.eligible": "count", "units.pupils_eligible": "pupils"}
+    for rule in doc["rules"]:
+        when = rule["when"]
+        op = next(k for k in when if k != "fact")
+        name = f"{units[when['fact']]}_{when[op]}"
+        doc.setdefault("parameters", {})[name] = {"unit": units[when["fact"]], "value": when[op], "source": "GP2016 2.3.2"}
+        when[op] = {"param": name}
+    path = tmp_path / "pack.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    diagnostics = Diagnostics()
+    pack = load_pack(path, diagnostics)
+    assert pack is not None, [str(d) for d in diagnostics]
+
+    def case(*units):
+        """A huvudman whose units are (outcome, pupils) pairs, all in the underlag."""
+        cases = [unit_case({"unit": {"in_underlag": True, "school_form": "grundskola",
+                                     **({"pupils": p} if p is not None else {})}}) for _, p in units]
+        summaries = [__import__("engine.inputs.case", fromlist=["unit_summary"]).unit_summary(
+            {"id": str(i), "outcome": o, "input": c.input}) for i, ((o, _), c) in enumerate(zip(units, cases))]
+        return huvudman_case({"huvudman": {"id": "212000-0999"}}, aggregates(summaries))
+
+    cases = [case(("eligible", 40)),                                # 1 unit, 40 pupils: exact
+             case(("eligible", 40), ("manual_review", 0)),          # 1-2 units, 40 pupils exactly
+             case(("manual_review", 1)),                            # 0-1 units, 0-1 pupils
+             case(("manual_review", 40), ("manual_review", 0)),     # 0-2 units, 0-40 pupils
+             case(("eligible", None)),                              # 1 unit, at least 0 pupils
+             case(("eligible", 41), ("eligible", None))]            # 2 units, at least 41 pupils
+    assert any(c.bounds for c in cases) and any(r is None for c in cases for _, r in c.bounds.values())
+    records = [Engine(pack, HOST).evaluate(c) for c in cases]
+    seen = {(e["rule"].rsplit("-", 2)[1], e["condition"]["result"]) for r in records for e in r["trace"]}
+    assert {(op, v) for op in ops for v in ("true", "false", "unknown")} <= seen, "every comparator is true, false and unknown on some case"
+    assert _agree(pack, "huvudman", list(zip(cases, records))) == len(cases)

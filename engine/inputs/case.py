@@ -359,11 +359,11 @@ def aggregates(units: list[Mapping[str, Any]]) -> Aggregated:
     pupils = [u["pupils"] for u in units if u["outcome"] == "eligible"]
     maybe = [u for u in units if u["outcome"] == "manual_review"]  # may turn out eligible: their pupils may count
     known = sum(p for p in pupils if p is not None)
-    if None not in pupils and not maybe:
-        agg.values["units.pupils_eligible"] = known
-        return agg
     more = [u["pupils"] for u in maybe]
     high = None if None in pupils or None in more else known + sum(more)
+    if high == known:  # every size known, and no unit under review can add a pupil
+        agg.values["units.pupils_eligible"] = known
+        return agg
     agg.bounds["units.pupils_eligible"] = (known, high)
     why = []
     if None in pupils:
