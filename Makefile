@@ -48,7 +48,9 @@ N ?= 1000
 SEED ?= 2016
 mutation-sample: install
 	@$(SYNC)
-	@[ -d mutants ] || $(MUTMUT) 'no.mutant.yet' > mutants.log 2>&1 || (tail -n 20 mutants.log; exit 1)
+	@# the first run makes the mutants and maps the tests, then stops at a name that matches no mutant
+	@[ -d mutants ] || $(MUTMUT) 'no.mutant.yet' > mutants.log 2>&1 || [ -s mutants/mutmut-stats.json ] \
+	  || (tail -n 20 mutants.log; exit 1)
 	@# the sample is drawn once and kept, so a resumed run tests the same mutants (`make mutation-clean` draws anew)
 	@[ -s mutants-sample.txt ] || $(BIN)/python tools/mutation_score.py --sample $(N) --seed $(SEED) > mutants-sample.txt
 	$(MUTMUT) $$(cat mutants-sample.txt) > mutants.log 2>&1 || (tail -n 20 mutants.log; exit 1)
