@@ -847,6 +847,7 @@ rules:
         result = run("validate", str(tmp_path / "p.yaml"))
         assert 1 == result.exit_code
         assert "compile_limit" in result.stdout and "durable rules; at most" in result.stdout
+        assert "simplify the condition or split the rule" in result.stdout  # what the officer can do about it
         assert "0 valid packs" in result.stderr
 
 

@@ -209,3 +209,12 @@ def test_a_header_that_adds_percent_to_a_name_of_the_mapping_holds_percentages(t
     diags = Diagnostics()
     doc = read_delivery(d, diags, columns=_own(tmp_path, "units:\n  Examen inom 3 år: results.share_degree_within_3y\n"))
     assert [] == diags.errors and 0.58 == doc.units[0]["results"]["share_degree_within_3y"]
+
+
+def test_a_table_part_that_is_not_a_mapping_is_named_as_the_officer_wrote_it(tmp_path):
+    """`units:` or `huvudman:` written as a list: the error names the part by the key in the file."""
+    d = _dir(tmp_path, "id;huvudman_id\n48151623;212000-0999\n")
+    for part in ("units", "huvudman"):
+        diags = Diagnostics()
+        assert read_delivery(d, diags, columns=_own(tmp_path, f"{part}:\n  - Elevantal\n")) is None
+        assert [f"`{part}` is a mapping of names"] == [e.message for e in diags.errors]

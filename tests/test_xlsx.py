@@ -211,3 +211,20 @@ def test_a_value_of_the_delivery_sheet_is_located_at_its_cell(tmp_path):
         book["delivery"]["B3"] = "28 januari"
     doc, errors = _errors(_book(tmp_path, bad_date))
     assert doc is None and [(3, 2)] == [(line, col) for _, _, line, col in errors]
+
+
+def test_a_sheet_the_workbook_does_not_list_is_named_by_its_part(tmp_path):
+    """A worksheet part no sheet of the workbook points to (left by another program) is still checked, and
+    its findings name the part, as the listed sheets' name the sheet."""
+    path = _book(tmp_path, lambda book: book["units"].merge_cells("A2:B2"))
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = next(n for n, text in parts.items() if n.startswith("xl/worksheets/") and b"mergeCell " in text)
+    parts["xl/worksheets/sheet9.xml"] = parts[sheet]
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    diags = Diagnostics()
+    assert read_delivery(path, diags) is None
+    assert [f"{path}[units]", f"{path}[xl/worksheets/sheet9.xml]"] == \
+        [d.location.file for d in diags.errors if d.code == "delivery_merged_cells"]

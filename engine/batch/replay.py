@@ -275,7 +275,7 @@ class ReplayFile:
             self.lines += 1
             self._malformed.append((1, f"not a records file: {e}"))
             return
-        for n, item in enumerate(items if isinstance(items, list) else [items], start=1):
+        for n, item in enumerate(items, start=1):  # the file starts with `[`: an array
             self.lines += 1
             record, why = parse_line(json.dumps(item, ensure_ascii=False).encode("utf-8"))
             if record is None:

@@ -336,7 +336,8 @@ def _row_records(table: Table, root: str, columns: list, unknown: dict[str, dict
         record: dict[str, YNode] = {}
         key_locs: dict[str, Location] = {}
         reasons: dict[str, str] = {}
-        groups: dict[str, bool] = {}
+        grouped: set[str] = set()  # the groups (`injunction`, `results`, …) the table has columns of
+        filled: set[str] = set()   # those of them with a value or a reason in this row
         for i in table.nameless:
             if i < len(cells) and str(cells[i]).strip():
                 diags.error("delivery_unknown_column", f"line {line}: `{cells[i]}` is in column {i + 1}, which has no name in the header",
@@ -352,9 +353,9 @@ def _row_records(table: Table, root: str, columns: list, unknown: dict[str, dict
             value, why = _cell(raw, field, percent, mapping)
             parts = clean.split(".")
             if len(parts) > 1:
-                groups.setdefault(parts[0], False)
+                grouped.add(parts[0])
                 if value is not None or why is not None:
-                    groups[parts[0]] = True
+                    filled.add(parts[0])
             if why is not None:
                 reasons[f"{root}.{clean}"] = why
             node, locs = record, key_locs
@@ -365,9 +366,8 @@ def _row_records(table: Table, root: str, columns: list, unknown: dict[str, dict
                 node, locs = node[part].value, node[part].key_locs
             node[parts[-1]] = YNode(SCALAR, value, cell_loc)
             locs[parts[-1]] = cell_loc
-        for group, present in groups.items():
-            if not present and group != "extra":  # every column of the group empty: the group is absent
-                record[group] = YNode(SCALAR, None, record[group].loc)
+        for group in grouped - filled - {"extra"}:  # every column of the group empty: the group is absent
+            record[group] = YNode(SCALAR, None, record[group].loc)
         for path in table.missing:
             reasons[path] = M.text("column_missing")
         rid = record.get("id")

@@ -231,7 +231,7 @@ class MeetingReport:
         ranked = sorted((h for h in self.huvudman.values() if h["rank"] is not None), key=lambda h: h["rank"])
         out.append(f'<h2 id="round">{e(w["m_round"])}</h2>')
         if ranked:
-            cap = (ranked[0]["ranking"] or {}).get("capacity", {}).get("value")
+            cap = ((ranked[0]["ranking"] or {}).get("capacity") or {}).get("value")
             rows = []
             for h in ranked:
                 r = h["ranking"] or {}
