@@ -28,6 +28,8 @@ def test_one_letter_per_huvudman_in_markdown_and_html_with_an_index(letters):
     assert len(md) == 14 and sorted(p.stem for p in letters.glob("*.html") if p.stem != "index") == md
     index = (letters / "index.html").read_text(encoding="utf-8")
     assert set(re.findall(r'href="([^"]+)\.html"', index)) == set(md)
+    # every page says its language, so a screen reader reads the Swedish as Swedish
+    assert all('<html lang="sv">' in p.read_text(encoding="utf-8") for p in letters.glob("*.html"))
 
 
 def test_a_letter_says_the_decision_what_it_means_and_why_with_sources(letters):

@@ -161,6 +161,12 @@ class Decision:
         """The officer's `force` override behind the outcome, if any."""
         return next((o for o in self.overrides if o["action"] == "force"), None)
 
+    @property
+    def missing_names(self) -> list[str]:
+        """What the outcome still needs, each by its name: a fact's path, a parameter, a national average.
+        (A derived fact is never listed: the record follows it to the facts its rules miss.)"""
+        return [m.get("fact") or m.get("param") or m.get("national_average", "") for m in self.missing]
+
     def statuses(self) -> dict[str, str]:
         """Rule id -> status."""
         return {r.rule: r.status for r in self.trace}

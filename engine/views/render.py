@@ -104,10 +104,6 @@ def set_aside(d: Decision, w: Mapping[str, str]) -> list[str]:
     return [f"{o['rule']} {w['set_aside_by']} {o['decided_by']}" for o in d.overrides if o["action"] == "set_aside"]
 
 
-def _missing_names(d: Decision) -> str:
-    return ", ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in d.missing)
-
-
 class ReportBuilder:
     """What the report says, gathered one record at a time: the rows of its tables (small), the rules' texts,
     and each decision's trace written at once to a temporary file, so a national register's report is
@@ -134,7 +130,7 @@ class ReportBuilder:
             key = (d.rank is None, d.rank or 0, d.id)
             self.huvudman.append((key, d.id, [d.rank or "", label, M.outcome(d.outcome, self.lang), _priority(d, self.lang), _why(d, h)]))
         else:
-            self.units.append([label, d.huvudman_id, M.outcome(d.outcome, self.lang), _why(d, h), _missing_names(d)])
+            self.units.append([label, d.huvudman_id, M.outcome(d.outcome, self.lang), _why(d, h), ", ".join(d.missing_names)])
             self.unit_order.append((d.kind, d.id))
         for r in d.trace:
             self.rules[r.rule] = (r.text[self.lang], "; ".join(M.sections(r.source)))
@@ -257,7 +253,7 @@ def _csv_cells(d: Decision) -> list[Any]:
     return [
         d.kind, d.id, d.name, d.huvudman_id or "", d.outcome or "", d.rank or "", "" if d.priority is None else d.priority,
         " ".join(d.decided_by), " ".join(d.hinges_on),
-        " ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in d.missing),
+        " ".join(d.missing_names),
         " ".join(f"{o['rule']}:{o['action']}" for o in d.overrides), (d.error or {}).get("message", ""),
         f"{d.pack['id']}@{d.pack['version']}", d.pack["sha256"], d.input_sha256,
     ]

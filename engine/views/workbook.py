@@ -75,7 +75,7 @@ class Workbook:
             "rank": d.rank, "priority": d.priority if isinstance(d.priority, (int, float)) else None if d.priority is None else str(d.priority),
             "priority_unknown": " ".join(d.priority_unknown),
             "decided_by": " ".join(d.decided_by), "hinges_on": " ".join(d.hinges_on),
-            "missing": " ".join(m.get("fact") or m.get("param") or m.get("national_average", "") for m in d.missing),
+            "missing": " ".join(d.missing_names),
             "overrides": " ".join(f"{o['rule']}:{o['action']}" for o in d.overrides),
             "error": M.error_text(d.error, self.lang) if d.error else "",
             "pack": f"{d.pack['id']}@{d.pack['version']}", "pack_sha256": d.pack["sha256"], "input_sha256": d.input_sha256,
