@@ -248,7 +248,7 @@ def _delivery(parts: tuple) -> Delivery:
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [k for k, _ in pairs]
     if len(set(keys)) != len(keys):
-        raise _Odd("a key appears twice")
+        raise _Odd  # a key given twice
     return dict(pairs)
 
 
@@ -285,13 +285,13 @@ class _Records(Sequence):
 
 
 class _Odd(Exception):
-    """Something the quick reader leaves to the located one, which says where it is (nesting too deep, a key
-    given twice)."""
+    """Something the quick reader leaves to the located one, which says where it is and what (nesting too
+    deep, a key given twice): it carries no message of its own."""
 
 
 def _unlocated(v: Any, here: Location, depth: int = 1) -> YNode:
     if depth > MAX_DEPTH:
-        raise _Odd("nesting too deep")
+        raise _Odd  # nesting too deep
     if isinstance(v, dict):
         return YNode(MAP, {k: _unlocated(x, here, depth + 1) for k, x in v.items()}, here, dict.fromkeys(v, here))
     if isinstance(v, list):
@@ -334,7 +334,7 @@ def _stream(text: str, decoder: json.JSONDecoder, here: Location) -> YNode:
             raise ValueError("expected a key")
         key, i = decoder.raw_decode(text, i)
         if key in top:
-            raise _Odd("a key appears twice")
+            raise _Odd  # a key given twice
         i = expect(skip(i), ":")
         if key in _STREAMED and text[i] == "[":  # a record is at depth 3: the document, the list, the record
             spans = array("q")
