@@ -170,3 +170,16 @@ def test_a_missing_national_average_is_needed_with_the_values_that_decide():
     [average] = record["needed"]["facts"]
     assert "national_averages.merit_value_y9" == average["fact"]
     assert [(p["from"], p["to"], p["outcome"]) for p in average["decides"]] == [(None, 200.0, "not_eligible"), (200.0, None, "eligible")]
+
+
+def test_a_range_of_one_value_is_written_as_that_value():
+    """Where one value alone gives an outcome, the line says `= 50`, the Swedish way, between the ranges."""
+    needed = {"facts": [{"fact": "unit.pupils", "decides": [
+        {"from": 0, "to": 49, "from_included": True, "to_included": True, "outcome": "not_eligible"},
+        {"from": 50, "to": 50, "from_included": True, "to_included": True, "outcome": "manual_review"},
+        {"from": 50, "to": None, "from_included": False, "to_included": False, "outcome": "eligible"}]}]}
+    assert ["- antalet elever (unit.pupils): ≥ 0 och ≤ 49 → ej valbar; = 50 → manuell prövning; > 50 → valbar"] == \
+        needed_lines(needed, "sv")
+    needed["facts"][0] = {"fact": "unit.results.merit_value_y9", "decides": [
+        {"from": 224.5, "to": 224.5, "from_included": True, "to_included": True, "outcome": "eligible"}]}
+    assert needed_lines(needed, "sv")[0].endswith(": = 224,5 → valbar")

@@ -76,6 +76,10 @@ def test_fewest_facts_then_the_smallest_step_and_the_rule_with_its_source(record
     averages = records["48151711"]["input"]["national_averages"]
     assert merit["changes"][0]["to"] == pytest.approx(averages["merit_value_y9"] - 0.1)
     assert merit["outcome"] == "eligible" and "low-results-y9" in merit["rules"]
+    # held fixed: what the huvudman cannot change, never a fact an answer changes nor the years taught
+    # (they follow the results given)
+    assert "unit.school_form" in result["fixed"] and "unit.results.merit_value_y9" not in result["fixed"]
+    assert not [f for f in result["fixed"] if f.startswith("unit.teaches_y")]
     text = _run("explain", str(SAMPLE), "48151711", "--why-not").stdout
     assert "meritvärdet i årskurs 9 224,3 i stället för 231 (GP2016 2.3.2 punkt 1) → valbar" in text
     english = _run("explain", str(SAMPLE), "48151711", "--why-not", "--lang", "en").stdout

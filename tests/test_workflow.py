@@ -280,6 +280,16 @@ rules:
     assert 0 == again.exit_code and "0 files would be reformatted" in again.stderr
 
 
+def test_fmt_orders_what_a_rule_does_outcome_first(messy):
+    """A rule that both decides and gives a priority reads `then: {outcome: …, priority: …}` once laid out."""
+    (messy / "rules" / "98-both.yaml").write_text(
+        "rules:\n  - id: both\n    scope: huvudman\n    text: {sv: Prioritet., en: Priority.}\n"
+        "    source: GP2016 2.3.2 punkt 1\n    when: {fact: huvudman.ongoing_sbs_dialogue, eq: false}\n"
+        "    then: {priority: 5, outcome: proposed}\n", encoding="utf-8")
+    assert 0 == _run("fmt", str(messy)).exit_code
+    assert "    then: {outcome: proposed, priority: 5}\n" in (messy / "rules" / "98-both.yaml").read_text(encoding="utf-8")
+
+
 def test_fmt_diff_shows_the_change(messy):
     out = _run("fmt", str(messy), "--check", "--diff").stdout
     assert "-    id: messy-small-unit\n" in out and "+  - id: messy-small-unit\n" in out
