@@ -116,3 +116,25 @@ class TestBetween:
 def attrs_free(ref):
     """A parameter reference without its location, to compare with one built here."""
     return ParamRef(ref.name) if isinstance(ref, ParamRef) else ref
+
+
+def test_a_share_is_written_as_a_percentage_on_both_sides_of_the_trace(load_text):
+    """A share and a share parameter read `88 %` and `50 %`, in a comparison and in a `known` test alike."""
+    pack, diags = load_text("""\
+parameters:
+  share_floor: {unit: share, value: 0.5, source: GP2016 2.3.2 punkt 1}
+rules:
+  - id: low-share
+    text: {sv: Låg andel behöriga., en: A low share of eligible pupils.}
+    source: GP2016 2.3.2 punkt 1
+    when:
+      all:
+        - known: unit.results.share_eligible_vocational_y9
+        - {fact: unit.results.share_eligible_vocational_y9, lt: {param: share_floor}}
+    then: {outcome: eligible}
+""")
+    assert pack is not None, [d.render() for d in diags.errors]
+    case = unit_case({"unit": {"school_form": "grundskola", "results": {"share_eligible_vocational_y9": 0.88}}})
+    text = explain_text(Engine(pack).evaluate(case), "sv")
+    assert "      unit.results.share_eligible_vocational_y9: 88 %; är känd → sant" in text
+    assert "      unit.results.share_eligible_vocational_y9: 88 % < parameter share_floor = 50 % → falskt" in text

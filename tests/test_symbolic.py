@@ -185,7 +185,7 @@ def test_z3_reading_compares_counts_known_by_their_bounds_like_the_engine(tmp_pa
     """A huvudman rule on a count of units (`units.*`) that is known only by its bounds, with every
     comparator, `eq` and `ne` too: the z3 reading gives the rule the truth value the engine gave it, on
     counts known exactly, known between two bounds, and known only from below."""
-    from engine.inputs.case import aggregates, huvudman_case
+    from engine.inputs.case import aggregates, huvudman_case, unit_summary
     ops = ("lt", "le", "gt", "ge", "eq", "ne")
     doc = {
         "pack": {"id": "bounded", "version": "1.0.0", "format": 1, "valid_from": "2016-01-01",
@@ -214,8 +214,8 @@ def test_z3_reading_compares_counts_known_by_their_bounds_like_the_engine(tmp_pa
         """A huvudman whose units are (outcome, pupils) pairs, all in the underlag."""
         cases = [unit_case({"unit": {"in_underlag": True, "school_form": "grundskola",
                                      **({"pupils": p} if p is not None else {})}}) for _, p in units]
-        summaries = [__import__("engine.inputs.case", fromlist=["unit_summary"]).unit_summary(
-            {"id": str(i), "outcome": o, "input": c.input}) for i, ((o, _), c) in enumerate(zip(units, cases))]
+        summaries = [unit_summary({"id": str(i), "outcome": o, "input": c.input})
+                     for i, ((o, _), c) in enumerate(zip(units, cases))]
         return huvudman_case({"huvudman": {"id": "212000-0999"}}, aggregates(summaries))
 
     cases = [case(("eligible", 40)),                                # 1 unit, 40 pupils: exact

@@ -111,6 +111,12 @@ class RuleOutcome:
                     missing=self.missing)
 
 
+def missing_name(m: Mapping[str, Any]) -> str:
+    """What an entry of missing data names: a fact's path, a parameter, a national average, or (in a
+    condition's trace) a derived fact; a record's own `missing` follows a derived fact to the facts behind it."""
+    return m.get("fact") or m.get("param") or m.get("national_average") or m.get("derived") or ""
+
+
 @attrs.frozen
 class Decision:
     """A decision about one unit or huvudman, as its record states it."""
@@ -163,9 +169,8 @@ class Decision:
 
     @property
     def missing_names(self) -> list[str]:
-        """What the outcome still needs, each by its name: a fact's path, a parameter, a national average.
-        (A derived fact is never listed: the record follows it to the facts its rules miss.)"""
-        return [m.get("fact") or m.get("param") or m.get("national_average", "") for m in self.missing]
+        """What the outcome still needs, each by its name (`missing_name`)."""
+        return [missing_name(m) for m in self.missing]
 
     def statuses(self) -> dict[str, str]:
         """Rule id -> status."""

@@ -11,7 +11,7 @@ from policy.operators import OPERATORS
 
 from .. import messages
 from ..core.evaluate import Detail
-from ..core.results import Decision
+from ..core.results import Decision, missing_name
 from ..inputs.agreement import Agreement, Place
 
 
@@ -123,7 +123,7 @@ def findings(decisions: Iterable["Decision | Mapping"], doc: Agreement | None = 
                                              for p in doc.places(d.kind, d.id, f) if p.informative))
             elif r.status == "unknown":
                 verdict = "not_assessed"
-                fields = [m.get("fact") or m.get("param") or m.get("national_average") or m.get("derived") for m in r.missing]
+                fields = [missing_name(m) for m in r.missing]
             else:
                 continue
             out.append(Finding(d.kind, d.id, r.rule, verdict, tuple(fields), r.text,

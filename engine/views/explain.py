@@ -12,7 +12,7 @@ from policy.model import OPERATORS
 from .. import messages as M
 from ..core.evaluate import Detail
 from ..core.logic import show
-from ..core.results import Decision, RuleOutcome
+from ..core.results import Decision, RuleOutcome, missing_name
 
 
 def _unit(path: str | None) -> str | None:
@@ -45,11 +45,17 @@ def _right(right: dict, w: dict, unit: str | None) -> str:
         base = f"{right['fact']} = {_value(right['value'], w, unit)}"
         if right.get("bounds") is not None:
             base += f" ({_bounds(right['bounds'], w)})"
-    else:
-        return _value(right.get("value"), w, unit)
+    else:  # a literal: yes/no or a word (a number or date to compare with is a parameter: type_literal_threshold)
+        return _value(right.get("value"), w)
     if "times" in right:
         base += f" × {right['times']['param']} {_value(right['times']['value'], w)} = {_value(right.get('product'), w, unit)}"
     return base
+
+
+def _missing_label(m: Mapping[str, Any], w: dict) -> str:
+    """What is missing, as the trace names it: a national average as such (`riksgenomsnitt merit_value_y9`),
+    never by its indicator alone, which reads like the unit's own result."""
+    return f"{w['average']} {m['national_average']}" if "national_average" in m else missing_name(m)
 
 
 def _why_missing(m: Mapping[str, Any], facts: Mapping[str, Any], w: dict) -> str:
@@ -91,8 +97,7 @@ def condition_lines(c: Detail, w: dict, indent: str, members: Mapping | None = N
     left = _value(c.value, w, unit) if c.bounds is None else f"? ({_bounds(c.bounds, w)})"
     line = f"{indent}{c.fact}: {left} {OPERATORS[c.op]} {_right(c.right, w, unit)} → {result}"
     for m in c.missing:
-        what = m.get("fact") or m.get("param") or m.get("national_average") or m.get("derived")
-        line += f"  [{what}: {_why_missing(m, facts or {}, w)}]"
+        line += f"  [{_missing_label(m, w)}: {_why_missing(m, facts or {}, w)}]"
     units = (members or {}).get(c.fact)
     if units:
         label = w["counted_one"] if len(units["counted"]) + len(units.get("unknown", ())) == 1 else w["counted"]
@@ -221,7 +226,7 @@ def explain_text(decision: "Decision | Mapping[str, Any]", lang: str = "sv") -> 
     if d.missing:
         out += ["", f"{w['missing']}:"]
         for m in d.missing:
-            what = m.get("fact") or m.get("param") or m.get("national_average") or m.get("derived")
+            what = _missing_label(m, w)
             who = f"{w['huvudman']} {m['huvudman']}" if "huvudman" in m else ""
             head = ": ".join(x for x in (who, what) if x)
             out.append(f"- {head}: {M.translate(m['reason'], lang)}")  # a count's reason states its bounds
