@@ -166,7 +166,7 @@ def _moved(value: Any, unit: str) -> list[tuple[str, Any]]:
         return [("− 1 day", str(day - datetime.timedelta(days=1))), ("+ 1 day", str(day + datetime.timedelta(days=1)))]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return []
-    one = ONE.get(unit, 1)
+    one = ONE[unit]  # every unit of a quantity (policy.facts.QUANTITY_UNITS) has its step
     out = [(f"+ {_show(one)}", _round(value + one)), (f"− {_show(one)}", _round(value - one)), ("× 2", _round(value * 2))]
     seen, kept = {value}, []
     for how, v in out:

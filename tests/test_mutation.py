@@ -320,3 +320,10 @@ def test_a_derived_fact_no_test_states_is_shown_and_a_test_suggested_that_states
     assert ["results-well-above"] == moved.suggestion["expect"]["not_fired"]
     line = next(line for line in mutation_text(run).splitlines() if moved.mutant.description in line)
     assert line.endswith(", results_well_above false → true")
+
+
+def test_every_unit_a_parameter_may_have_has_its_step():
+    """A parameter of any unit the format allows is moved by its own step (a share by a percentage point)."""
+    from policy import facts as F
+    from policy.mutate import ONE
+    assert set(F.PARAMETER_UNITS) - {"date"} == set(ONE)
