@@ -341,7 +341,7 @@ class Needs:
     def candidates(self, name: str) -> tuple[list[Any], list[float]]:
         """Values to try: each value of a yes/no or a word; for a number, each value the pack compares it with
         and one value in each range between them."""
-        ftype = F.INDICATORS[name.split(".", 1)[1]] if name.startswith("national_averages.") else F.FIELDS[name].type
+        ftype = F.INDICATORS[name.partition(".")[2]] if name.startswith("national_averages.") else F.FIELDS[name].type
         if ftype.kind == F.BOOLEAN:
             return [True, False], []
         if ftype.kind == F.ENUM:
