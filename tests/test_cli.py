@@ -523,6 +523,20 @@ class TestReplay:
         assert result.stdout.startswith(f"{records}:{len(doubled)}: unit {first['id']}: the same record again: line 1 holds this unit")
         assert "cannot be replayed without the round's other huvudman records (no record holds rank 1)" in result.stdout
 
+    def test_one_log_of_two_deliveries_replays(self, run, records, tmp_path):
+        """The same units decided in two deliveries (the spring's and the autumn's) are two records each, not
+        one given twice: a log that holds both replays."""
+        import yaml as _yaml
+        doc = _yaml.safe_load((self.SAMPLE / "delivery.yaml").read_text(encoding="utf-8"))
+        doc["delivery"]["id"] = "SI-2016-2"
+        autumn = tmp_path / "autumn.yaml"
+        autumn.write_text(_yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+        more = tmp_path / "autumn.jsonl"
+        assert 0 == run("evaluate", str(autumn), "--overrides", str(self.SAMPLE / "overrides.yaml"), "--out", str(more)).exit_code
+        records.write_bytes(records.read_bytes() + more.read_bytes())
+        result = run("replay", str(records))
+        assert 0 == result.exit_code, result.stdout
+
     def test_a_round_with_a_rank_missing_and_a_record_changed(self, run, records):
         """A round missing a rank whose other records differ by more than the round: the change is reported
         and so are the ranks no record holds, at the round's first line."""
