@@ -172,11 +172,11 @@ def test_a_missing_national_average_is_needed_with_the_values_that_decide():
     assert "national_averages.merit_value_y9" == average["fact"]
     assert [(p["from"], p["to"], p["outcome"]) for p in average["decides"]] == [(None, 200.0, "not_eligible"), (200.0, None, "eligible")]
     # the trace and the list of what is missing name the national average as such, not by its indicator
-    # alone, which would read as the unit's own merit value (known: 200); the CSV names it by its key
+    # alone, which would read as the unit's own merit value (known: 200); the CSV and the reports by its path
     text = explain_text(record, "sv")
     assert "unit.results.merit_value_y9: 200 < riksgenomsnitt merit_value_y9 = ? → okänd  [riksgenomsnitt merit_value_y9: uppgift saknas]" in text
     assert "\n- riksgenomsnitt merit_value_y9: uppgift saknas\n" in text
-    assert ["merit_value_y9"] == Decision.of(record).missing_names
+    assert ["national_averages.merit_value_y9"] == Decision.of(record).missing_names
 
 
 def test_a_range_of_one_value_is_written_as_that_value():

@@ -112,9 +112,12 @@ class RuleOutcome:
 
 
 def missing_name(m: Mapping[str, Any]) -> str:
-    """What an entry of missing data names: a fact's path, a parameter, a national average, or (in a
-    condition's trace) a derived fact; a record's own `missing` follows a derived fact to the facts behind it."""
-    return m.get("fact") or m.get("param") or m.get("national_average") or m.get("derived") or ""
+    """What an entry of missing data names: a fact's path, a parameter, a national average by its path
+    (`national_averages.merit_value_y9`, never the indicator alone, which reads as the unit's own result), or
+    (in a condition's trace) a derived fact; a record's own `missing` follows a derived fact to the facts behind it."""
+    if "national_average" in m:
+        return f"national_averages.{m['national_average']}"
+    return m.get("fact") or m.get("param") or m.get("derived") or ""
 
 
 @attrs.frozen

@@ -28,7 +28,7 @@ from policy.model import Pack, Rule
 
 from .. import messages as M
 from ..batch.packtests import REFUSALS
-from ..core.results import Decision
+from ..core.results import Decision, missing_name
 from ..batch.replay import case_of
 from ..core.runner import Engine
 from ..inputs.case import _GRADES, Case
@@ -331,7 +331,7 @@ class Needs:
         entries = [m for r in Decision.of(self.s.record).trace if r.status == "unknown" and r.condition is not None
                    for m in r.condition.missing_data()]
         for m in [*self.s.record.get("missing", ()), *entries]:
-            name = m.get("fact") or (f"national_averages.{m['national_average']}" if "national_average" in m else None)
+            name = missing_name(m) if "fact" in m or "national_average" in m else None
             known_here = name in self.s.space.vars or (name is not None and name.startswith("national_averages.")
                                                            and name.split(".", 1)[1] in self.s.space.avg)
             if name is not None and name not in out and known_here:
